@@ -1,0 +1,155 @@
+"""Reading the shipped data tables, with validation that names file, row and column.
+
+This is the only module that knows where `data/` lives, so a frozen bundle or a
+user-supplied file needs one change here, not one per table.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+MAX_TABLE_BYTES = 5 * 1024 * 1024
+
+
+class DataError(ValueError):
+    """A data or input file is malformed; the message says where and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """How one CSV column is read and checked.
+
+    Parameters
+    ----------
+    kind : str
+        ``str``, ``float``, ``int`` or ``bool``.
+    required : bool
+        Blank cells are refused when True; otherwise they read as ``None``/NaN.
+    minimum, maximum : float | None
+        Inclusive numeric bounds.
+    choices : tuple[str, ...] | None
+        Allowed values for text columns.
+    """
+
+    kind: str = "str"
+    required: bool = True
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] | None = None
+
+
+SOURCE_COLUMNS = {"source": Column("str"), "as_of": Column("str", required=False)}
+
+
+def data_root() -> Path:
+    """Folder of the shipped tables (works from source and from a frozen bundle)."""
+    return Path(str(resources.files("data")))
+
+
+def read_text(path: Path, *, label: str | None = None) -> str:
+    """Read a text file as UTF-8 (BOM tolerated), refusing huge or binary files."""
+    name = label or path.name
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DataError(f"{name}: cannot be read ({exc.strerror or exc}). Check the path.") from exc
+    if size > MAX_TABLE_BYTES:
+        raise DataError(f"{name}: {size / 1e6:.1f} MB is larger than the {MAX_TABLE_BYTES // 2**20} MiB limit.")
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise DataError(f"{name}: looks like a binary file, not text. Choose a CSV or JSON file.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{name}: not UTF-8 text (byte {exc.start}). Save the file as UTF-8 and try again.") from exc
+
+
+def _convert(value: str, col: Column, where: str) -> Any:
+    text = value.strip()
+    if text == "":
+        if col.required:
+            raise DataError(f"{where}: is empty but a value is required.")
+        return None
+    if col.kind == "str":
+        if col.choices is not None and text not in col.choices:
+            raise DataError(f"{where}: '{text}' is not one of {', '.join(col.choices)}.")
+        return text
+    if col.kind == "bool":
+        low = text.lower()
+        if low in ("true", "yes", "1"):
+            return True
+        if low in ("false", "no", "0"):
+            return False
+        raise DataError(f"{where}: '{text}' is not true or false.")
+    try:
+        number = float(text)
+    except ValueError as exc:
+        raise DataError(f"{where}: '{text}' is not a number.") from exc
+    if not math.isfinite(number):
+        raise DataError(f"{where}: '{text}' is not a finite number.")
+    if col.kind == "int":
+        if number != int(number):
+            raise DataError(f"{where}: '{text}' is not a whole number.")
+        number = int(number)
+    if col.minimum is not None and number < col.minimum:
+        raise DataError(f"{where}: {text} is below the minimum {col.minimum:g}.")
+    if col.maximum is not None and number > col.maximum:
+        raise DataError(f"{where}: {text} is above the maximum {col.maximum:g}.")
+    return number
+
+
+def parse_table(text: str, schema: dict[str, Column], name: str) -> pd.DataFrame:
+    """Parse CSV text against a schema; unknown extra columns are kept as text."""
+    full = {**schema, **SOURCE_COLUMNS}
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration as exc:
+        raise DataError(f"{name}: the file is empty; expected a header row.") from exc
+    except csv.Error as exc:
+        raise DataError(f"{name}: not a readable CSV file ({exc}).") from exc
+    header = [h.strip() for h in header]
+    missing = [c for c in full if c not in header]
+    if missing:
+        raise DataError(f"{name}: missing column(s) {', '.join(missing)}.")
+    index = {c: header.index(c) for c in header}
+    records: list[dict[str, Any]] = []
+    try:
+        for line_no, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                raise DataError(f"{name}: row {line_no} has {len(row)} cells but the header has {len(header)}.")
+            rec: dict[str, Any] = {}
+            for col_name, idx in index.items():
+                col = full.get(col_name, Column("str", required=False))
+                rec[col_name] = _convert(row[idx], col, f"{name}: row {line_no}, column '{col_name}'")
+            records.append(rec)
+    except csv.Error as exc:
+        raise DataError(f"{name}: not a readable CSV file ({exc}).") from exc
+    return pd.DataFrame.from_records(records, columns=header)
+
+
+def read_table(relpath: str, schema: dict[str, Column]) -> pd.DataFrame:
+    """Read and validate one shipped CSV table (``relpath`` under ``data/``)."""
+    path = data_root() / relpath
+    return parse_table(read_text(path, label=f"data/{relpath}"), schema, f"data/{relpath}")
+
+
+def read_json(relpath: str) -> Any:
+    """Read one shipped JSON file, naming it in any error."""
+    path = data_root() / relpath
+    text = read_text(path, label=f"data/{relpath}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"data/{relpath}: line {exc.lineno}, column {exc.colno}: {exc.msg}.") from exc

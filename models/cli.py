@@ -1,0 +1,269 @@
+"""The command line: `lmi-explorer estimate|catalog`, for scripts and tests (no Qt).
+
+Exit codes: 0 success, 2 bad input (one line on stderr saying what and where).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import pandas as pd
+
+from models._resources import DataError
+from models.backends import load_backends
+from models.catalog import load_catalog
+from models.decision import Decision, evaluate
+from models.estimate import OPTION_COLUMNS, Estimate, estimate
+from models.hardware import load_hardware
+from models.pricing import PriceTable, load_price_list, load_prices
+from models.scenario import Scenario, default_scenario, load
+from models.units import ms_per_token, percent, seconds, usd
+
+#: Option fields in the JSON output (the public interface; more may be added, none removed).
+JSON_OPTION_FIELDS = [
+    "backend",
+    "instance",
+    "precision",
+    "tensor_parallel",
+    "fits",
+    "reason",
+    "weights_gib",
+    "kv_bytes_per_token",
+    "kv_capacity_tokens",
+    "max_concurrency",
+    "ttft_s",
+    "tpot_ms",
+    "requests_per_s_per_replica",
+    "instances",
+    "monthly_usd",
+    "usd_per_million_tokens",
+]
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see 'lmi-explorer {self.prog.split()[-1]} --help')")
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe scalar: NaN/inf -> None, numpy -> Python."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def option_dict(row: pd.Series, fields: Sequence[str] = tuple(OPTION_COLUMNS)) -> dict[str, Any]:
+    return {f: _clean(row[f]) for f in fields}
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells a spreadsheet would run as a formula (=, +, -, @) with a quote."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v)
+    return out
+
+
+def result_dict(est: Estimate, dec: Decision) -> dict[str, Any]:
+    """The JSON document of `estimate --format json`."""
+    rec = dec.recommendation
+    ts = est.traffic
+    return {
+        "scenario": est.scenario.name,
+        "model": est.model.model_id,
+        "recommendation": {
+            "backend": rec.backend,
+            "backend_name": rec.backend_name,
+            "container": rec.container,
+            "image": rec.image,
+            "instance": rec.instance,
+            "precision": rec.precision,
+            "tensor_parallel": rec.tensor_parallel,
+            "instances": rec.instances,
+            "monthly_usd": _clean(rec.monthly_usd),
+            "usd_per_million_tokens": _clean(rec.usd_per_million_tokens),
+            "summary": rec.summary,
+        },
+        "decision_path": list(dec.path),
+        "decision_steps": [{"node": s.node, "to": s.to, "reason": s.reason, "values": s.values} for s in dec.steps],
+        "disagreement": dec.disagreement,
+        "crossover_spread": dec.crossover_spread,
+        "notes": list(dec.notes) + list(est.notes),
+        "traffic": {
+            "mean_input_tokens": ts.mean_input,
+            "mean_output_tokens": ts.mean_output,
+            "bound_input_tokens": ts.bound_input,
+            "bound_output_tokens": ts.bound_output,
+            "share_beyond_bounds": ts.share_beyond,
+            "spread": ts.spread,
+        },
+        "best_by_precision": {p: option_dict(r, JSON_OPTION_FIELDS) for p, r in est.best_by_precision().items()},
+        "options": [option_dict(r, JSON_OPTION_FIELDS) for _, r in est.options.iterrows()],
+        "price_list": est.prices.name,
+        "elapsed_ms": round(est.elapsed_s * 1000, 3),
+    }
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_string(index=False) if not frame.empty else "(none)"
+
+
+def render_table(est: Estimate, dec: Decision) -> str:
+    """A report for people: the recommendation, the reasons, the best options."""
+    s = est.scenario
+    t = s.traffic
+    d = s.deployment
+    bk = load_backends()
+    out = io.StringIO()
+    w = out.write
+    w(
+        f"{s.name}: {est.model.label}, {t.requests_per_s:g} req/s (peak ×{t.peak_to_average:g}), "
+        f"{t.input_mean:g}±{t.input_cv:g} in / {t.output_mean:g}±{t.output_cv:g} out tokens, "
+        f"TTFT ≤ {seconds(t.ttft_s)}, TPOT ≤ {ms_per_token(t.tpot_ms)}\n"
+    )
+    w(
+        f"{bk.release_label(d.lmi_release)}, {d.hardware}, {d.platform} {d.region}, {d.pricing_option}"
+        f"{f' −{percent(d.discount)}' if d.discount else ''}, {d.hours_per_month:g} h/month; "
+        f"prices: {est.prices.name}\n\n"
+    )
+    rec = dec.recommendation
+    w(f"Recommendation: {rec.summary}\n")
+    if rec.image:
+        w(f"Container: {rec.container}, image {rec.image}\n")
+    w("Path: " + " → ".join(dec.path) + "\n")
+    for step in dec.steps:
+        w(f"  - {step.reason}\n")
+    if dec.disagreement:
+        w(f"Note: {dec.disagreement}\n")
+    for note in (*dec.notes, *est.notes):
+        w(f"Note: {note}\n")
+    w("\nBest option per precision:\n")
+    rows = []
+    for p, r in est.best_by_precision().items():
+        rows.append(
+            {
+                "precision": bk.precisions[p].label,
+                "backend": r["backend_name"],
+                "instance": r["instance"],
+                "TP": int(r["tensor_parallel"]),
+                "instances": int(r["instances"]),
+                "monthly": usd(float(r["monthly_usd"]), per="mo"),
+                "$/M tokens": usd(float(r["usd_per_million_tokens"])),
+                "TTFT": seconds(float(r["ttft_s"])),
+                "TPOT": ms_per_token(float(r["tpot_ms"])),
+            }
+        )
+    w(_table(pd.DataFrame(rows)) + "\n")
+    sav = est.savings()
+    if sav:
+        w(f"Quantized saves {usd(sav[0], per='mo')} ({percent(sav[1])}) against the best full-precision option.\n")
+    f = est.feasible.head(15)
+    w(f"\nCheapest options ({len(est.feasible)} of {len(est.options)} fit and meet the targets):\n")
+    view = pd.DataFrame(
+        {
+            "backend": f["backend"],
+            "instance": f["instance"],
+            "precision": f["precision"],
+            "TP": f["tensor_parallel"],
+            "conc.": f["operating_concurrency"],
+            "instances": f["instances"],
+            "monthly": [usd(v, per="mo") for v in f["monthly_usd"]],
+            "TTFT": [seconds(v) for v in f["ttft_s"]],
+            "TPOT": [ms_per_token(v) for v in f["tpot_ms"]],
+        }
+    )
+    w(_table(view) + "\n")
+    if est.feasible.empty:
+        w("\nWhy nothing fits (first reasons):\n")
+        for reason, n in est.options["reason"].value_counts().head(6).items():
+            w(f"  {n:4d} × {reason}\n")
+    w(f"\nEstimated in {est.elapsed_s * 1000:.1f} ms.\n")
+    return out.getvalue()
+
+
+def _load_prices(path: str | None) -> PriceTable:
+    return load_price_list(path) if path else load_prices()
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    scenario: Scenario = load(args.scenario) if args.scenario else default_scenario()
+    est = estimate(scenario, _load_prices(args.prices))
+    dec = evaluate(scenario, est)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(result_dict(est, dec), indent=2, allow_nan=False) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(neutralise_formulas(est.options).to_csv(index=False))
+    else:
+        sys.stdout.write(render_table(est, dec))
+    return 0
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    if args.what == "models":
+        frame = load_catalog().frame.drop(columns=["notes"])
+    elif args.what == "instances":
+        hw = load_hardware()
+        frame = hw.instance_frame.merge(
+            hw.accelerator_frame[["accelerator", "name", "memory_gib", "bandwidth_gb_s"]], on="accelerator"
+        ).drop(columns=["notes"], errors="ignore")
+    else:
+        bk = load_backends()
+        frame = bk.support.pivot_table(index="model_type", columns="backend", values="from_lmi", aggfunc="min")
+        frame = frame.map(lambda v: "" if pd.isna(v) else f"v{int(v)}+").reset_index()
+        if args.format == "table":
+            sys.stdout.write("Backends (first LMI release with support per architecture; '*' = any class):\n")
+    if args.format == "json":
+        sys.stdout.write(frame.to_json(orient="records", indent=2) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(neutralise_formulas(frame).to_csv(index=False))
+    else:
+        with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 40):
+            sys.stdout.write(frame.to_string(index=False) + "\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="lmi-explorer", description="LMI Explorer: backend, instance, precision and cost.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    p = sub.add_parser("estimate", help="every option and the recommendation for a scenario file")
+    p.add_argument("scenario", nargs="?", help="scenario JSON file (default: the built-in default scenario)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--prices", help="your own price list CSV (same columns as the bundled one)")
+    p.set_defaults(func=cmd_estimate)
+    c = sub.add_parser("catalog", help="what the app knows: models, instances or backends")
+    c.add_argument("what", choices=("models", "instances", "backends"))
+    c.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    c.set_defaults(func=cmd_catalog)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a subcommand; bad input gives exit code 2 and one line on stderr."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+        if not getattr(args, "func", None):
+            raise UsageError("choose a command: estimate or catalog (see 'lmi-explorer --help')")
+        return int(args.func(args))
+    except UsageError as exc:
+        sys.stderr.write(f"lmi-explorer: {exc}\n")
+        return 2
+    except DataError as exc:
+        sys.stderr.write(f"lmi-explorer: {exc}\n")
+        return 2
+    except BrokenPipeError:
+        return 0

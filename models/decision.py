@@ -1,0 +1,359 @@
+"""The LMI backend-selection diagram, evaluated on a scenario and backed by the estimate.
+
+The diagram's shape comes from ``data/decision/diagram.json``; this module decides which
+edge each decision node takes for the scenario and says why, in words an SA can read aloud.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+import pandas as pd
+
+from models.backends import SupportLevel, diagram_json, load_backends
+from models.estimate import Estimate, estimate
+from models.scenario import DEFAULTS, Scenario
+from models.units import percent, usd
+
+OPTIMISED_GPU = ("trtllm", "lmi-dist", "vllm")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One decision taken: the node, the edge out of it, the reason and the numbers shown on it."""
+
+    node: str
+    to: str
+    reason: str
+    values: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    backend: str
+    backend_name: str
+    container: str
+    image: str
+    instance: str | None
+    precision: str | None
+    tensor_parallel: int | None
+    instances: int | None
+    monthly_usd: float | None
+    usd_per_million_tokens: float | None
+    summary: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The path through the diagram, the recommendation, and any disagreement with the numbers."""
+
+    path: tuple[str, ...]
+    steps: tuple[Step, ...]
+    recommendation: Recommendation
+    disagreement: str | None = None
+    crossover_spread: float | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [s.reason for s in self.steps if s.reason]
+
+
+def _cheapest(est: Estimate, backend: str) -> pd.Series | None:
+    return est.best(backend=backend)
+
+
+def _cost_at_spread(scenario: Scenario, spread: float, backend: str) -> float:
+    """Cheapest monthly cost of ``backend`` if both length spreads were scaled to ``spread``."""
+    t = scenario.traffic
+    base = max(t.input_cv, t.output_cv)
+    if base > 0:
+        k = spread / base
+        changes = {"input_cv": min(t.input_cv * k, 5.0), "output_cv": min(t.output_cv * k, 5.0)}
+    else:
+        changes = {"input_cv": spread, "output_cv": spread}
+    s = replace(scenario, traffic=replace(scenario.traffic, **changes))
+    best = estimate(s).best(backend=backend)
+    return math.inf if best is None else float(best["monthly_usd"])
+
+
+@lru_cache(maxsize=128)
+def crossover_spread(scenario: Scenario, compiled: str, dynamic: str) -> float | None:
+    """Spread at which the compiled backend stops being cheaper than the dynamic one.
+
+    None when the compiled backend is never cheaper (not even at spread 0) or stays
+    cheaper up to spread 2.
+    """
+    dyn = _cost_at_spread(scenario, scenario.traffic.input_cv, dynamic)
+    if not math.isfinite(dyn):
+        return None
+    lo, hi = 0.0, 2.0
+    if _cost_at_spread(scenario, lo, compiled) > dyn:
+        return None
+    if _cost_at_spread(scenario, hi, compiled) <= dyn:
+        return None
+    for _ in range(7):
+        mid = (lo + hi) / 2
+        if _cost_at_spread(scenario, mid, compiled) <= dyn:
+            lo = mid
+        else:
+            hi = mid
+    return round((lo + hi) / 2, 2)
+
+
+def _describe(row: pd.Series) -> str:
+    prec = load_backends().precisions[row["precision"]].label
+    n = int(row["instances"])
+    return (
+        f"{n} × {row['instance']} ({prec}, TP {int(row['tensor_parallel'])}) at "
+        f"{usd(float(row['monthly_usd']), per='mo')}"
+    )
+
+
+def evaluate(scenario: Scenario, est: Estimate | None = None) -> Decision:
+    """Walk the diagram for the scenario; each step's choice comes from data and the estimate."""
+    est = est or estimate(scenario)
+    bk = load_backends()
+    model = est.model
+    lmi = scenario.deployment.lmi_release
+    hw = scenario.deployment.hardware
+    steps: list[Step] = []
+    notes: list[str] = []
+    path = ["start", "hardware"]
+
+    def sup(b: str) -> SupportLevel:
+        return bk.support_for(b, model, lmi).level
+
+    # --- hardware
+    tnx_ok = sup("tnx") == SupportLevel.SUPPORTED
+    backend: str | None = None
+    if hw in ("inferentia", "both") and tnx_ok:
+        inf_best = _cheapest(est, "tnx")
+        gpu_best = est.feasible[est.feasible["backend"] != "tnx"]
+        gpu_cost = float(gpu_best["monthly_usd"].iloc[0]) if not gpu_best.empty else math.inf
+        if hw == "inferentia" or (inf_best is not None and float(inf_best["monthly_usd"]) <= gpu_cost):
+            backend = "tnx"
+            why = (
+                f"Inferentia2 was chosen and Transformers NeuronX supports '{model.model_type}'."
+                if hw == "inferentia"
+                else f"Inferentia2 is cheapest here ({usd(float(inf_best['monthly_usd']), per='mo')} vs "
+                f"{usd(gpu_cost, per='mo')} on GPU) and NeuronX supports '{model.model_type}'."
+            )
+            steps.append(Step("hardware", "neuronx", why, f"Inf2: {model.model_type} supported"))
+            path.append("neuronx")
+        else:
+            steps.append(
+                Step(
+                    "hardware", "model_support", "GPU: Inferentia2 fits nowhere or costs more for this traffic.", "GPU"
+                )
+            )
+    elif hw in ("inferentia", "both"):
+        why = bk.support_for("tnx", model, lmi).reason
+        steps.append(
+            Step(
+                "hardware",
+                "model_support",
+                f"Inferentia2 is not an option: {why} Falling back to GPU.",
+                "GPU (NeuronX: no)",
+            )
+        )
+        if hw == "inferentia":
+            notes.append(
+                "Inferentia2 only was chosen, but NeuronX cannot serve this model; choose GPU hardware to see options."
+            )
+    else:
+        steps.append(Step("hardware", "model_support", "GPU instances were chosen.", "GPU"))
+
+    dynamic = bk.dynamic_backend(lmi)
+    dyn_name = bk.backends[dynamic].name
+    crossover = None
+    if backend is None:
+        path.append("model_support")
+        trt = sup("trtllm") == SupportLevel.SUPPORTED
+        dyn = sup(dynamic) == SupportLevel.SUPPORTED
+        if model.model_type == "t5" and (trt or dyn):
+            backend = "trtllm" if trt else dynamic
+            steps.append(
+                Step(
+                    "model_support",
+                    "trtllm_t5",
+                    f"T5 (encoder–decoder) goes to {bk.backends[backend].name}, which supports it in LMI v{lmi}.",
+                    "T5",
+                )
+            )
+            path.append("trtllm_t5")
+        elif trt or dyn:
+            which = " and ".join(n for n, ok in (("TensorRT-LLM", trt), (dyn_name, dyn)) if ok)
+            steps.append(
+                Step("model_support", "traffic", f"'{model.model_type}' is supported by {which} in LMI v{lmi}.", which)
+            )
+            path.append("traffic")
+            ts = est.traffic
+            threshold = float(DEFAULTS["even_spread_threshold"])
+            even = ts.spread <= threshold
+            trt_best = _cheapest(est, "trtllm") if trt else None
+            dyn_best = _cheapest(est, dynamic) if dyn else None
+            if trt and dyn:
+                crossover = crossover_spread(scenario, "trtllm", dynamic)
+            values = (
+                f"input spread {scenario.traffic.input_cv:.2f}, output spread "
+                f"{scenario.traffic.output_cv:.2f} → {'even' if even else 'uneven'}"
+            )
+            if even and trt:
+                backend = "trtllm"
+                why = (
+                    f"Even traffic (spread {ts.spread:.2f} ≤ {threshold:g}): a compiled TensorRT-LLM engine "
+                    f"built for p{scenario.deployment.bound_percentile * 100:g} bounds "
+                    f"({ts.bound_input:,.0f} in / {ts.bound_output:,.0f} out) turns away "
+                    f"{percent(ts.share_beyond, 1)} of requests."
+                )
+                path.append("trtllm")
+            else:
+                backend = dynamic if dyn else "trtllm"
+                if even:
+                    why = f"Even traffic, but TensorRT-LLM does not support '{model.model_type}': {dyn_name}."
+                elif dyn:
+                    why = (
+                        f"Uneven traffic (spread {ts.spread:.2f} > {threshold:g}): {dyn_name} needs no "
+                        f"compilation and pays nothing for length spread."
+                    )
+                else:
+                    why = f"Uneven traffic, but only TensorRT-LLM supports '{model.model_type}'."
+                path.append("dynamic" if backend == dynamic else "trtllm")
+            if trt_best is not None and dyn_best is not None:
+                tc, dc = float(trt_best["monthly_usd"]), float(dyn_best["monthly_usd"])
+                cheaper = "TensorRT-LLM" if tc < dc else dyn_name
+                why += f" Estimate: TensorRT-LLM {usd(tc, per='mo')}, {dyn_name} {usd(dc, per='mo')}."
+                if crossover is not None:
+                    why += f" TensorRT-LLM stays cheaper up to spread {crossover:.2f}."
+                values += f"; cheaper: {cheaper}"
+            steps.append(Step("traffic", path[-1], why, values))
+        else:
+            backend = "hf-accelerate"
+            steps.append(
+                Step(
+                    "model_support",
+                    "hf_accelerate",
+                    f"Neither TensorRT-LLM nor {dyn_name} supports '{model.model_type}' in LMI v{lmi}: "
+                    "HF Accelerate loads it without optimisation.",
+                    "neither",
+                )
+            )
+            path.append("hf_accelerate")
+
+    # --- cost node
+    path.append("cost")
+    chosen = _cheapest(est, backend)
+    full = est.best(backend=backend, full_precision=True)
+    quant = est.best(backend=backend, full_precision=False)
+    if chosen is None:
+        anywhere = est.feasible
+        unpriced = est.options[est.options["fits"] & est.options["monthly_usd"].isna()]
+        if anywhere.empty and not unpriced.empty:
+            first = unpriced.iloc[0]
+            d = scenario.deployment
+            hint = (
+                f"{len(unpriced)} option(s) fit, for example {first['backend_name']} on {first['instance']}, "
+                f"but no price is known for them in {d.region} on {d.platform}; load a price list or "
+                "change the region or platform."
+            )
+            steps.append(Step("cost", "nothing_fits", hint, "price unknown"))
+            path.append("nothing_fits")
+            rec = _recommendation(backend, lmi, None, "No priced option. " + hint)
+            return Decision(tuple(path), tuple(steps), rec, None, crossover, tuple(notes))
+        if anywhere.empty:
+            hint = _what_would_fit(scenario)
+            steps.append(Step("cost", "nothing_fits", f"No option fits or meets the targets. {hint}", "nothing fits"))
+            path.append("nothing_fits")
+            rec = _recommendation(backend, lmi, None, "Nothing fits. " + hint)
+            return Decision(tuple(path), tuple(steps), rec, None, crossover, tuple(notes))
+        alt = anywhere.iloc[0]
+        notes.append(
+            f"{bk.backends[backend].name} has no option that fits and meets the targets; "
+            f"the cheapest option overall is {alt['backend_name']}."
+        )
+        chosen = alt
+        backend = str(alt["backend"])
+    if quant is not None and full is not None and float(quant["monthly_usd"]) < float(full["monthly_usd"]):
+        save = float(full["monthly_usd"]) - float(quant["monthly_usd"])
+        why = (
+            f"Quantizing saves {usd(save, per='mo')} ({percent(save / float(full['monthly_usd']))}): "
+            f"{_describe(quant)} vs {_describe(full)} at full precision."
+        )
+        steps.append(Step("cost", "quantized", why, f"saves {percent(save / float(full['monthly_usd']))}"))
+        path.append("quantized")
+    elif full is not None:
+        why = f"Full precision is cheapest: {_describe(full)}."
+        if quant is not None:
+            why += f" Best quantized: {_describe(quant)}."
+        steps.append(Step("cost", "full_precision", why, "full precision"))
+        path.append("full_precision")
+    else:
+        steps.append(Step("cost", "quantized", f"Only quantized options fit: {_describe(chosen)}.", "quantized only"))
+        path.append("quantized")
+    if hw == "gpu" and tnx_ok and bk.backends["tnx"].available(lmi):
+        notes.append("Cost tip: Transformers NeuronX supports this model; include Inferentia2 to compare.")
+
+    # --- does the rule of thumb agree with the numbers?
+    disagreement = None
+    overall = est.feasible
+    if not overall.empty:
+        top = overall.iloc[0]
+        if str(top["backend"]) != backend:
+            diff = float(chosen["monthly_usd"]) - float(top["monthly_usd"])
+            if diff > 0.05 * float(chosen["monthly_usd"]):
+                disagreement = (
+                    f"The guide's rule points to {bk.backends[backend].name}, but the estimate finds "
+                    f"{top['backend_name']} cheaper: {_describe(top)}, {usd(diff, per='mo')} less."
+                )
+    summary = f"{bk.backends[backend].name}: {_describe(chosen)}."
+    rec = _recommendation(backend, lmi, chosen, summary)
+    return Decision(tuple(path), tuple(steps), rec, disagreement, crossover, tuple(notes))
+
+
+def _recommendation(backend: str, lmi: int, row: pd.Series | None, summary: str) -> Recommendation:
+    bk = load_backends()
+    container, image = bk.container(backend, lmi)
+    if row is None:
+        return Recommendation(
+            backend, bk.backends[backend].name, container, image, None, None, None, None, None, None, summary
+        )
+    return Recommendation(
+        backend=backend,
+        backend_name=bk.backends[backend].name,
+        container=container,
+        image=image,
+        instance=str(row["instance"]),
+        precision=str(row["precision"]),
+        tensor_parallel=int(row["tensor_parallel"]),
+        instances=int(row["instances"]),
+        monthly_usd=float(row["monthly_usd"]),
+        usd_per_million_tokens=float(row["usd_per_million_tokens"]),
+        summary=summary,
+    )
+
+
+def _what_would_fit(scenario: Scenario) -> str:
+    """Say what would make something fit: every precision and every instance family, if allowed."""
+    bk = load_backends()
+    d = scenario.deployment
+    wide = replace(
+        scenario, deployment=replace(d, instance_families=(), precisions=tuple(bk.precisions), tensor_parallel=None)
+    )
+    if wide == scenario:
+        t = scenario.traffic
+        return (
+            "Even the largest instances at int4 cannot hold this model with these targets; relax the TTFT "
+            f"({t.ttft_s:g} s) or TPOT ({t.tpot_ms:g} ms) targets, shorten requests, or pick a smaller model."
+        )
+    best = estimate(wide).best()
+    if best is None:
+        return "No instance family or precision would fit it either; relax the latency targets or pick a smaller model."
+    return f"It would fit with {best['backend_name']} on {_describe(best)} (widen the instance families or precisions)."
+
+
+def diagram() -> dict:
+    """Nodes and edges of the diagram, for drawing."""
+    return diagram_json()

@@ -1,0 +1,189 @@
+"""Speed per replica: roofline decode and prefill with measured efficiency, batching, SLO search.
+
+Everything here works on numpy arrays with one element per replica configuration, so a
+whole scenario (hundreds of configurations × a concurrency grid) costs a few milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Coarse concurrency grid (~25 % steps); the search refines to the exact integer by bisection.
+_GRID = np.unique(np.round(np.geomspace(1, 65536, 52)).astype(np.int64))
+
+
+@dataclass
+class Physics:
+    """Per-configuration constants (all numpy arrays of equal length R).
+
+    Units: bytes, bytes/s, FLOP/s, seconds, tokens.
+    """
+
+    weights: np.ndarray  # W of the replica read each decode step (dense part + experts)
+    weights_expert: np.ndarray  # part of ``weights`` in routed experts
+    expert_hit: np.ndarray  # k / E: chance one token routes to a given expert (1 for dense)
+    kv_per_token: np.ndarray  # whole replica
+    params_prefill: np.ndarray  # parameters used per input token
+    params_decode: np.ndarray  # parameters used per output token
+    tp_speed: np.ndarray  # devices working in parallel on one token (1 for pipeline sharding)
+    tp_comm: np.ndarray  # TP degree for all-reduce cost (1 = none)
+    bandwidth: np.ndarray  # per device
+    flops: np.ndarray  # per device, for the compute precision
+    eta_bw: np.ndarray
+    eta_f: np.ndarray
+    step_s: np.ndarray
+    link_latency_s: np.ndarray
+    link_bytes_s: np.ndarray
+    layers: np.ndarray
+    hidden: np.ndarray
+    attn_width: np.ndarray  # n_q × d
+    continuous: np.ndarray  # bool
+    prefill_tokens: np.ndarray  # mean input (continuous) or padded input bucket (static)
+    decode_steps: np.ndarray  # mean output (continuous) or output bound (static)
+    context: np.ndarray  # mean context length during decode
+    useful_output: np.ndarray  # mean output tokens a request really wants
+
+    def take(self, idx: np.ndarray) -> Physics:
+        return Physics(**{k: v[idx] for k, v in self.__dict__.items()})
+
+
+def _col(a: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """Broadcast a per-row array against a (R,) or (R, K) array."""
+    return a if like.ndim == 1 else a[:, None]
+
+
+def comm_time(ph: Physics, tokens: np.ndarray) -> np.ndarray:
+    """Two all-reduces per layer of ``tokens × hidden`` 16-bit activations (ring: 2(t−1)/t)."""
+    t = _col(ph.tp_comm, tokens)
+    payload = tokens * _col(ph.hidden, tokens) * 2.0 * 2.0 * (t - 1) / t
+    per = _col(ph.link_latency_s, tokens) + payload / _col(ph.link_bytes_s, tokens)
+    return np.where(t > 1, 2.0 * _col(ph.layers, tokens) * per, 0.0)
+
+
+def decode_step(ph: Physics, batch: np.ndarray) -> np.ndarray:
+    """One decode iteration for ``batch`` running requests (seconds).
+
+    ``max((W + B × c × kv) / (t × BW × η_bw), 2 × P_act × B / (t × F × η_f)) + T_comm + T_step``;
+    for MoE only the experts the batch routes to are read: ``1 − (1 − k/E)^B`` of them.
+    """
+    c = _col
+    hit = 1.0 - (1.0 - c(ph.expert_hit, batch)) ** batch
+    w_read = c(ph.weights, batch) - c(ph.weights_expert, batch) * (1.0 - hit)
+    mem = (w_read + batch * c(ph.context, batch) * c(ph.kv_per_token, batch)) / (
+        c(ph.tp_speed, batch) * c(ph.bandwidth, batch) * c(ph.eta_bw, batch)
+    )
+    comp = 2.0 * c(ph.params_decode, batch) * batch / (c(ph.tp_speed, batch) * c(ph.flops, batch) * c(ph.eta_f, batch))
+    return np.maximum(mem, comp) + comm_time(ph, batch.astype(float)) + c(ph.step_s, batch)
+
+
+def prefill_time(ph: Physics, tokens: np.ndarray, sequences: np.ndarray | float = 1.0) -> np.ndarray:
+    """Prefill of ``sequences`` prompts of ``tokens`` each (seconds).
+
+    ``max((2 × P × n + 4 × L × n² × d × n_q / 2) / (t × F × η_f), W / (t × BW × η_bw))``
+    per prompt, plus all-reduce and step overhead.
+    """
+    n = tokens
+    flops = sequences * (2.0 * ph.params_prefill * n + 2.0 * ph.layers * n * n * ph.attn_width)
+    comp = flops / (ph.tp_speed * ph.flops * ph.eta_f)
+    mem = ph.weights / (ph.tp_speed * ph.bandwidth * ph.eta_bw)
+    return np.maximum(comp, mem) + comm_time(ph, n * sequences) + ph.step_s
+
+
+@dataclass
+class SteadyState:
+    """Capacity and latency of a replica at concurrency B."""
+
+    requests_per_s: np.ndarray
+    tpot_s: np.ndarray
+    ttft_s: np.ndarray
+
+
+def steady_state(ph: Physics, batch: np.ndarray, utilisation: float) -> SteadyState:
+    """Throughput and latency at concurrency ``batch`` (continuous or static batching).
+
+    Continuous: ``X = 1 / (T_pre + ō × T_dec / B)``, ``TPOT = T_dec / (1 − X × T_pre × (B − 1) / B)``
+    (decode stalls while the other requests' prefills run),
+    ``TTFT = T_pre + T_dec + queue`` where the queue is M/D/1 for the prefill slot at the
+    planned utilisation. Static: a batch runs to the output bound, prefill padded to the
+    input bucket; ``X = B / T_batch``, ``TTFT = T_pre(B) + u × T_batch / 2``.
+    """
+    c = _col
+    b = batch.astype(float)
+    t_dec = decode_step(ph, b)
+    # continuous batching
+    t_pre = prefill_time(ph, ph.prefill_tokens)
+    tp = c(t_pre, b)
+    x_cont = 1.0 / (tp + c(ph.decode_steps, b) * t_dec / b)
+    busy = np.minimum(x_cont * tp, 0.999)
+    # a request's tokens stall only for the *other* requests' prefills: (B - 1) / B of them
+    tpot_cont = t_dec / (1.0 - busy * (b - 1.0) / b)
+    rho = np.minimum(utilisation * busy, 0.999)
+    ttft_cont = tp + t_dec + rho * tp / (2.0 * (1.0 - rho))
+    # static batching
+    n = c(ph.prefill_tokens, b)
+    flops = b * (2.0 * c(ph.params_prefill, b) * n + 2.0 * c(ph.layers, b) * n * n * c(ph.attn_width, b))
+    comp = flops / (c(ph.tp_speed, b) * c(ph.flops, b) * c(ph.eta_f, b))
+    mem = c(ph.weights, b) / (c(ph.tp_speed, b) * c(ph.bandwidth, b) * c(ph.eta_bw, b))
+    pre_b = np.maximum(comp, mem) + comm_time(ph, n * b) + c(ph.step_s, b)
+    t_batch = pre_b + c(ph.decode_steps, b) * t_dec
+    x_stat = b / t_batch
+    ttft_stat = pre_b + utilisation * t_batch / 2.0
+    cont = c(ph.continuous, b)
+    return SteadyState(
+        requests_per_s=np.where(cont, x_cont, x_stat),
+        tpot_s=np.where(cont, tpot_cont, t_dec),
+        ttft_s=np.where(cont, ttft_cont, ttft_stat),
+    )
+
+
+@dataclass
+class OperatingPoint:
+    """The largest concurrency within memory that meets both latency targets."""
+
+    concurrency: np.ndarray  # 0 where no concurrency meets the targets
+    state: SteadyState  # at ``concurrency`` (at 1 where infeasible, to explain why)
+    limited_by: np.ndarray  # "memory", "batch", "tpot", "ttft" or "" (per row)
+
+
+def operating_point(
+    ph: Physics, bmax: np.ndarray, tpot_target_s: float, ttft_target_s: float, utilisation: float
+) -> OperatingPoint:
+    """Search B* = max B ≤ ``bmax`` with TPOT ≤ target and TTFT ≤ target (both grow with B)."""
+    rows = len(bmax)
+    if rows == 0:
+        empty = np.zeros(0)
+        return OperatingPoint(empty.astype(np.int64), SteadyState(empty, empty, empty), np.zeros(0, dtype=object))
+    grid = np.broadcast_to(_GRID, (rows, len(_GRID)))
+    grid = np.minimum(grid, bmax[:, None])
+    st = steady_state(ph, grid, utilisation)
+    ok = (st.tpot_s <= tpot_target_s) & (st.ttft_s <= ttft_target_s)
+    # largest feasible grid point (latency grows with B, so feasibility is a prefix)
+    any_ok = ok.any(axis=1)
+    last = np.where(any_ok, ok.shape[1] - 1 - np.argmax(ok[:, ::-1], axis=1), 0)
+    lo = np.where(any_ok, grid[np.arange(rows), last], 0)
+    nxt = np.minimum(last + 1, ok.shape[1] - 1)
+    hi = np.where(any_ok, np.maximum(grid[np.arange(rows), nxt], lo), 0)
+    # bisection on integers between lo (ok) and hi (not ok, or == lo)
+    for _ in range(16):
+        gap = hi - lo
+        if not (gap > 1).any():
+            break
+        mid = np.where(gap > 1, (lo + hi) // 2, lo)
+        sm = steady_state(ph, np.maximum(mid, 1), utilisation)
+        good = (sm.tpot_s <= tpot_target_s) & (sm.ttft_s <= ttft_target_s) & (gap > 1)
+        lo = np.where(good, mid, lo)
+        hi = np.where(good | (gap <= 1), hi, mid)
+    hi_state = steady_state(ph, np.maximum(hi, 1), utilisation)
+    hi_ok = (hi_state.tpot_s <= tpot_target_s) & (hi_state.ttft_s <= ttft_target_s) & any_ok
+    best = np.where(hi_ok, hi, lo).astype(np.int64)
+    state = steady_state(ph, np.maximum(best, 1), utilisation)
+    one = steady_state(ph, np.ones(rows, dtype=np.int64), utilisation)
+    limited = np.full(rows, "", dtype=object)
+    limited[best >= bmax] = "memory"
+    nxt_state = steady_state(ph, np.maximum(best + 1, 1), utilisation)
+    limited[(best < bmax) & (nxt_state.tpot_s > tpot_target_s)] = "tpot"
+    limited[(best < bmax) & (nxt_state.tpot_s <= tpot_target_s) & (nxt_state.ttft_s > ttft_target_s)] = "ttft"
+    limited[best == 0] = np.where(one.tpot_s[best == 0] > tpot_target_s, "tpot", "ttft")
+    return OperatingPoint(best, state, limited)

@@ -1,0 +1,423 @@
+"""The scenario: every user input, as an immutable, validated, versioned snapshot.
+
+Frozen dataclasses (not pydantic) so the snapshot is hashable for the estimate cache and
+the validation messages name the JSON field the way a user sees it in the file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from models._resources import DataError, read_json, read_text
+from models.catalog import ModelSpec, load_catalog, validate_spec
+
+SCHEMA_VERSION = 1
+MAX_SCENARIO_BYTES = 2 * 1024 * 1024
+HARDWARE_CHOICES = ("gpu", "inferentia", "both")
+PLATFORMS = ("sagemaker", "ec2")
+PRICING_OPTIONS = ("on_demand", "savings_plan", "reserved", "spot")
+KV_DTYPES = ("auto", "fp8")
+DEFAULT_MODEL = "meta-llama/Llama-2-13b-hf"
+
+
+def _defaults() -> dict[str, float]:
+    data = read_json("defaults.json")
+    return {k: v["value"] for k, v in data["values"].items()}
+
+
+DEFAULTS = _defaults()
+
+
+@dataclass(frozen=True, slots=True)
+class Traffic:
+    """Traffic as the customer describes it.
+
+    Parameters
+    ----------
+    input_mean, output_mean : float
+        Mean tokens per request.
+    input_cv, output_cv : float
+        Spread (coefficient of variation) of the lengths.
+    requests_per_s : float
+        Mean request rate.
+    peak_to_average : float
+        Peak rate divided by mean rate; capacity is sized for the peak.
+    ttft_s : float
+        Time-to-first-token target (seconds).
+    tpot_ms : float
+        Time-per-output-token target (milliseconds).
+    """
+
+    input_mean: float = 550.0
+    input_cv: float = 0.47
+    output_mean: float = 550.0
+    output_cv: float = 0.47
+    requests_per_s: float = 2.0
+    peak_to_average: float = 1.0
+    ttft_s: float = 2.0
+    tpot_ms: float = 50.0
+    preset: str = "chatbot"
+
+    @property
+    def peak_rps(self) -> float:
+        return self.requests_per_s * self.peak_to_average
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """Where and how it runs, and how it is paid for."""
+
+    lmi_release: int = 20
+    hardware: str = "gpu"
+    region: str = "us-east-1"
+    platform: str = "sagemaker"
+    pricing_option: str = "on_demand"
+    discount: float = 0.0
+    hours_per_month: float = float(DEFAULTS["hours_per_month"])
+    min_instances: int = 1
+    instance_families: tuple[str, ...] = ()
+    precisions: tuple[str, ...] = ("bf16", "fp8", "int8", "awq", "gptq")
+    target_utilisation: float = float(DEFAULTS["target_utilisation"])
+    bound_percentile: float = float(DEFAULTS["bound_percentile"])
+    kv_cache_dtype: str = "auto"
+    tensor_parallel: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One complete question: model + traffic + deployment."""
+
+    model_id: str | None = DEFAULT_MODEL
+    custom_model: ModelSpec | None = None
+    traffic: Traffic = field(default_factory=Traffic)
+    deployment: Deployment = field(default_factory=Deployment)
+    name: str = "Untitled scenario"
+
+    def model(self) -> ModelSpec:
+        """The model spec (custom, or looked up in the catalog)."""
+        if self.custom_model is not None:
+            return self.custom_model
+        return load_catalog().get(self.model_id or "")
+
+    def with_changes(self, **changes: Any) -> Scenario:
+        """A copy with top-level, ``traffic.*`` or ``deployment.*`` fields changed, validated."""
+        top: dict[str, Any] = {}
+        tr: dict[str, Any] = {}
+        dep: dict[str, Any] = {}
+        tnames = {f.name for f in fields(Traffic)}
+        dnames = {f.name for f in fields(Deployment)}
+        for key, value in changes.items():
+            if key in tnames:
+                tr[key] = value
+            elif key in dnames:
+                dep[key] = value
+            elif key in ("model_id", "custom_model", "name"):
+                top[key] = value
+            else:
+                raise DataError(f"unknown scenario field '{key}'.")
+        new = replace(
+            self,
+            traffic=replace(self.traffic, **tr) if tr else self.traffic,
+            deployment=replace(self.deployment, **dep) if dep else self.deployment,
+            **top,
+        )
+        validate(new)
+        return new
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _num(where: str, value: Any, lo: float, hi: float, *, lo_open: bool = False, integer: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DataError(f"{where}: expected a number, got {json.dumps(value)[:40]}.")
+    if not math.isfinite(value):
+        raise DataError(f"{where}: must be a finite number.")
+    if integer and value != int(value):
+        raise DataError(f"{where}: must be a whole number (got {value}).")
+    if (value <= lo if lo_open else value < lo) or value > hi:
+        lo_txt = f"above {lo:g}" if lo_open else f"at least {lo:g}"
+        raise DataError(f"{where}: {value:g} is out of range; it must be {lo_txt} and at most {hi:g}.")
+    return float(value)
+
+
+def validate(s: Scenario) -> None:
+    """Refuse impossible values with one message naming the field and the allowed range."""
+    from models.backends import load_backends
+    from models.hardware import load_hardware
+
+    if s.custom_model is None:
+        if not s.model_id:
+            raise DataError("model: give a catalog id or a custom model.")
+        load_catalog().get(s.model_id)
+    else:
+        validate_spec(s.custom_model)
+    t = s.traffic
+    _num("traffic.input_mean", t.input_mean, 1, 10_000_000)
+    _num("traffic.output_mean", t.output_mean, 1, 10_000_000)
+    _num("traffic.input_cv", t.input_cv, 0, 5)
+    _num("traffic.output_cv", t.output_cv, 0, 5)
+    _num("traffic.requests_per_s", t.requests_per_s, 0, 1_000_000, lo_open=True)
+    _num("traffic.peak_to_average", t.peak_to_average, 1, 100)
+    _num("traffic.ttft_s", t.ttft_s, 0, 3600, lo_open=True)
+    _num("traffic.tpot_ms", t.tpot_ms, 0, 100_000, lo_open=True)
+    d = s.deployment
+    versions = load_backends().lmi_versions
+    if d.lmi_release not in versions:
+        raise DataError(
+            f"deployment.lmi_release: {d.lmi_release} is not a known LMI release; "
+            f"use one of {', '.join(str(v) for v in versions)}."
+        )
+    if d.hardware not in HARDWARE_CHOICES:
+        raise DataError(f"deployment.hardware: '{d.hardware}' must be one of {', '.join(HARDWARE_CHOICES)}.")
+    if d.platform not in PLATFORMS:
+        raise DataError(f"deployment.platform: '{d.platform}' must be one of {', '.join(PLATFORMS)}.")
+    if d.pricing_option not in PRICING_OPTIONS:
+        raise DataError(f"deployment.pricing_option: '{d.pricing_option}' must be one of {', '.join(PRICING_OPTIONS)}.")
+    if d.pricing_option == "spot" and d.platform != "ec2":
+        raise DataError("deployment.pricing_option: spot is only offered on EC2, not SageMaker.")
+    _num("deployment.discount", d.discount, 0, 0.95)
+    _num("deployment.hours_per_month", d.hours_per_month, 0, 744, lo_open=True)
+    _num("deployment.min_instances", d.min_instances, 0, 10_000, integer=True)
+    _num("deployment.target_utilisation", d.target_utilisation, 0.05, 1)
+    _num("deployment.bound_percentile", d.bound_percentile, 0.5, 0.9999)
+    if d.kv_cache_dtype not in KV_DTYPES:
+        raise DataError(f"deployment.kv_cache_dtype: '{d.kv_cache_dtype}' must be one of {', '.join(KV_DTYPES)}.")
+    families = set(load_hardware().families())
+    for fam in d.instance_families:
+        if fam not in families:
+            raise DataError(
+                f"deployment.instance_families: '{fam}' is unknown; use any of {', '.join(sorted(families))}."
+            )
+    precisions = set(load_backends().precisions)
+    if not d.precisions:
+        raise DataError("deployment.precisions: choose at least one precision to compare.")
+    for p in d.precisions:
+        if p not in precisions:
+            raise DataError(f"deployment.precisions: '{p}' is unknown; use any of {', '.join(sorted(precisions))}.")
+    if d.tensor_parallel is not None:
+        tp = _num("deployment.tensor_parallel", d.tensor_parallel, 1, 1024, integer=True)
+        if int(tp) & (int(tp) - 1) and int(tp) not in (12, 24, 32):
+            # Tensor parallelism splits heads and devices evenly: powers of two, or a whole Neuron instance.
+            raise DataError(
+                f"deployment.tensor_parallel: {int(tp)} does not divide any instance's devices evenly; "
+                "use 1, 2, 4 or 8 (or 12, 24, 32 NeuronCores)."
+            )
+    if not s.name or len(s.name) > 200:
+        raise DataError("name: must be 1 to 200 characters.")
+
+
+# --------------------------------------------------------------------------- JSON
+
+_MODEL_FIELDS = {f.name for f in fields(ModelSpec)} - {"custom", "source", "as_of", "notes"}
+
+
+def to_dict(s: Scenario) -> dict[str, Any]:
+    """The scenario as the JSON object written to disk."""
+    model: dict[str, Any]
+    if s.custom_model is not None:
+        spec = asdict(s.custom_model)
+        model = {"custom": {k: v for k, v in spec.items() if k in _MODEL_FIELDS}}
+    else:
+        model = {"catalog_id": s.model_id}
+    dep = asdict(s.deployment)
+    dep["instance_families"] = list(s.deployment.instance_families)
+    dep["precisions"] = list(s.deployment.precisions)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "name": s.name,
+        "model": model,
+        "traffic": asdict(s.traffic),
+        "deployment": dep,
+    }
+
+
+def _expect_obj(where: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise DataError(f"{where}: expected an object, got {type(value).__name__}.")
+    return value
+
+
+def _build(cls: type, where: str, data: dict[str, Any]) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise DataError(f"{where}: unknown field(s) {', '.join(unknown)}.")
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in ("instance_families", "precisions"):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise DataError(f"{where}.{key}: expected a list of names.")
+            value = tuple(value)
+        elif key in ("preset", "region", "platform", "hardware", "pricing_option", "kv_cache_dtype"):
+            if not isinstance(value, str):
+                raise DataError(f"{where}.{key}: expected text.")
+        elif key in ("lmi_release", "min_instances") and not (isinstance(value, int) and not isinstance(value, bool)):
+            raise DataError(f"{where}.{key}: expected a whole number.")
+        elif key == "tensor_parallel" and value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise DataError(f"{where}.{key}: expected a whole number or null.")
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+def _custom_model(data: dict[str, Any]) -> ModelSpec:
+    where = "model.custom"
+    required = ("params_billion", "layers", "hidden_size", "heads", "kv_heads", "vocab_size", "context")
+    for key in required:
+        if key not in data:
+            raise DataError(f"{where}.{key}: missing.")
+    unknown = sorted(set(data) - _MODEL_FIELDS)
+    if unknown:
+        raise DataError(f"{where}: unknown field(s) {', '.join(unknown)}.")
+    ints = (
+        "layers",
+        "hidden_size",
+        "heads",
+        "kv_heads",
+        "vocab_size",
+        "context",
+        "head_dim",
+        "experts",
+        "experts_per_token",
+    )
+    for key in ints:
+        if key in data:
+            _num(f"{where}.{key}", data[key], 0 if key == "head_dim" else 1, 1e9, integer=True)
+    _num(f"{where}.params_billion", data["params_billion"], 0, 1e6, lo_open=True)
+    if data.get("active_params_billion") is not None:
+        _num(f"{where}.active_params_billion", data["active_params_billion"], 0, 1e6, lo_open=True)
+    name = str(data.get("name") or "Custom model")
+    experts = int(data.get("experts", 1))
+    return ModelSpec(
+        model_id=str(data.get("model_id") or "custom"),
+        name=name,
+        family=str(data.get("family") or "Custom"),
+        architecture=str(data.get("architecture") or "LlamaForCausalLM"),
+        model_type=str(data.get("model_type") or "llama"),
+        params_billion=float(data["params_billion"]),
+        layers=int(data["layers"]),
+        hidden_size=int(data["hidden_size"]),
+        heads=int(data["heads"]),
+        kv_heads=int(data["kv_heads"]),
+        vocab_size=int(data["vocab_size"]),
+        context=int(data["context"]),
+        head_dim=int(data.get("head_dim") or 0),
+        active_params_billion=(
+            None if data.get("active_params_billion") is None else float(data["active_params_billion"])
+        ),
+        experts=experts,
+        experts_per_token=int(data.get("experts_per_token", 1)),
+        tied_embeddings=bool(data.get("tied_embeddings", False)),
+        arch_class=str(data.get("arch_class") or ("mixture-of-experts" if experts > 1 else "decoder-only")),
+        custom=True,
+        source="entered by the user",
+    )
+
+
+#: Migrations from an older schema_version to the next; each takes and returns the raw dict.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def from_dict(data: Any) -> Scenario:
+    """Build and validate a scenario from parsed JSON, migrating older versions."""
+    obj = _expect_obj("scenario", data)
+    version = obj.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise DataError("schema_version: missing or not a whole number; is this an LMI Explorer scenario file?")
+    if version > SCHEMA_VERSION:
+        raise DataError(
+            f"schema_version: this file is version {version}, newer than this app understands "
+            f"({SCHEMA_VERSION}). Update LMI Explorer to open it."
+        )
+    if version < 1:
+        raise DataError(f"schema_version: {version} is not a valid version.")
+    while version < SCHEMA_VERSION:
+        obj = MIGRATIONS[version](dict(obj))
+        version += 1
+    unknown = sorted(set(obj) - {"schema_version", "name", "model", "traffic", "deployment"})
+    if unknown:
+        raise DataError(f"scenario: unknown field(s) {', '.join(unknown)}.")
+    model = _expect_obj("model", obj.get("model", {"catalog_id": DEFAULT_MODEL}))
+    if "custom" in model and "catalog_id" in model:
+        raise DataError("model: give either catalog_id or custom, not both.")
+    custom = None
+    model_id: str | None = None
+    if "custom" in model:
+        custom = _custom_model(_expect_obj("model.custom", model["custom"]))
+    else:
+        mid = model.get("catalog_id")
+        if not isinstance(mid, str) or not mid:
+            raise DataError("model.catalog_id: missing; give a catalog model id or a custom model.")
+        model_id = mid
+    traffic = _build(Traffic, "traffic", _expect_obj("traffic", obj.get("traffic", {})))
+    deployment = _build(Deployment, "deployment", _expect_obj("deployment", obj.get("deployment", {})))
+    name = obj.get("name", "Untitled scenario")
+    if not isinstance(name, str):
+        raise DataError("name: expected text.")
+    scenario = Scenario(model_id=model_id, custom_model=custom, traffic=traffic, deployment=deployment, name=name)
+    validate(scenario)
+    return scenario
+
+
+def loads(text: str, *, name: str = "scenario") -> Scenario:
+    """Parse scenario JSON text; errors name the file and the field."""
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from exc
+    except RecursionError as exc:
+        raise DataError(f"{name}: nested too deeply to be a scenario file.") from exc
+    try:
+        return from_dict(data)
+    except DataError as exc:
+        raise DataError(f"{name}: {exc}") from None
+
+
+def _refuse_constant(token: str) -> float:
+    raise DataError(f"'{token}' is not a valid number in a scenario file.")
+
+
+def load(path: str | Path) -> Scenario:
+    """Read a scenario file."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise DataError(f"{p.name}: cannot be read ({exc.strerror or exc}).") from exc
+    if size > MAX_SCENARIO_BYTES:
+        raise DataError(f"{p.name}: {size / 1e6:.1f} MB is too large for a scenario file.")
+    return loads(read_text(p), name=p.name)
+
+
+def dumps(s: Scenario) -> str:
+    return json.dumps(to_dict(s), indent=2) + "\n"
+
+
+def save(s: Scenario, path: str | Path) -> None:
+    """Write atomically: a temporary file in the same folder, then rename over the target."""
+    p = Path(path)
+    text = dumps(s)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def default_scenario() -> Scenario:
+    """Llama-2-13B, chatbot traffic at 2 requests/s, latest LMI release, SageMaker us-east-1."""
+    from models.backends import load_backends
+
+    return Scenario(deployment=Deployment(lmi_release=load_backends().latest_lmi))
