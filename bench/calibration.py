@@ -15,8 +15,10 @@ def main() -> None:
         err = est / c.measured - 1
         errors.append(abs(err))
         print(f"{c.case:34s} {c.metric:20s} {c.measured:10.2f} {est:10.2f} {err * 100:+6.1f}%")
-    print(f"median |error| {statistics.median(errors) * 100:.1f} %, max {max(errors) * 100:.1f} % "
-          f"over {len(errors)} cases")
+    print(
+        f"median |error| {statistics.median(errors) * 100:.1f} %, max {max(errors) * 100:.1f} % "
+        f"over {len(errors)} cases"
+    )
 
 
 if __name__ == "__main__":

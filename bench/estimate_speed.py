@@ -19,8 +19,13 @@ def main() -> None:
     medians = []
     for key, p in load_presets().items():
         s = base.with_changes(
-            preset=key, input_mean=p.input_mean, input_cv=p.input_cv, output_mean=p.output_mean,
-            output_cv=p.output_cv, ttft_s=p.ttft_s, tpot_ms=p.tpot_ms,
+            preset=key,
+            input_mean=p.input_mean,
+            input_cv=p.input_cv,
+            output_mean=p.output_mean,
+            output_cv=p.output_cv,
+            ttft_s=p.ttft_s,
+            tpot_ms=p.tpot_ms,
         )
         times = []
         for _ in range(RUNS):

@@ -7,9 +7,9 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import pytest  # noqa: E402
+import pytest
 
-from models.scenario import Scenario, default_scenario  # noqa: E402
+from models.scenario import Scenario, default_scenario
 
 
 @pytest.fixture

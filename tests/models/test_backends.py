@@ -46,7 +46,8 @@ def test_neuronx_supports_llama_not_falcon():
     assert falcon.level == SupportLevel.UNSUPPORTED
     assert "falcon" in falcon.reason
     opt = bk.support_for("tnx", cat.get("facebook/opt-66b"), 14)
-    assert opt.level == SupportLevel.SUPPORTED and not opt.continuous_batching
+    assert opt.level == SupportLevel.SUPPORTED
+    assert not opt.continuous_batching
 
 
 def test_quantization_methods_per_backend():

@@ -25,13 +25,34 @@ def test_estimate_json_has_the_documented_keys(make_scenario, tmp_path):
     code, out, _ = run("estimate", str(path), "--format", "json")
     assert code == 0
     doc = json.loads(out)
-    assert set(doc["recommendation"]) >= {"backend", "instance", "precision", "tensor_parallel", "instances",
-                                          "monthly_usd"}
+    assert set(doc["recommendation"]) >= {
+        "backend",
+        "instance",
+        "precision",
+        "tensor_parallel",
+        "instances",
+        "monthly_usd",
+    }
     assert doc["decision_path"][0] == "start"
     opt = doc["options"][0]
-    assert set(opt) >= {"backend", "instance", "precision", "tensor_parallel", "fits", "reason", "weights_gib",
-                        "kv_bytes_per_token", "kv_capacity_tokens", "max_concurrency", "ttft_s", "tpot_ms",
-                        "requests_per_s_per_replica", "instances", "monthly_usd", "usd_per_million_tokens"}
+    assert set(opt) >= {
+        "backend",
+        "instance",
+        "precision",
+        "tensor_parallel",
+        "fits",
+        "reason",
+        "weights_gib",
+        "kv_bytes_per_token",
+        "kv_capacity_tokens",
+        "max_concurrency",
+        "ttft_s",
+        "tpot_ms",
+        "requests_per_s_per_replica",
+        "instances",
+        "monthly_usd",
+        "usd_per_million_tokens",
+    }
     assert set(doc["best_by_precision"]) <= {"bf16", "fp8", "int8", "awq", "gptq"}
     assert doc["recommendation"]["monthly_usd"] > 0
 
@@ -40,7 +61,9 @@ def test_estimate_table_and_csv(make_scenario, tmp_path):
     path = tmp_path / "s.json"
     save(make_scenario(), path)
     code, out, _ = run("estimate", str(path))
-    assert code == 0 and "Recommendation:" in out and "Best option per precision" in out
+    assert code == 0
+    assert "Recommendation:" in out
+    assert "Best option per precision" in out
     code, out, _ = run("estimate", str(path), "--format", "csv")
     frame = pd.read_csv(io.StringIO(out))
     assert {"backend", "instance", "monthly_usd"} <= set(frame.columns)
@@ -50,9 +73,13 @@ def test_estimate_table_and_csv(make_scenario, tmp_path):
 def test_bad_input_is_one_line_and_exit_2(make_scenario, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"schema_version": 1, "traffic": {"requests_per_s": -2}}')
-    for args in (("estimate", str(bad)), ("estimate", str(tmp_path / "missing.json")),
-                 ("estimate", "--format", "xml"), ("catalog", "gpus")):
-        code, out, err = run(*args)
+    for args in (
+        ("estimate", str(bad)),
+        ("estimate", str(tmp_path / "missing.json")),
+        ("estimate", "--format", "xml"),
+        ("catalog", "gpus"),
+    ):
+        code, _out, err = run(*args)
         assert code == 2, args
         assert err.count("\n") == 1 and err.startswith("lmi-explorer: "), err
         assert "Traceback" not in err
@@ -62,10 +89,12 @@ def test_bad_input_is_one_line_and_exit_2(make_scenario, tmp_path):
 
 def test_catalog_lists(capsys):
     code, out, _ = run("catalog", "models", "--format", "json")
-    assert code == 0 and len(json.loads(out)) >= 29
+    assert code == 0
+    assert len(json.loads(out)) >= 29
     code, out, _ = run("catalog", "instances")
     assert "p4d.24xlarge" in out
     code, out, _ = run("catalog", "backends", "--format", "csv")
     frame = pd.read_csv(io.StringIO(out))
     t5 = frame[frame["model_type"] == "t5"].iloc[0]
-    assert pd.isna(t5["vllm"]) and t5["lmi-dist"] == "v9+"
+    assert pd.isna(t5["vllm"])
+    assert t5["lmi-dist"] == "v9+"

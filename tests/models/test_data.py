@@ -58,8 +58,11 @@ def test_bad_value_names_file_row_and_column():
 
 def test_user_price_list_file(tmp_path):
     path = tmp_path / "negotiated.csv"
-    path.write_text("\ufeffinstance,region,platform,usd_per_hour,source,as_of\n"
-                    "g5.xlarge,us-east-1,sagemaker,1.0,our contract,2026-11\n", encoding="utf-8")
+    path.write_text(
+        "\ufeffinstance,region,platform,usd_per_hour,source,as_of\n"
+        "g5.xlarge,us-east-1,sagemaker,1.0,our contract,2026-11\n",
+        encoding="utf-8",
+    )
     table = load_price_list(path)
     assert table.name == "negotiated.csv"
     assert table.quote("g5.xlarge", "us-east-1", "sagemaker").usd_per_hour == 1.0

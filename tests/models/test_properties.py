@@ -79,8 +79,12 @@ def test_longer_output_never_raises_capacity_at_the_same_concurrency(seed, k):
     rng = np.random.default_rng(seed)
     ph = _physics(32, rng)
     batch = rng.integers(1, 512, 32)
-    longer = replace(ph, decode_steps=ph.decode_steps * k, useful_output=ph.useful_output * k,
-                     context=ph.context + ph.decode_steps * (k - 1) / 2)
+    longer = replace(
+        ph,
+        decode_steps=ph.decode_steps * k,
+        useful_output=ph.useful_output * k,
+        context=ph.context + ph.decode_steps * (k - 1) / 2,
+    )
     a = steady_state(ph, batch, 0.8).requests_per_s
     b = steady_state(longer, batch, 0.8).requests_per_s
     assert (b <= a * (1 + 1e-9)).all()
@@ -98,12 +102,29 @@ def test_adding_candidates_never_raises_the_cheapest_cost(s, extra_p, extra_f):
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.floats(0.1, 1000), st.integers(1, 200), st.integers(64, 32768), st.integers(1, 128),
-    st.integers(1000, 300000), st.booleans(),
+    st.floats(0.1, 1000),
+    st.integers(1, 200),
+    st.integers(64, 32768),
+    st.integers(1, 128),
+    st.integers(1000, 300000),
+    st.booleans(),
 )
 def test_int4_weights_never_take_more_memory_than_bf16(params_b, layers, hidden, heads, vocab, tied):
-    spec = ModelSpec("m", "m", "f", "LlamaForCausalLM", "llama", params_b, layers, hidden, heads, heads, vocab,
-                     4096, tied_embeddings=tied)
+    spec = ModelSpec(
+        "m",
+        "m",
+        "f",
+        "LlamaForCausalLM",
+        "llama",
+        params_b,
+        layers,
+        hidden,
+        heads,
+        heads,
+        vocab,
+        4096,
+        tied_embeddings=tied,
+    )
     p = load_backends().precisions
     assert weight_bytes(spec, p["awq"]) <= weight_bytes(spec, p["bf16"])
     assert weight_bytes(spec, p["int8"]) <= weight_bytes(spec, p["bf16"])
@@ -116,12 +137,29 @@ def _physics(n: int, rng: np.random.Generator) -> Physics:
 
     weights = r(1e9, 2e11)
     return Physics(
-        weights=weights, weights_expert=np.zeros(n), expert_hit=np.ones(n), kv_per_token=r(1e4, 1e6),
-        params_prefill=weights / 2, params_decode=weights / 2, tp_speed=np.ones(n), tp_comm=np.ones(n),
-        bandwidth=r(3e11, 5e12), flops=r(5e13, 1e15), eta_bw=r(0.3, 1), eta_f=r(0.2, 1), step_s=r(0, 0.01),
-        link_latency_s=np.full(n, 3e-5), link_bytes_s=np.full(n, 5e10), layers=np.full(n, 40.0),
-        hidden=np.full(n, 5120.0), attn_width=np.full(n, 5120.0), continuous=rng.random(n) < 0.7,
-        prefill_tokens=r(16, 4000), decode_steps=r(16, 2000), context=r(100, 6000), useful_output=r(16, 2000),
+        weights=weights,
+        weights_expert=np.zeros(n),
+        expert_hit=np.ones(n),
+        kv_per_token=r(1e4, 1e6),
+        params_prefill=weights / 2,
+        params_decode=weights / 2,
+        tp_speed=np.ones(n),
+        tp_comm=np.ones(n),
+        bandwidth=r(3e11, 5e12),
+        flops=r(5e13, 1e15),
+        eta_bw=r(0.3, 1),
+        eta_f=r(0.2, 1),
+        step_s=r(0, 0.01),
+        link_latency_s=np.full(n, 3e-5),
+        link_bytes_s=np.full(n, 5e10),
+        layers=np.full(n, 40.0),
+        hidden=np.full(n, 5120.0),
+        attn_width=np.full(n, 5120.0),
+        continuous=rng.random(n) < 0.7,
+        prefill_tokens=r(16, 4000),
+        decode_steps=r(16, 2000),
+        context=r(100, 6000),
+        useful_output=r(16, 2000),
     )
 
 

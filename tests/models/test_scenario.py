@@ -12,11 +12,29 @@ from models.scenario import SCHEMA_VERSION, dumps, load, loads, save, to_dict
 
 def test_round_trip_every_field(make_scenario, tmp_path):
     s = make_scenario(
-        name="Chatbot at 5x", requests_per_s=10.0, peak_to_average=2.5, input_mean=700, input_cv=0.6,
-        output_mean=300, output_cv=0.2, ttft_s=1.5, tpot_ms=40, lmi_release=14, hardware="both",
-        region="us-west-2", platform="ec2", pricing_option="spot", discount=0.6, hours_per_month=500,
-        min_instances=2, instance_families=("g5", "inf2"), precisions=("bf16", "awq"),
-        target_utilisation=0.7, bound_percentile=0.95, kv_cache_dtype="fp8", tensor_parallel=4,
+        name="Chatbot at 5x",
+        requests_per_s=10.0,
+        peak_to_average=2.5,
+        input_mean=700,
+        input_cv=0.6,
+        output_mean=300,
+        output_cv=0.2,
+        ttft_s=1.5,
+        tpot_ms=40,
+        lmi_release=14,
+        hardware="both",
+        region="us-west-2",
+        platform="ec2",
+        pricing_option="spot",
+        discount=0.6,
+        hours_per_month=500,
+        min_instances=2,
+        instance_families=("g5", "inf2"),
+        precisions=("bf16", "awq"),
+        target_utilisation=0.7,
+        bound_percentile=0.95,
+        kv_cache_dtype="fp8",
+        tensor_parallel=4,
     )
     path = tmp_path / "s.json"
     save(s, path)
@@ -26,10 +44,21 @@ def test_round_trip_every_field(make_scenario, tmp_path):
 
 def test_custom_model_round_trip(make_scenario, tmp_path):
     doc = to_dict(make_scenario())
-    doc["model"] = {"custom": {"name": "Acme-20B", "params_billion": 20.0, "layers": 48, "hidden_size": 6144,
-                               "heads": 48, "kv_heads": 8, "vocab_size": 64000, "context": 8192}}
+    doc["model"] = {
+        "custom": {
+            "name": "Acme-20B",
+            "params_billion": 20.0,
+            "layers": 48,
+            "hidden_size": 6144,
+            "heads": 48,
+            "kv_heads": 8,
+            "vocab_size": 64000,
+            "context": 8192,
+        }
+    }
     s = loads(json.dumps(doc))
-    assert s.model().name == "Acme-20B" and s.model().custom
+    assert s.model().name == "Acme-20B"
+    assert s.model().custom
     assert loads(dumps(s)) == s
 
 
@@ -83,7 +112,7 @@ def test_atomic_save_keeps_the_old_file_on_failure(make_scenario, tmp_path, monk
         raise OSError("disk full")
 
     monkeypatch.setattr(sc.os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="disk full"):
         save(make_scenario(name="new"), path)
     assert load(path).name == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["s.json"]  # no temporary left behind

@@ -45,6 +45,7 @@ def test_share_beyond_bounds_is_two_percent_at_p99_bounds():
 def test_presets_cover_the_five_use_cases_and_cite_sources():
     presets = load_presets()
     assert set(presets) == {"chatbot", "codegen", "rag", "summarisation", "extraction"}
-    assert presets["summarisation"].input_mean == 1000 and presets["summarisation"].output_mean == 500
+    assert presets["summarisation"].input_mean == 1000
+    assert presets["summarisation"].output_mean == 500
     assert presets["chatbot"].input_cv > 0.3 > presets["summarisation"].input_cv
     assert all(p.source for p in presets.values())
