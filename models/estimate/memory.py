@@ -17,7 +17,8 @@ def weight_bytes(model: ModelSpec, precision: Precision) -> float:
     ``W = P_quant × b_w + P_quant × scales + P_unquant × 2``, where embeddings and the LM
     head stay 16-bit in the quantized checkpoints (``precision.embeddings_16bit``).
     """
-    unquant = model.embedding_params if precision.embeddings_16bit else 0.0
+    # never more 16-bit weights than the model has (a custom model with a huge vocabulary)
+    unquant = min(model.embedding_params, model.params) if precision.embeddings_16bit else 0.0
     quant = model.params - unquant
     return quant * (precision.weight_bytes + precision.scale_bytes_per_weight) + unquant * 2.0
 

@@ -81,7 +81,8 @@ def test_bad_input_is_one_line_and_exit_2(make_scenario, tmp_path):
     ):
         code, _out, err = run(*args)
         assert code == 2, args
-        assert err.count("\n") == 1 and err.startswith("lmi-explorer: "), err
+        assert err.count("\n") == 1, err
+        assert err.startswith("lmi-explorer: "), err
         assert "Traceback" not in err
     code, _, err = run("estimate", str(bad))
     assert "traffic.requests_per_s: -2 is out of range" in err

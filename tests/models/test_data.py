@@ -17,7 +17,8 @@ def test_every_table_has_source_and_as_of_columns():
     for path in sorted(data_root().rglob("*.csv")):
         with path.open(encoding="utf-8") as fh:
             header = next(csv.reader(fh))
-        assert "source" in header and "as_of" in header, path
+        assert "source" in header, path
+        assert "as_of" in header, path
 
 
 def test_every_priced_row_has_a_source_and_date():
