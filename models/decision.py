@@ -14,6 +14,7 @@ import pandas as pd
 
 from models.backends import SupportLevel, diagram_json, load_backends
 from models.estimate import Estimate, estimate
+from models.estimate.pipeline import cheapest_monthly
 from models.scenario import DEFAULTS, Scenario
 from models.units import percent, usd
 
@@ -75,8 +76,7 @@ def _cost_at_spread(scenario: Scenario, spread: float, backend: str) -> float:
     else:
         changes = {"input_cv": spread, "output_cv": spread}
     s = replace(scenario, traffic=replace(scenario.traffic, **changes))
-    best = estimate(s).best(backend=backend)
-    return math.inf if best is None else float(best["monthly_usd"])
+    return cheapest_monthly(s, backend)
 
 
 @lru_cache(maxsize=128)
@@ -86,7 +86,7 @@ def crossover_spread(scenario: Scenario, compiled: str, dynamic: str) -> float |
     None when the compiled backend is never cheaper (not even at spread 0) or stays
     cheaper up to spread 2.
     """
-    dyn = _cost_at_spread(scenario, scenario.traffic.input_cv, dynamic)
+    dyn = cheapest_monthly(scenario, dynamic)
     if not math.isfinite(dyn):
         return None
     lo, hi = 0.0, 2.0
@@ -94,7 +94,7 @@ def crossover_spread(scenario: Scenario, compiled: str, dynamic: str) -> float |
         return None
     if _cost_at_spread(scenario, hi, compiled) <= dyn:
         return None
-    for _ in range(7):
+    for _ in range(6):
         mid = (lo + hi) / 2
         if _cost_at_spread(scenario, mid, compiled) <= dyn:
             lo = mid
@@ -112,8 +112,12 @@ def _describe(row: pd.Series) -> str:
     )
 
 
-def evaluate(scenario: Scenario, est: Estimate | None = None) -> Decision:
-    """Walk the diagram for the scenario; each step's choice comes from data and the estimate."""
+def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover: bool = True) -> Decision:
+    """Walk the diagram for the scenario; each step's choice comes from data and the estimate.
+
+    ``with_crossover`` also finds the spread at which TensorRT-LLM stops being cheaper (a few
+    extra what-if estimates; the window skips it while a slider is being dragged).
+    """
     est = est or estimate(scenario)
     bk = load_backends()
     model = est.model
@@ -195,7 +199,7 @@ def evaluate(scenario: Scenario, est: Estimate | None = None) -> Decision:
             even = ts.spread <= threshold
             trt_best = _cheapest(est, "trtllm") if trt else None
             dyn_best = _cheapest(est, dynamic) if dyn else None
-            if trt and dyn:
+            if trt and dyn and with_crossover:
                 crossover = crossover_spread(scenario, "trtllm", dynamic)
             values = (
                 f"input spread {scenario.traffic.input_cv:.2f}, output spread "

@@ -121,6 +121,9 @@ def steady_state(ph: Physics, batch: np.ndarray, utilisation: float) -> SteadySt
     tpot_cont = t_dec / (1.0 - busy * (b - 1.0) / b)
     rho = np.minimum(utilisation * busy, 0.999)
     ttft_cont = tp + t_dec + rho * tp / (2.0 * (1.0 - rho))
+    cont = c(ph.continuous, b)
+    if ph.continuous.all():
+        return SteadyState(x_cont, tpot_cont, ttft_cont)
     # static batching
     n = c(ph.prefill_tokens, b)
     flops = b * (2.0 * c(ph.params_prefill, b) * n + 2.0 * c(ph.layers, b) * n * n * c(ph.attn_width, b))
@@ -130,7 +133,6 @@ def steady_state(ph: Physics, batch: np.ndarray, utilisation: float) -> SteadySt
     t_batch = pre_b + c(ph.decode_steps, b) * t_dec
     x_stat = b / t_batch
     ttft_stat = pre_b + utilisation * t_batch / 2.0
-    cont = c(ph.continuous, b)
     return SteadyState(
         requests_per_s=np.where(cont, x_cont, x_stat),
         tpot_s=np.where(cont, tpot_cont, t_dec),
@@ -175,15 +177,38 @@ def operating_point(
         good = (sm.tpot_s <= tpot_target_s) & (sm.ttft_s <= ttft_target_s) & (gap > 1)
         lo = np.where(good, mid, lo)
         hi = np.where(good | (gap <= 1), hi, mid)
-    hi_state = steady_state(ph, np.maximum(hi, 1), utilisation)
-    hi_ok = (hi_state.tpot_s <= tpot_target_s) & (hi_state.ttft_s <= ttft_target_s) & any_ok
+    # one call for the four concurrencies still needed: hi, and then best, 1 and best + 1
+    probe = steady_state(
+        ph,
+        np.stack(
+            [
+                np.maximum(hi, 1),
+                np.maximum(lo, 1),
+                np.ones(rows, dtype=np.int64),
+                np.maximum(hi, 1) + 1,
+                np.maximum(lo, 1) + 1,
+            ],
+            axis=1,
+        ),
+        utilisation,
+    )
+    hi_ok = (probe.tpot_s[:, 0] <= tpot_target_s) & (probe.ttft_s[:, 0] <= ttft_target_s) & any_ok
     best = np.where(hi_ok, hi, lo).astype(np.int64)
-    state = steady_state(ph, np.maximum(best, 1), utilisation)
-    one = steady_state(ph, np.ones(rows, dtype=np.int64), utilisation)
+    col = np.where(hi_ok, 0, 1)
+    r = np.arange(rows)
+    state = SteadyState(probe.requests_per_s[r, col], probe.tpot_s[r, col], probe.ttft_s[r, col])
+    nxt_tpot = probe.tpot_s[r, col + 3]
+    nxt_ttft = probe.ttft_s[r, col + 3]
     limited = np.full(rows, "", dtype=object)
     limited[best >= bmax] = "memory"
-    nxt_state = steady_state(ph, np.maximum(best + 1, 1), utilisation)
-    limited[(best < bmax) & (nxt_state.tpot_s > tpot_target_s)] = "tpot"
-    limited[(best < bmax) & (nxt_state.tpot_s <= tpot_target_s) & (nxt_state.ttft_s > ttft_target_s)] = "ttft"
-    limited[best == 0] = np.where(one.tpot_s[best == 0] > tpot_target_s, "tpot", "ttft")
+    limited[(best < bmax) & (nxt_tpot > tpot_target_s)] = "tpot"
+    limited[(best < bmax) & (nxt_tpot <= tpot_target_s) & (nxt_ttft > ttft_target_s)] = "ttft"
+    none = best == 0
+    limited[none] = np.where(probe.tpot_s[none, 2] > tpot_target_s, "tpot", "ttft")
+    # where nothing meets the targets, report the latency at one request (it explains why)
+    state = SteadyState(
+        np.where(none, probe.requests_per_s[:, 2], state.requests_per_s),
+        np.where(none, probe.tpot_s[:, 2], state.tpot_s),
+        np.where(none, probe.ttft_s[:, 2], state.ttft_s),
+    )
     return OperatingPoint(best, state, limited)

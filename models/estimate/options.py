@@ -1,0 +1,265 @@
+"""The option grid: which (backend, instance, precision, TP) combinations exist for a model.
+
+Built once per model and deployment choice (not per traffic change), as flat numpy arrays,
+so a slider drag only re-runs the traffic-dependent stages of the estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from models.backends import SupportLevel, load_backends
+from models.catalog import ModelSpec
+from models.estimate.memory import (
+    kv_bytes_per_token,
+    kv_bytes_per_token_device,
+    usable_kv_bytes_per_device,
+    valid_tensor_parallel,
+    weight_bytes,
+)
+from models.hardware import load_hardware
+from models.units import GIB
+
+#: Share of an encoder-decoder model's parameters in the encoder (T5: about half).
+ENCODER_SHARE = 0.5
+
+#: Physics constants per configuration that do not depend on traffic.
+STATIC_PHYSICS = (
+    "weights", "weights_expert", "expert_hit", "kv_per_token", "params_prefill", "params_decode", "tp_speed",
+    "tp_comm", "bandwidth", "flops", "eta_bw", "eta_f", "step_s", "link_latency_s", "link_bytes_s", "layers",
+    "hidden", "attn_width",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class OptionGrid:
+    """Rows (one per option) and configurations (one per backend × accelerator × precision × TP)."""
+
+    # rows
+    instance: np.ndarray
+    instance_index: np.ndarray
+    instances: tuple[str, ...]
+    backend: np.ndarray
+    backend_name: np.ndarray
+    precision: np.ndarray
+    tensor_parallel: np.ndarray
+    config: np.ndarray  # index into configurations, -1 when the option fails before memory
+    base_reason: np.ndarray
+    family: np.ndarray
+    accelerator: np.ndarray
+    devices: np.ndarray
+    device_gib: np.ndarray
+    reserve_gib: np.ndarray
+    compiled: np.ndarray
+    # configurations
+    c_weights: np.ndarray
+    c_weights_dev: np.ndarray
+    c_usable_dev: np.ndarray
+    c_room_dev: np.ndarray
+    c_kv_total: np.ndarray
+    c_kv_dev: np.ndarray
+    c_reserve_bounds: np.ndarray
+    c_max_batch: np.ndarray
+    c_continuous: np.ndarray
+    c_tp: np.ndarray
+    c_acc_name: tuple[str, ...]
+    c_physics: dict[str, np.ndarray]
+
+
+def _wanted(family: str, is_neuron: bool, hardware: str, families: tuple[str, ...]) -> bool:
+    if hardware == "gpu" and is_neuron:
+        return False
+    if hardware == "inferentia" and not is_neuron:
+        return False
+    return not families or family in families
+
+
+@lru_cache(maxsize=64)
+def option_grid(
+    model: ModelSpec,
+    lmi: int,
+    hardware: str,
+    families: tuple[str, ...],
+    precisions: tuple[str, ...],
+    tensor_parallel: int | None,
+    kv_cache_dtype: str,
+    only_backends: tuple[str, ...] = (),
+) -> OptionGrid:
+    """Every option for the model and deployment choices, with the reason where one fails early.
+
+    ``only_backends`` narrows the grid (the decision's what-if questions ask about one backend).
+    """
+    bk = load_backends()
+    hw = load_hardware()
+    names = [
+        n
+        for n, inst in hw.instances.items()
+        if _wanted(inst.family, hw.accelerators[inst.accelerator].is_neuron, hardware, families)
+    ]
+    rows: dict[str, list] = {k: [] for k in ("inst", "backend", "prec", "tp", "cfg", "reason")}
+    cfg_index: dict[tuple[str, str, str, int], int] = {}
+    cfgs: list[dict] = []
+    for backend in bk.backends.values():
+        if not backend.available(lmi) or (only_backends and backend.backend not in only_backends):
+            continue
+        support = bk.support_for(backend.backend, model, lmi)
+        supported = support.level in (SupportLevel.SUPPORTED, SupportLevel.FALLBACK)
+        tp_cache: dict[int, list[int]] = {}
+        for i, name in enumerate(names):
+            inst = hw.instances[name]
+            acc = hw.accelerators[inst.accelerator]
+            if (backend.hardware == "neuron") != acc.is_neuron:
+                continue
+            tps = tp_cache.get(inst.devices)
+            if tps is None:
+                tps = valid_tensor_parallel(model, backend, inst.devices)
+                if tensor_parallel is not None:
+                    tps = [t for t in tps if t == tensor_parallel]
+                tp_cache[inst.devices] = tps
+            for pname in precisions:
+                prec = bk.precisions[pname]
+                reason = ""
+                method = None
+                if not supported:
+                    reason = support.reason
+                else:
+                    method = bk.precision_method(backend.backend, pname, model, lmi)
+                    if method is None:
+                        reason = f"{backend.name} does not offer {prec.label} for '{model.model_type}' in LMI v{lmi}."
+                    elif acc.peak(method["compute"]) is None:
+                        need = (
+                            "an Ada or Hopper GPU (L4, L40S, H100, H200)"
+                            if method["compute"] == "fp8"
+                            else "int8 tensor cores (not on V100)"
+                        )
+                        reason = f"{prec.label} ({method['method']}) needs {need}; {acc.name} lacks it."
+                    elif not tps:
+                        why = (
+                            f"TP {tensor_parallel} is not valid here"
+                            if tensor_parallel
+                            else f"{model.heads} heads / {model.kv_heads} KV heads do not split over "
+                            f"{inst.devices} devices"
+                        )
+                        reason = f"No valid tensor-parallel degree: {why}."
+                if reason:
+                    rows["inst"].append(i)
+                    rows["backend"].append(backend)
+                    rows["prec"].append(pname)
+                    rows["tp"].append(tensor_parallel or inst.devices)
+                    rows["cfg"].append(-1)
+                    rows["reason"].append(reason)
+                    continue
+                for t in tps:
+                    key = (backend.backend, acc.accelerator, pname, t)
+                    k = cfg_index.get(key)
+                    if k is None:
+                        k = cfg_index[key] = len(cfgs)
+                        cfgs.append(
+                            {"backend": backend, "acc": acc, "prec": prec, "tp": t, "compute": method["compute"],
+                             "continuous": support.continuous_batching}
+                        )  # fmt: skip
+                    rows["inst"].append(i)
+                    rows["backend"].append(backend)
+                    rows["prec"].append(pname)
+                    rows["tp"].append(t)
+                    rows["cfg"].append(k)
+                    rows["reason"].append("")
+    return _assemble(model, kv_cache_dtype, names, rows, cfgs)
+
+
+def _assemble(model: ModelSpec, kv_cache_dtype: str, names: list[str], rows: dict, cfgs: list[dict]) -> OptionGrid:
+    bk = load_backends()
+    hw = load_hardware()
+    inst_objs = [hw.instances[n] for n in names]
+    accs = [hw.accelerators[i.accelerator] for i in inst_objs]
+    idx = np.array(rows["inst"], dtype=np.int64)
+    backends = rows["backend"]
+
+    def per_inst(values: list, dtype: object = object) -> np.ndarray:
+        arr = np.array(values, dtype=dtype)
+        return arr[idx] if len(idx) else np.array([], dtype=dtype)
+
+    m = len(cfgs)
+    c = {k: np.zeros(m) for k in STATIC_PHYSICS}
+    weights = np.zeros(m)
+    weights_dev = np.zeros(m)
+    usable = np.zeros(m)
+    room = np.zeros(m)
+    kv_total = np.zeros(m)
+    kv_dev = np.zeros(m)
+    reserve_bounds = np.zeros(m, dtype=bool)
+    max_batch = np.zeros(m, dtype=np.int64)
+    continuous = np.zeros(m, dtype=bool)
+    tps = np.zeros(m, dtype=np.int64)
+    acc_names = []
+    enc = ENCODER_SHARE if model.is_encoder_decoder else 0.0
+    hit = model.experts_per_token / model.experts if model.experts > 1 else 1.0
+    for k, cfg in enumerate(cfgs):
+        backend, acc, prec, t = cfg["backend"], cfg["acc"], cfg["prec"], cfg["tp"]
+        kv_b = 1.0 if (kv_cache_dtype == "fp8" and acc.fp8_flops) else 2.0
+        w = weight_bytes(model, prec)
+        w_dev = w * (1.0 + backend.weight_overhead) / t
+        weights[k] = w
+        weights_dev[k] = w_dev
+        usable[k] = usable_kv_bytes_per_device(backend, acc, w_dev)
+        room[k] = acc.memory_bytes * backend.memory_fraction - acc.reserve_bytes
+        kv_total[k] = kv_bytes_per_token(model, kv_b)
+        kv_dev[k] = kv_bytes_per_token_device(model, t, kv_b, backend.parallelism)
+        reserve_bounds[k] = backend.compiled or not backend.paged_kv
+        max_batch[k] = backend.max_batch
+        continuous[k] = cfg["continuous"]
+        tps[k] = t
+        acc_names.append(acc.name)
+        eff = bk.efficiency_for(backend.backend, acc.accelerator)
+        link = hw.interconnects[acc.interconnect]
+        pipeline = backend.parallelism == "pipeline"
+        c["weights"][k] = w * (1.0 - enc)
+        c["weights_expert"][k] = model.expert_params * (w / model.params)
+        c["expert_hit"][k] = hit
+        c["kv_per_token"][k] = kv_total[k]
+        c["params_prefill"][k] = model.active_params * (enc if enc else 1.0)
+        c["params_decode"][k] = model.active_params * (1.0 - enc)
+        c["tp_speed"][k] = 1 if pipeline else t
+        c["tp_comm"][k] = 1 if pipeline else t
+        c["bandwidth"][k] = acc.bandwidth_bytes_s
+        c["flops"][k] = acc.peak(cfg["compute"])
+        c["eta_bw"][k] = eff.eta_bw
+        c["eta_f"][k] = eff.eta_f
+        c["step_s"][k] = eff.step_overhead_s
+        c["link_latency_s"][k] = link.allreduce_latency_s
+        c["link_bytes_s"][k] = acc.link_bytes_s * link.bandwidth_efficiency
+        c["layers"][k] = model.layers
+        c["hidden"][k] = model.hidden_size
+        c["attn_width"][k] = model.heads * model.d_head
+    return OptionGrid(
+        instance=per_inst(names),
+        instance_index=idx,
+        instances=tuple(names),
+        backend=np.array([b.backend for b in backends], dtype=object),
+        backend_name=np.array([b.name for b in backends], dtype=object),
+        precision=np.array(rows["prec"], dtype=object),
+        tensor_parallel=np.array(rows["tp"], dtype=np.int64),
+        config=np.array(rows["cfg"], dtype=np.int64),
+        base_reason=np.array(rows["reason"], dtype=object),
+        family=per_inst([i.family for i in inst_objs]),
+        accelerator=per_inst([a.name for a in accs]),
+        devices=per_inst([i.devices for i in inst_objs], np.int64),
+        device_gib=per_inst([a.memory_bytes / GIB for a in accs], float),
+        reserve_gib=per_inst([a.reserve_bytes / GIB for a in accs], float),
+        compiled=np.array([b.compiled for b in backends], dtype=bool),
+        c_weights=weights,
+        c_weights_dev=weights_dev,
+        c_usable_dev=usable,
+        c_room_dev=room,
+        c_kv_total=kv_total,
+        c_kv_dev=kv_dev,
+        c_reserve_bounds=reserve_bounds,
+        c_max_batch=max_batch,
+        c_continuous=continuous,
+        c_tp=tps,
+        c_acc_name=tuple(acc_names),
+        c_physics=c,
+    )
