@@ -249,6 +249,20 @@ def _hourly(prices: PriceTable, instances: tuple[str, ...], region: str, platfor
     return hourly, source
 
 
+def _stages(scenario: Scenario, prices: PriceTable, only_backends: tuple[str, ...]) -> tuple:
+    """The three cached stages: option grid, performance per configuration, hourly prices."""
+    model = scenario.model()
+    t = scenario.traffic
+    d = scenario.deployment
+    ts = traffic_stats(scenario, model)
+    grid = option_grid(model, d.lmi_release, d.hardware, d.instance_families, d.precisions, d.tensor_parallel,
+                       d.kv_cache_dtype, only_backends)  # fmt: skip
+    perf = _performance(grid, model.context, ts.mean_input, ts.mean_output, ts.bound_input, ts.bound_output,
+                        d.bound_percentile, t.tpot_ms / 1000.0, t.ttft_s, d.target_utilisation)  # fmt: skip
+    hourly, source = _hourly(prices, grid.instances, d.region, d.platform, d.pricing_option, d.discount)
+    return model, ts, grid, perf, hourly, source
+
+
 @lru_cache(maxsize=256)
 def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
     """Every option for the scenario, with memory, latency, instance count and monthly cost.
@@ -259,15 +273,9 @@ def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
     """
     started = time.perf_counter()
     prices = prices or load_prices()
-    model = scenario.model()
     t = scenario.traffic
     d = scenario.deployment
-    ts = traffic_stats(scenario, model)
-    grid = option_grid(model, d.lmi_release, d.hardware, d.instance_families, d.precisions, d.tensor_parallel,
-                       d.kv_cache_dtype)  # fmt: skip
-    perf = _performance(grid, model.context, ts.mean_input, ts.mean_output, ts.bound_input, ts.bound_output,
-                        d.bound_percentile, t.tpot_ms / 1000.0, t.ttft_s, d.target_utilisation)  # fmt: skip
-    hourly_i, source_i = _hourly(prices, grid.instances, d.region, d.platform, d.pricing_option, d.discount)
+    model, ts, grid, perf, hourly_i, source_i = _stages(scenario, prices, ())
 
     cfg = grid.config
     has = cfg >= 0
@@ -353,18 +361,11 @@ def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
 
 def cheapest_monthly(scenario: Scenario, backend: str, prices: PriceTable | None = None) -> float:
     """Cheapest feasible monthly cost of one backend (inf when none): a lean path for what-ifs."""
-    prices = prices or load_prices()
-    model = scenario.model()
     t = scenario.traffic
     d = scenario.deployment
-    ts = traffic_stats(scenario, model)
-    grid = option_grid(model, d.lmi_release, d.hardware, d.instance_families, d.precisions, d.tensor_parallel,
-                       d.kv_cache_dtype, (backend,))  # fmt: skip
+    _, _, grid, perf, hourly_i, _ = _stages(scenario, prices or load_prices(), (backend,))
     if len(grid.config) == 0:
         return math.inf
-    perf = _performance(grid, model.context, ts.mean_input, ts.mean_output, ts.bound_input, ts.bound_output,
-                        d.bound_percentile, t.tpot_ms / 1000.0, t.ttft_s, d.target_utilisation)  # fmt: skip
-    hourly_i, _ = _hourly(prices, grid.instances, d.region, d.platform, d.pricing_option, d.discount)
     has = grid.config >= 0
     safe = np.where(has, grid.config, 0)
     fits = has & (perf.concurrency[safe] > 0) if len(perf.concurrency) else np.zeros(len(has), dtype=bool)
