@@ -1,11 +1,69 @@
-"""Entry point: `lmi-explorer` opens the app; `lmi-explorer estimate|catalog ...` runs headless."""
+"""Entry point: `lmi-explorer` opens the window; `lmi-explorer estimate|catalog ...` runs headless."""
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from collections.abc import Sequence
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
 
 HEADLESS_COMMANDS = ("estimate", "catalog", "-h", "--help")
+
+log = logging.getLogger(__name__)
+
+
+def _configure_logging() -> None:
+    """A rotating log file in the user's app-data folder, plus stderr when run from a terminal."""
+    from PySide6.QtCore import QStandardPaths
+
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    root.setLevel(logging.INFO)
+    folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(folder / "lmi-explorer.log", maxBytes=1_000_000, backupCount=2)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    except OSError:
+        pass
+    if sys.stderr is not None and sys.stderr.isatty():
+        root.addHandler(logging.StreamHandler())
+
+
+def run_window(args: Sequence[str]) -> int:
+    """Start Qt and show the main window (optionally opening a scenario file)."""
+    os.environ.setdefault("QT_API", "pyside6")
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from gui import settings
+
+    settings.set_app_names()
+    app = QApplication.instance() or QApplication([sys.argv[0], *args])
+    _configure_logging()
+    import matplotlib
+
+    matplotlib.rcdefaults()
+    for key in [k for k in matplotlib.rcParams if k.startswith("keymap.")]:
+        matplotlib.rcParams[key] = []
+    from gui.main_window import MainWindow
+    from models._resources import DataError
+    from models.scenario import load
+    from models.state import AppState
+
+    state = None
+    files = [a for a in args if not a.startswith("-")]
+    if files:
+        try:
+            state = AppState(scenario=load(files[0]))
+        except DataError as exc:
+            QMessageBox.warning(None, "Could not open scenario", f"{exc}\n\nStarting with the last scenario.")
+    window = MainWindow(state)
+    window.show()
+    return app.exec()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -15,10 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from models.cli import main as cli_main
 
         return cli_main(args)
-    from models.cli import main as cli_main
-
-    # The window arrives with the GUI; until then the app prints the default scenario's answer.
-    return cli_main(["estimate", *args])
+    return run_window(args)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -89,26 +89,34 @@ class Estimate:
     elapsed_s: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
 
-    @property
+    @cached_property
     def feasible(self) -> pd.DataFrame:
-        """Options that fit and meet the targets, with a known price, cheapest first."""
+        """Options that fit and meet the targets, with a known price, cheapest first (computed once)."""
         o = self.options
         ok = o[o["fits"] & o["monthly_usd"].notna()]
         return ok.sort_values(["monthly_usd", "devices", "tensor_parallel"], kind="stable")
 
+    @cached_property
+    def _feasible_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        f = self.feasible
+        full = {p for p, v in load_backends().precisions.items() if v.full_precision}
+        prec = f["precision"].to_numpy()
+        return prec, f["backend"].to_numpy(), np.isin(prec, list(full))
+
     def best(
         self, *, precision: str | None = None, backend: str | None = None, full_precision: bool | None = None
     ) -> pd.Series | None:
-        """Cheapest feasible option matching the filters, or None."""
-        f = self.feasible
+        """Cheapest feasible option matching the filters, or None (numpy masks: called often per tick)."""
+        prec, back, is_full = self._feasible_keys
+        mask = np.ones(len(prec), dtype=bool)
         if precision is not None:
-            f = f[f["precision"] == precision]
+            mask &= prec == precision
         if backend is not None:
-            f = f[f["backend"] == backend]
+            mask &= back == backend
         if full_precision is not None:
-            full = {p for p, v in load_backends().precisions.items() if v.full_precision}
-            f = f[f["precision"].isin(full) == full_precision]
-        return None if f.empty else f.iloc[0]
+            mask &= is_full == full_precision
+        hits = np.flatnonzero(mask)
+        return None if len(hits) == 0 else self.feasible.iloc[hits[0]]
 
     def best_by_precision(self) -> dict[str, pd.Series]:
         out = {}

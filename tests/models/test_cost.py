@@ -52,3 +52,15 @@ def test_price_unknown_is_never_zero(make_scenario):
     assert unknown["monthly_usd"].isna().all()
     assert unknown["reason"].str.startswith("Price unknown").all()
     assert est.best() is None or not math.isnan(est.best()["monthly_usd"])
+
+
+def test_custom_model_estimates_like_its_catalog_twin(make_scenario):
+    from dataclasses import replace
+
+    from models.catalog import load_catalog
+
+    twin = replace(load_catalog().get("meta-llama/Llama-2-13b-hf"), custom=True, model_id="custom")
+    cat = estimate(make_scenario())
+    cus = estimate(make_scenario(custom_model=twin, model_id=None))
+    assert cus.best()["monthly_usd"] == cat.best()["monthly_usd"]
+    assert cus.options["fits"].sum() == cat.options["fits"].sum()

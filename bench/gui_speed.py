@@ -1,0 +1,127 @@
+"""Window responsiveness: slider-to-redraw per tab, and process start to first painted window.
+
+Run: python bench/gui_speed.py [--steps 200]   (offscreen; prints figures, asserts nothing)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+STARTUP_CHILD = r"""
+import os, sys, time
+t_spawn = float(os.environ["LMI_BENCH_T0"])
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv)
+if os.environ.get("LMI_BENCH_BARE"):
+    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+    from matplotlib.figure import Figure
+    from PySide6.QtWidgets import QMainWindow
+    w = QMainWindow(); w.setCentralWidget(FigureCanvasQTAgg(Figure())); w.resize(1280, 800)
+else:
+    from gui import settings
+    settings.set_app_names()
+    from gui.main_window import MainWindow
+    w = MainWindow(restore=False)
+w.show()
+def done():
+    w.repaint()
+    app.processEvents()
+    print(f"{time.time() - t_spawn:.4f}")
+    app.quit()
+QTimer.singleShot(0, done)
+app.exec()
+"""
+
+
+def startup(runs: int, bare: bool) -> list[float]:
+    out = []
+    for _ in range(runs):
+        env = dict(os.environ, LMI_BENCH_T0=repr(time.time()), QT_QPA_PLATFORM="offscreen")
+        if bare:
+            env["LMI_BENCH_BARE"] = "1"
+        res = subprocess.run([sys.executable, "-c", STARTUP_CHILD], env=env, capture_output=True, text=True,
+                             check=True, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # fmt: skip
+        out.append(float(res.stdout.strip().splitlines()[-1]))
+    return out
+
+
+def slider_sweep(steps: int) -> dict[str, tuple[list[float], int]]:
+    """Per tab and slider: ms from a slider value change until every visible canvas has redrawn.
+
+    A step that changes nothing visible on a chart costs no redraw there; the time still counts
+    (estimate + deciding not to draw). Returns (times, steps that redrew the tab's chart).
+    """
+    from PySide6.QtWidgets import QApplication
+
+    from gui import settings
+
+    app = QApplication.instance() or QApplication([])
+    settings.set_app_names()
+    from gui.main_window import TAB_NAMES, MainWindow
+
+    w = MainWindow(restore=False)
+    w.resize(1280, 800)
+    w.show()
+    app.processEvents()
+    canvases = [t.canvas for t in w.answer_tabs] + [w.traffic_panel.histogram]
+    results: dict[str, tuple[list[float], int]] = {}
+    sweeps = (("requests_per_s", "rate"), ("input_cv", "input spread"), ("output_mean", "output length"))
+    for tab_index, tab_name in enumerate(TAB_NAMES):
+        w.tabs.setCurrentIndex(tab_index)
+        app.processEvents()
+        canvas = w.answer_tabs[tab_index].canvas
+        for field, label in sweeps:
+            sl = w.traffic_panel.sliders[field]
+            start = sl.slider.value()
+            times = []
+            redrew = 0
+            for i in range(steps):
+                before = canvas.draw_count
+                t0 = time.perf_counter()
+                # sweep up and down around the start, one slider step (0.5 % of the range) at a time
+                offset = (i % 40) * 5 if (i // 40) % 2 == 0 else (40 - i % 40) * 5
+                sl.slider.setValue(max(0, min(1000, start - 100 + offset)))
+                app.processEvents()
+                while any(c._draw_pending for c in canvases):  # draw_idle() has been asked but not done
+                    app.processEvents()
+                times.append((time.perf_counter() - t0) * 1000)
+                redrew += canvas.draw_count > before
+            results[f"{tab_name} / {label}"] = (times, redrew)
+            sl.slider.setValue(start)
+            app.processEvents()
+    w.close()
+    return results
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    print(f"Slider step -> visible chart redrawn ({args.steps} steps per tab and slider):")
+    for name, (times, redrew) in slider_sweep(args.steps).items():
+        times.sort()
+        p95 = times[int(0.95 * (len(times) - 1))]
+        print(
+            f"  {name:30s} median {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms   "
+            f"(chart redrawn on {redrew} of {len(times)} steps)"
+        )
+    app_times = startup(args.runs, bare=False)
+    bare_times = startup(args.runs, bare=True)
+    a, b = statistics.median(app_times), statistics.median(bare_times)
+    print(
+        f"Process start -> first painted window (median of {args.runs}): app {a:.2f} s, "
+        f"bare PySide6 + empty canvas {b:.2f} s, ratio {a / b:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""Cheapest full-precision against cheapest quantized monthly cost over a range of request rates.
+
+Answers "at what traffic does quantizing pay off?": two step lines on log axes, the current
+rate, and the break-even rate where quantized becomes cheaper. Lines are made once and reset.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
+
+from gui.charts.common import (
+    USD_TICKS,
+    Fonts,
+    Message,
+    model_name,
+    nothing_fits_text,
+    prepare_figure,
+    style_axes,
+    style_legend,
+    style_subtitle,
+    style_title,
+)
+from models.breakeven import breakeven_curves, crossover_rate
+from models.units import usd
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from gui.charts.base import ChartInput
+    from gui.charts.theme import ChartTheme
+
+POINTS = 61
+SPAN = 20.0  # rates from current / SPAN to current × SPAN
+
+
+def rate_range(current: float) -> np.ndarray:
+    """About 60 rates, evenly spaced on a log scale around the current rate (which is one of them)."""
+    return np.geomspace(current / SPAN, current * SPAN, POINTS)
+
+
+def _rate(value: float) -> str:
+    return f"{value:,.0f}" if value >= 10 else f"{value:.2g}"
+
+
+class BreakEvenChart:
+    """Monthly cost of the cheapest full-precision and quantized options against the request rate.
+
+    ``full_line`` and ``quantized_line`` are step lines; ``current_line`` marks today's rate;
+    ``crossover_marker`` is the dot where quantized becomes cheaper (hidden when there is none).
+    """
+
+    title: str = "Break-even"
+
+    def __init__(self, figure: Figure, theme: ChartTheme) -> None:
+        self.figure = figure
+        self.theme = theme
+        prepare_figure(figure, theme)
+        self.fonts = Fonts(figure, theme)
+        self.ax = ax = figure.add_subplot()
+        style_axes(ax, theme, self.fonts, grid="both")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("Mean request rate (requests/s, log scale)")
+        ax.set_ylabel("Monthly cost (USD, log scale)")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        self._y_locator = LogLocator(base=10, subs=(1.0, 2.0, 5.0))
+        ax.yaxis.set_major_locator(self._y_locator)
+        ax.yaxis.set_major_formatter(USD_TICKS)
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlim(0.1, 10)
+        ax.set_ylim(100, 1e5)
+        full_c = theme.precision_colours.get("bf16", theme.accent)
+        quant_c = theme.precision_colours.get("fp8", theme.warn)
+        (self.full_line,) = ax.plot([], [], drawstyle="steps-post", color=full_c, lw=2.0, label="full precision")
+        (self.quantized_line,) = ax.plot([], [], drawstyle="steps-post", color=quant_c, lw=2.0, label="quantized")
+        self.current_line = ax.axvline(1.0, color=theme.foreground, ls=":", lw=1.3, label="current rate")
+        (self.crossover_marker,) = ax.plot([], [], "o", color=theme.foreground, markersize=7, mfc=theme.background,
+                                           mew=1.8, label="quantized becomes cheaper", zorder=6)  # fmt: skip
+        self.crossover_label = ax.annotate(
+            "", (1, 1), xytext=(6, -6), textcoords="offset points", ha="left", va="top", color=theme.foreground,
+            zorder=7, visible=False, annotation_clip=False,
+            bbox={"boxstyle": "round,pad=0.25", "facecolor": theme.background, "edgecolor": theme.grid},
+        )  # fmt: skip
+        self.fonts.text(self.crossover_label, 8.0)
+        self.current_label = ax.annotate(
+            "", (1, 0.98), xycoords=ax.get_xaxis_transform(), xytext=(4, 0), textcoords="offset points",
+            ha="left", va="top", color=theme.foreground, zorder=7, annotation_clip=False,
+        )  # fmt: skip
+        self.fonts.text(self.current_label, 8.0)
+        self.legend = None
+        self._legend_has_cross: bool | None = None
+        self._make_legend(False)
+        self.title_artist = style_title(figure, theme, self.fonts, self.title)
+        self.subtitle = style_subtitle(ax, theme, self.fonts)
+        self.message = Message(ax, theme, self.fonts)
+        self.curves: pd.DataFrame | None = None
+        self.crossover: float | None = None
+        self._state: tuple | None = None
+
+    def _make_legend(self, with_crossover: bool) -> None:
+        """Legend without the break-even dot when there is none (rebuilt only when that changes)."""
+        if self.legend is not None:
+            self.legend.set_visible(True)
+        if with_crossover == self._legend_has_cross:
+            return
+        self._legend_has_cross = with_crossover
+        handles = [self.full_line, self.quantized_line, self.current_line]
+        if with_crossover:
+            handles.append(self.crossover_marker)
+        if self.legend is not None:
+            self.legend.remove()
+        self.legend = style_legend(self.ax.legend(handles=handles, loc="lower right"), self.theme, self.fonts)
+
+    def update(self, data: ChartInput) -> bool:
+        """Recompute both cost curves around the scenario's rate; True if anything changed."""
+        resized = self.fonts.refresh()
+        est = data.estimate
+        current = float(est.scenario.traffic.requests_per_s)
+        rates = rate_range(current)
+        curves = breakeven_curves(est, rates)
+        state = (curves.to_numpy().tobytes(), est.model.model_id)
+        if state == self._state:
+            return resized
+        self._state = state
+        self.curves = curves
+        self.crossover = cross = crossover_rate(curves)
+        self.title_artist.set_text(f"Break-even: full precision vs quantized — {model_name(est.model.model_id)}")
+        full = curves["full_usd"].to_numpy(dtype=float)
+        quant = curves["quantized_usd"].to_numpy(dtype=float)
+        self.full_line.set_data(rates, full)
+        self.quantized_line.set_data(rates, quant)
+        self.current_line.set_xdata([current, current])
+        self.current_label.xy = (current, 0.98)
+        self.current_label.set_text(f"now: {_rate(current)} req/s")
+        self.ax.set_xlim(rates[0], rates[-1])
+        known = np.concatenate([full[np.isfinite(full)], quant[np.isfinite(quant)]])
+        if known.size == 0:
+            for artist in (self.full_line, self.quantized_line, self.crossover_marker, self.crossover_label):
+                artist.set_visible(False)
+            self.legend.set_visible(False)
+            self.ax.set_ylim(100, 1e5)
+            self.ax.yaxis.set_major_locator(NullLocator())  # no dollar scale without a cost
+            self.ax.yaxis.set_minor_locator(NullLocator())
+            self.subtitle.set("")
+            self.message.show(
+                nothing_fits_text(est, data.decision, "Nothing fits, so there is no cost to compare at any rate.")
+            )
+            return True
+        self.message.hide()
+        self.ax.yaxis.set_major_locator(self._y_locator)
+        self.ax.yaxis.set_minor_locator(LogLocator(base=10, subs="auto"))
+        self._make_legend(cross is not None)
+        self.full_line.set_visible(bool(np.isfinite(full).any()))
+        self.quantized_line.set_visible(bool(np.isfinite(quant).any()))
+        lo, hi = float(known.min()), float(known.max())
+        self.ax.set_ylim(lo / 1.5, hi * 1.6)
+        if cross is not None:
+            y = float(quant[np.searchsorted(rates, cross)])
+            self.crossover_marker.set_data([cross], [y])
+            self.crossover_label.xy = (cross, y)
+            self.crossover_label.set_text(f"quantized cheaper\nfrom {_rate(cross)} req/s")
+        self.crossover_marker.set_visible(cross is not None)
+        self.crossover_label.set_visible(cross is not None)
+        self.subtitle.set(_summary(rates, full, quant, current, cross))
+        return True
+
+
+def _summary(rates: np.ndarray, full: np.ndarray, quant: np.ndarray, current: float, cross: float | None) -> str:
+    """Costs at the current rate and which kind wins across the range, in one or two lines."""
+    i = int(np.argmin(np.abs(rates - current)))
+    f, q = float(full[i]), float(quant[i])
+    now = f"At {_rate(current)} req/s: full precision {usd(f if math.isfinite(f) else None, per='mo')}, " \
+          f"quantized {usd(q if math.isfinite(q) else None, per='mo')}."  # fmt: skip
+    if not np.isfinite(full).any():
+        return now + " No full-precision option fits."
+    if not np.isfinite(quant).any():
+        return now + " No quantized option fits (or none was chosen)."
+    if cross is not None:
+        return now + f" Quantized becomes cheaper from {_rate(cross)} req/s."
+    if np.all(quant <= full):
+        return now + f" Quantized is cheaper or equal from {_rate(rates[0])} to {_rate(rates[-1])} req/s."
+    if np.all(full <= quant):
+        return now + f" Full precision is cheaper or equal from {_rate(rates[0])} to {_rate(rates[-1])} req/s."
+    return now + " Which is cheaper changes with the rate."

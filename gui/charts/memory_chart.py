@@ -1,0 +1,247 @@
+"""Memory per device for one option per instance type: weights, KV cache in use, reserve, free.
+
+Shows why an option fits or not. Ten fixed bar slots with four stacked parts each are made
+once; ``update`` moves and resizes them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import AutoLocator, FixedFormatter, FixedLocator, NullLocator
+
+from gui.charts.common import (
+    MAX_CATEGORIES,
+    Fonts,
+    Message,
+    instance_label,
+    instance_order,
+    model_name,
+    nothing_fits_text,
+    precision_label,
+    prepare_figure,
+    style_axes,
+    style_legend,
+    style_subtitle,
+    style_title,
+)
+from models.units import GIB
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    from gui.charts.base import ChartInput
+    from gui.charts.theme import ChartTheme
+    from models.decision import Recommendation
+    from models.estimate import Estimate
+
+PARTS = ("weights", "kv", "reserve", "free")
+PART_LABELS = {"weights": "weights", "kv": "KV cache in use", "reserve": "runtime reserve", "free": "free"}
+BAR_WIDTH = 0.62
+OVERFLOW = 2.0  # weights beyond this many times the largest device are cut, with the true size written on
+
+
+MEMORY_COLUMNS = [
+    "instance", "backend", "precision", "tensor_parallel", "fits", "monthly_usd", "compiled", "device_gib",
+    "weights_gib_per_device", "reserve_gib_per_device", "usable_kv_gib_per_device", "kv_bytes_per_token",
+    "operating_concurrency",
+]  # fmt: skip
+
+
+def memory_table(est: Estimate, rec: Recommendation | None) -> pd.DataFrame:
+    """One option per instance type (at most ten) with its memory parts per device in GiB.
+
+    Per instance type: the recommended backend and precision if it runs there, else the cheapest
+    feasible option, else a fitting one without a price, else the non-fitting one with the smallest
+    weights per device. Instance types that fit come first (cheapest first), then the closest misses.
+    Columns: those of MEMORY_COLUMNS plus ``kv`` (KV cache in use) and ``free``. Numpy inside, as
+    this runs on every slider move.
+    """
+    o = est.options
+    a = {c: o[c].to_numpy() for c in MEMORY_COLUMNS}
+    weights = a["weights_gib_per_device"].astype(float)
+    monthly = a["monthly_usd"].astype(float)
+    fits = a["fits"].astype(bool)
+    valid = np.isfinite(weights)
+    feasible = fits & np.isfinite(monthly)
+    is_rec = (a["backend"] == (rec.backend if rec else None)) & (a["precision"] == (rec.precision if rec else None))
+    rank = np.select([feasible & is_rec, feasible, fits], [0, 1, 2], 3)
+    idx = np.nonzero(valid)[0]
+    keys = (a["tensor_parallel"][idx], weights[idx], np.nan_to_num(monthly[idx], nan=math.inf), rank[idx])
+    order = idx[np.lexsort(keys)]
+    first: dict[str, int] = {}
+    for k, name in zip(order.tolist(), a["instance"][order].tolist(), strict=True):
+        first.setdefault(name, k)
+    fitting, _ = instance_order(o)
+    chosen = [first[i] for i in fitting if i in first]
+    misses = sorted(
+        (k for name, k in first.items() if not fits[k]), key=lambda k: weights[k] / float(a["device_gib"][k])
+    )
+    rows = np.array((chosen + misses)[:MAX_CATEGORIES], dtype=np.int64)
+    t = {c: a[c][rows] for c in MEMORY_COLUMNS}
+    ts = est.traffic
+    tokens = np.where(t["compiled"].astype(bool), ts.bound_input + ts.bound_output, ts.mean_input + ts.mean_output)
+    with np.errstate(invalid="ignore"):
+        kv = t["operating_concurrency"] * tokens * t["kv_bytes_per_token"].astype(float) / t["tensor_parallel"] / GIB
+    usable = np.nan_to_num(t["usable_kv_gib_per_device"].astype(float))
+    kv = np.where(t["fits"].astype(bool), np.minimum(np.nan_to_num(kv), usable), 0.0)
+    used = t["weights_gib_per_device"].astype(float) + kv + t["reserve_gib_per_device"].astype(float)
+    t["kv"] = kv
+    t["free"] = np.maximum(t["device_gib"].astype(float) - used, 0.0)
+    return pd.DataFrame(t)
+
+
+class MemoryChart:
+    """Stacked bars of memory per device (GiB) for one option per instance type.
+
+    ``categories`` are the instance types shown; ``parts[name][slot]`` are the stacked rectangles
+    (``name`` in weights, kv, reserve, free); ``device_lines`` marks each device's capacity.
+    """
+
+    title: str = "Memory per device"
+
+    def __init__(self, figure: Figure, theme: ChartTheme) -> None:
+        self.figure = figure
+        self.theme = theme
+        prepare_figure(figure, theme)
+        self.fonts = Fonts(figure, theme)
+        self.ax = ax = figure.add_subplot()
+        style_axes(ax, theme, self.fonts, tick=8.0)
+        ax.set_ylabel("Memory per device (GiB)")
+        ax.set_xlabel("Instance type, tensor-parallel degree and precision")
+        self.title_artist = style_title(figure, theme, self.fonts, self.title)
+        self.subtitle = style_subtitle(ax, theme, self.fonts)
+        self.message = Message(ax, theme, self.fonts)
+        slots = np.arange(MAX_CATEGORIES, dtype=float)
+        self.parts: dict[str, list[Rectangle]] = {}
+        for part in PARTS:
+            colour = theme.memory_colours[part]
+            bars = ax.bar(slots, np.zeros(MAX_CATEGORIES), BAR_WIDTH, color=colour, linewidth=0.4, zorder=2,
+                          edgecolor=theme.background)  # fmt: skip
+            self.parts[part] = list(bars.patches)
+            for r in bars.patches:
+                r.set_visible(False)
+        self.device_lines = LineCollection([], colors=theme.foreground, linewidths=1.8, zorder=4)
+        ax.add_collection(self.device_lines)
+        self.fit_labels = [
+            ax.text(0, 0, "", ha="center", va="bottom", color=theme.bad, fontweight="bold", visible=False, zorder=6,
+                    in_layout=False, linespacing=1.0, bbox={"boxstyle": "round,pad=0.15", "facecolor": theme.background,
+                                                           "edgecolor": "none", "alpha": 0.85})
+            for _ in range(MAX_CATEGORIES)
+        ]  # fmt: skip
+        for label in self.fit_labels:
+            self.fonts.text(label, 6.5)
+        handles = [Patch(facecolor=theme.memory_colours[p], label=PART_LABELS[p]) for p in PARTS]
+        handles += [
+            Line2D([], [], color=theme.foreground, lw=1.8, label="device memory"),
+            Patch(facecolor=theme.bad, hatch="///", edgecolor=theme.background, label="weights: does not fit"),
+        ]
+        legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+        self.legend = style_legend(legend, theme, self.fonts)
+        self.categories: list[str] = []
+        self._labels: tuple[str, ...] | None = None
+        self._state: tuple | None = None
+
+    def update(self, data: ChartInput) -> bool:
+        """Restack the bars for the estimate; True if anything changed."""
+        resized = self.fonts.refresh()
+        est = data.estimate
+        t = memory_table(est, data.decision.recommendation)
+        cols = ["weights_gib_per_device", "kv", "reserve_gib_per_device", "free", "device_gib", "fits"]
+        state = (tuple(t["instance"]), t[cols].to_numpy(dtype=float).tobytes(), tuple(t["tensor_parallel"]),
+                 tuple(t["precision"]), est.model.model_id, data.decision.recommendation.instance)  # fmt: skip
+        if state == self._state:
+            return resized
+        self._state = state
+        self.categories = t["instance"].tolist()
+        self.title_artist.set_text(f"{self.title} — {model_name(est.model.model_id)}")
+        n = len(t)
+        if n == 0:
+            for rects in self.parts.values():
+                for r in rects:
+                    r.set_visible(False)
+            self.device_lines.set_segments([])
+            for label in self.fit_labels:
+                label.set_visible(False)
+            self._set_ticks([])
+            self.ax.yaxis.set_major_locator(NullLocator())
+            self.ax.set_xlim(-0.6, 0.6)
+            self.subtitle.set("")
+            self.message.show(nothing_fits_text(est, data.decision, "No option to show for these choices."))
+            return True
+        self.ax.yaxis.set_major_locator(AutoLocator())
+        dev = t["device_gib"].to_numpy(dtype=float)
+        w = t["weights_gib_per_device"].to_numpy(dtype=float)
+        kv = t["kv"].to_numpy(dtype=float)
+        res = np.where(w <= dev, t["reserve_gib_per_device"].to_numpy(dtype=float), 0.0)
+        free = t["free"].to_numpy(dtype=float)
+        fits = t["fits"].to_numpy(dtype=bool)
+        cap = OVERFLOW * float(dev.max())
+        heights = {"weights": np.minimum(w, cap), "kv": kv, "reserve": res, "free": np.where(w <= dev, free, 0.0)}
+        bottom = np.zeros(n)
+        for part in PARTS:
+            for i, r in enumerate(self.parts[part]):
+                show = i < n and heights[part][i] > 0
+                r.set_visible(show)
+                if i < n:
+                    r.set_y(bottom[i])
+                    r.set_height(heights[part][i])
+            bottom = bottom + heights[part]
+        over = w > dev
+        for i, r in enumerate(self.parts["weights"][:n]):
+            r.set_facecolor(self.theme.bad if over[i] else self.theme.memory_colours["weights"])
+            r.set_hatch("///" if over[i] else None)
+        self.device_lines.set_segments([[(i - 0.45, d), (i + 0.45, d)] for i, d in enumerate(dev)])
+        top = float(max(dev.max(), bottom.max()))
+        nothing = not fits.any()
+        self.ax.set_ylim(0, top * (1.9 if nothing else 1.18))
+        self._label_misses(w, dev, fits, bottom, cap)
+        self.ax.set_xlim(-0.6, max(n, 4) - 0.4)
+        self._set_ticks([
+            f"{instance_label(i)}\nTP {tp}\n{_short(precision_label(p))}"
+            for i, tp, p in zip(t["instance"], t["tensor_parallel"], t["precision"], strict=True)
+        ])  # fmt: skip
+        ts = est.traffic
+        self.subtitle.set(
+            f"Recommended option where it runs, else the cheapest. KV cache in use = concurrent requests × "
+            f"{ts.mean_input + ts.mean_output:,.0f} tokens ({ts.bound_input + ts.bound_output:,.0f} when compiled)."
+        )
+        if nothing:
+            self.message.show(
+                "Nothing fits: on every instance type shown, the weights (or one request's KV cache) need more "
+                "memory than the device has.", width_share=0.95, y=0.86,
+            )  # fmt: skip
+        else:
+            self.message.hide()
+        return True
+
+    def _label_misses(self, w: np.ndarray, dev: np.ndarray, fits: np.ndarray, top: np.ndarray, cap: float) -> None:
+        for i, label in enumerate(self.fit_labels):
+            if i >= len(w) or fits[i]:
+                label.set_visible(False)
+                continue
+            text = "does not\nfit"
+            if w[i] > cap:
+                text += f"\n{w[i]:,.0f} GiB"  # the bar is cut: say how much the weights need
+            label.set_text(text)
+            label.set_position((i, max(top[i], dev[i]) * 1.01))
+            label.set_visible(True)
+
+    def _set_ticks(self, labels: list[str]) -> None:
+        if tuple(labels) == self._labels:
+            return
+        self._labels = tuple(labels)
+        self.ax.xaxis.set_major_locator(FixedLocator(list(range(len(labels)))))
+        self.ax.xaxis.set_major_formatter(FixedFormatter(labels))
+
+
+def _short(label: str) -> str:
+    """'bf16/fp16' -> 'bf16', 'AWQ int4' -> 'AWQ': four-line tick labels must stay narrow."""
+    return label.split()[0].split("/")[0]

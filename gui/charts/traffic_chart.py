@@ -1,0 +1,185 @@
+"""Input and output length distributions, with the bounds a compiled backend is built for.
+
+Shows what "even" and "uneven" traffic mean in tokens, and how many requests a compiled engine
+would turn away. Step patches and lines are made once; ``update`` resets their data.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
+
+from gui.charts.common import Fonts, prepare_figure, style_axes, style_legend, style_title
+from models.units import percent
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.patches import StepPatch
+    from matplotlib.text import Annotation, Text
+
+    from gui.charts.base import ChartInput
+    from gui.charts.theme import ChartTheme
+    from models.traffic import LengthDistribution
+
+BINS = 40
+TAIL = 0.999  # the x axis reaches this percentile (or the bound, if larger)
+HEADROOM = 1.45  # y axis above the tallest bin, so the labels at the top never sit on the bars
+COMPACT_SIZE = (3.0, 1.2)  # inches: the small widget next to the traffic sliders
+
+
+def length_edges(dists: list[LengthDistribution], bounds: list[float]) -> np.ndarray:
+    """Bin edges from 0 to the larger of the 99.9th percentile and the bound, with a little room."""
+    top = max(max(d.quantile(TAIL) for d in dists), *bounds, 1.0) * 1.05
+    return np.linspace(0.0, top, BINS + 1)
+
+
+def _tokens_tick(value: float, _pos: object = None) -> str:
+    return f"{value / 1000:g}k" if value >= 10_000 else f"{value:,.0f}"
+
+
+class _Panel:
+    """One distribution (or two, overlaid) on an axes: step patches, bound and mean lines, bound label."""
+
+    def __init__(self, ax: Axes, theme: ChartTheme, fonts: Fonts, colours: list[str], names: list[str],
+                 *, label_size: float, fill_alpha: float) -> None:  # fmt: skip
+        self.ax = ax
+        edges = np.linspace(0, 1, BINS + 1)
+        self.steps: list[StepPatch] = []
+        self.bound_lines: list[Line2D] = []
+        self.mean_lines: list[Line2D] = []
+        for k, (colour, name) in enumerate(zip(colours, names, strict=True)):
+            # overlaid (compact): the second distribution is an outline, so both stay visible where they coincide
+            filled = k == 0
+            step = ax.stairs(np.zeros(BINS), edges, fill=filled, color=colour, alpha=fill_alpha if filled else 1.0,
+                             linewidth=0 if filled else 1.3, label=name, zorder=2 if filled else 3)  # fmt: skip
+            self.steps.append(step)
+            self.bound_lines.append(ax.axvline(0, color=colour, linestyle="--", linewidth=1.4, zorder=4))
+            self.mean_lines.append(ax.axvline(0, color=colour, linestyle=":", linewidth=1.4, zorder=4))
+        self.bound_labels: list[Annotation] = []
+        for colour in colours:
+            ann = ax.annotate(
+                "", (0, 0.97), xycoords=ax.get_xaxis_transform(), xytext=(3, 0), textcoords="offset points",
+                va="top", ha="left", color=theme.foreground, zorder=6, annotation_clip=False,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": theme.background, "edgecolor": colour, "lw": 0.6},
+            )  # fmt: skip
+            fonts.text(ann, label_size)
+            self.bound_labels.append(ann)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v * 100:.3g} %"))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
+        ax.xaxis.set_major_formatter(FuncFormatter(_tokens_tick))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+        ax.set_ylim(0, 1)
+
+    def set(self, dists: list[LengthDistribution], means: list[float], bounds: list[float], labels: list[str]) -> None:
+        edges = length_edges(dists, bounds)
+        top = 0.0
+        for step, dist in zip(self.steps, dists, strict=True):
+            share = dist.density(edges)
+            step.set_data(share, edges)
+            top = max(top, float(share.max()) if len(share) else 0.0)
+        self.ax.set_xlim(0, edges[-1])
+        self.ax.set_ylim(0, max(top, 1e-6) * HEADROOM)
+        for line, x in zip(self.bound_lines, bounds, strict=True):
+            line.set_xdata([x, x])
+        for line, x in zip(self.mean_lines, means, strict=True):
+            line.set_xdata([x, x])
+        # labels right of their line, or left of it near the right edge; stacked when there are two
+        for k, (ann, x, text) in enumerate(zip(self.bound_labels, bounds, labels, strict=True)):
+            right_side = x > 0.62 * edges[-1]
+            ann.xy = (x, 0.97 - 0.16 * k)
+            ann.xyann = (-3 if right_side else 3, 0)
+            ann.set_ha("right" if right_side else "left")
+            ann.set_text(text)
+
+
+class TrafficChart:
+    """Length histograms of input and output tokens with the compiled backends' bounds.
+
+    ``compact=True`` draws both distributions overlaid on one small axes (about 300×120 px) with
+    tiny fonts and no title. ``panels`` holds the step patches and lines per axes.
+    """
+
+    title: str = "Request lengths"
+
+    def __init__(self, figure: Figure, theme: ChartTheme, compact: bool = False) -> None:
+        self.figure = figure
+        self.theme = theme
+        self.compact = compact
+        colours = [theme.memory_colours["weights"], theme.memory_colours["kv"]]
+        prepare_figure(figure, theme)
+        if compact:
+            figure.get_layout_engine().set(w_pad=0.02, h_pad=0.02)
+            self.fonts = Fonts(figure, theme, reference=COMPACT_SIZE, minimum=0.9)
+            ax = figure.add_subplot()
+            style_axes(ax, theme, self.fonts, tick=5.5)
+            self.fonts.text(ax.xaxis.label, 6.0)
+            ax.set_xlabel("Tokens per request", labelpad=1)
+            ax.tick_params(length=2, pad=1)
+            self.axes = [ax]
+            self.panels = [_Panel(ax, theme, self.fonts, colours, ["input", "output"], label_size=5.0, fill_alpha=0.45)]
+            ax.yaxis.set_major_locator(NullLocator())  # shares need no scale at this size; the shape says it
+            for line in self.panels[0].mean_lines:
+                line.set_visible(False)
+            for ann in self.panels[0].bound_labels:
+                ann.set_visible(False)  # no room for words at this size: the legend says what the dashes are
+            handles = [
+                Patch(facecolor=colours[0], alpha=0.6, label="input"),
+                Line2D([], [], color=colours[1], lw=1.3, label="output"),
+                Line2D([], [], color=theme.muted, ls="--", lw=1, label="bound"),
+            ]
+            # one row above the axes: at this size any legend inside would cover the bars or the bounds
+            legend = figure.legend(handles=handles, loc="outside upper right", ncols=3, handlelength=1.2,
+                                   handletextpad=0.4, borderpad=0.2, columnspacing=1.0, frameon=False)  # fmt: skip
+            self.legend = style_legend(legend, theme, self.fonts, 5.0)
+            self.title_artist = None
+        else:
+            self.fonts = Fonts(figure, theme)
+            self.axes = list(figure.subplots(1, 2, sharey=False))
+            self.panels = []
+            self._ax_titles: list[Text] = []
+            for ax, colour, name in zip(self.axes, colours, ["input", "output"], strict=True):
+                style_axes(ax, theme, self.fonts)
+                ax.set_xlabel("Tokens per request")
+                self._ax_titles.append(self.fonts.text(ax.set_title("", loc="left", color=theme.foreground), 9.0))
+                self.panels.append(_Panel(ax, theme, self.fonts, [colour], [name], label_size=7.5, fill_alpha=0.55))
+            self.axes[0].set_ylabel("Share of requests")
+            handles = [
+                Patch(facecolor=colours[0], alpha=0.7, label="input tokens"),
+                Patch(facecolor=colours[1], alpha=0.7, label="output tokens"),
+                Line2D([], [], color=theme.foreground, ls=":", lw=1.4, label="mean"),
+                Line2D([], [], color=theme.foreground, ls="--", lw=1.4, label="compiled backends' bound"),
+            ]
+            legend = figure.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
+            self.legend = style_legend(legend, theme, self.fonts)
+            self.title_artist = style_title(figure, theme, self.fonts, self.title)
+        self._state: tuple | None = None
+
+    def update(self, data: ChartInput) -> bool:
+        """Redraw the distributions and bounds for the scenario's traffic; True if anything changed."""
+        resized = self.fonts.refresh()
+        est = data.estimate
+        ts = est.traffic
+        pct = f"p{est.scenario.deployment.bound_percentile * 100:g}"
+        state = (ts.shape, ts.bound_input, ts.bound_output, ts.share_beyond, pct, est.model.model_id)
+        if state == self._state:
+            return resized
+        self._state = state
+        shape = ts.shape
+        if self.compact:
+            self.panels[0].set([shape.input, shape.output], [ts.mean_input, ts.mean_output],
+                               [ts.bound_input, ts.bound_output], ["", ""])  # fmt: skip
+            return True
+        for title, panel, dist, mean, bound, name in zip(
+            self._ax_titles, self.panels, [shape.input, shape.output], [ts.mean_input, ts.mean_output],
+            [ts.bound_input, ts.bound_output], ["Input", "Output"], strict=True,
+        ):  # fmt: skip
+            panel.set([dist], [mean], [bound], [f"{pct} bound {bound:,.0f} tokens"])
+            title.set_text(f"{name}: mean {mean:,.0f} tokens, spread {dist.cv:.2f}")
+        share = percent(ts.share_beyond, 1)
+        self.title_artist.set_text(f"{self.title} — {share} of requests exceed the compiled bounds")
+        return True

@@ -1,0 +1,227 @@
+"""The answer tabs on the right: decision + recommendation card, cost + options table, charts."""
+
+from __future__ import annotations
+
+import html
+import math
+
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.canvas import PlotCanvas
+from gui.charts.base import ChartInput
+from gui.charts.theme import ChartTheme
+from gui.widgets.dataframe_model import ColumnSpec, DataFrameModel, OptionsFilter
+from models.backends import load_backends
+from models.decision import Decision
+from models.estimate import Estimate
+from models.units import ms_per_token, seconds, usd
+
+
+def _num(v: object, fmt: str = "{:,.0f}") -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return fmt.format(v)
+
+
+OPTION_COLUMNS = [
+    ColumnSpec("backend_name", "Backend"),
+    ColumnSpec("instance", "Instance"),
+    ColumnSpec("precision", "Precision", lambda p: load_backends().precisions[str(p)].label),
+    ColumnSpec("tensor_parallel", "TP", str, "Tensor-parallel degree (devices per model copy)", True),
+    ColumnSpec("fits", "Fits", lambda v: "yes" if v else "no", "Fits in memory and meets the latency targets"),
+    ColumnSpec("instances", "Instances", lambda v: _num(v) if v else "–", "Instances needed for the peak rate", True),
+    ColumnSpec("monthly_usd", "Monthly", lambda v: usd(v, per="mo"), "Monthly cost at the chosen pricing", True),
+    ColumnSpec("usd_per_million_tokens", "$/M tokens", lambda v: usd(v), "Cost per million input+output tokens",
+               True),
+    ColumnSpec("ttft_s", "TTFT", lambda v: seconds(v), "Time to first token at the operating point", True),
+    ColumnSpec("tpot_ms", "TPOT", lambda v: ms_per_token(v), "Time per output token at the operating point", True),
+    ColumnSpec("operating_concurrency", "Concurrency", lambda v: _num(v) if v else "–",
+               "Concurrent requests per model copy at the operating point", True),
+    ColumnSpec("requests_per_s_per_replica", "req/s per copy", lambda v: _num(v, "{:,.2f}"),
+               "Capacity of one model copy meeting the targets", True),
+    ColumnSpec("weights_gib_per_device", "Weights/device", lambda v: _num(v, "{:,.1f} GiB"), "", True),
+    ColumnSpec("kv_capacity_tokens", "KV tokens", lambda v: _num(v) if v else "–",
+               "Tokens of KV cache per model copy", True),
+    ColumnSpec("reason", "Why / limited by"),
+]  # fmt: skip
+
+
+class RecommendationCard(QFrame):
+    """The answer in words: backend, container, instance, precision, TP, count, cost and why."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.text)
+
+    def show_decision(self, est: Estimate, dec: Decision) -> None:
+        r = dec.recommendation
+        bk = load_backends()
+        e = html.escape
+        if r.instance is None:
+            head = f"<h3 style='margin:0; color:#cf222e'>{e(r.summary)}</h3>"
+        else:
+            prec = bk.precisions[r.precision or "bf16"].label
+            head = (
+                f"<h3 style='margin:0'>{e(r.backend_name)} on {r.instances} × {e(r.instance)} — "
+                f"{usd(r.monthly_usd, per='mo')}</h3>"
+                f"<p style='margin:2px 0'>{e(prec)}, tensor parallel {r.tensor_parallel}; "
+                f"{usd(r.usd_per_million_tokens)} per million tokens; container <b>{e(r.container)}</b>"
+                f"{' — <code>' + e(r.image) + '</code>' if r.image else ''}</p>"
+            )
+        reasons = "".join(f"<li>{e(s.reason)}</li>" for s in dec.steps if s.reason)
+        extra = ""
+        if dec.disagreement:
+            extra += f"<p style='margin:4px 0; color:#9a6700'><b>The numbers disagree:</b> {e(dec.disagreement)}</p>"
+        for note in (*dec.notes, *est.notes):
+            extra += f"<p style='margin:2px 0; color:#8b949e'>{e(note)}</p>"
+        self.text.setText(f"{head}<ul style='margin:4px 0 0 -20px'>{reasons}</ul>{extra}")
+
+
+class ChartTab(QWidget):
+    """A tab holding one chart canvas."""
+
+    def __init__(self, make_chart, theme: ChartTheme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.canvas = PlotCanvas(make_chart, theme)
+        self.canvas.setMinimumSize(420, 260)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.canvas)
+
+    def show_data(self, data: ChartInput) -> None:
+        self.canvas.show_data(data)
+
+
+class DecisionTab(ChartTab):
+    def __init__(self, make_chart, theme: ChartTheme, parent: QWidget | None = None) -> None:
+        super().__init__(make_chart, theme, parent)
+        self.card = RecommendationCard()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        lay = self.layout()
+        lay.removeWidget(self.canvas)
+        splitter.addWidget(self.canvas)
+        splitter.addWidget(self.card)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        lay.addWidget(splitter)
+
+    def show_data(self, data: ChartInput) -> None:
+        super().show_data(data)
+        self.card.show_decision(data.estimate, data.decision)
+
+
+class CostTab(ChartTab):
+    """Grouped bars above; every option in a sortable, filterable table below."""
+
+    def __init__(self, make_chart, theme: ChartTheme, parent: QWidget | None = None) -> None:
+        super().__init__(make_chart, theme, parent)
+        self.model = DataFrameModel(OPTION_COLUMNS)
+        self.proxy = OptionsFilter()
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(6, Qt.SortOrder.AscendingOrder)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        # fixed row heights and column widths sized once: ResizeToContents re-measures every
+        # cell of ~1,000 rows on each refill, which would stall the window
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self._sized = False
+        self.table.setAccessibleName("All options")
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter options (backend, instance, precision, reason…)")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setToolTip("Show only rows containing this text")
+        self.fits_only = QCheckBox("Only options that fit")
+        self.fits_only.setChecked(True)
+        self.fits_only.setToolTip("Hide options that do not fit in memory or miss the latency targets")
+        self.count = QLabel()
+        self.filter.textChanged.connect(self._on_filter)
+        self.fits_only.toggled.connect(self._on_filter)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 2, 8, 2)
+        bar.addWidget(self.filter, 1)
+        bar.addWidget(self.fits_only)
+        bar.addWidget(self.count)
+        bottom = QWidget()
+        bl = QVBoxLayout(bottom)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addLayout(bar)
+        bl.addWidget(self.table)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        lay = self.layout()
+        lay.removeWidget(self.canvas)
+        splitter.addWidget(self.canvas)
+        splitter.addWidget(bottom)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        lay.addWidget(splitter)
+        self._frame_id: int | None = None
+        self._pending_frame = None
+        # The table is text for reading, not a chart to follow the slider: refill it once the
+        # slider rests (formatting ~1,000 rows on every step would stall the drag).
+        self._table_timer = QTimer(self)
+        self._table_timer.setSingleShot(True)
+        self._table_timer.setInterval(120)
+        self._table_timer.timeout.connect(self._fill_table)
+        self._on_filter()
+
+    @Slot()
+    def _on_filter(self) -> None:
+        self.proxy.set_filter(self.filter.text(), self.fits_only.isChecked())
+        self.count.setText(f"{self.proxy.rowCount()} of {self.model.rowCount()} options")
+
+    def show_data(self, data: ChartInput) -> None:
+        super().show_data(data)
+        frame = data.estimate.options
+        if id(frame) != self._frame_id:
+            self._frame_id = id(frame)
+            self._pending_frame = frame
+            self._table_timer.start()
+
+    @Slot()
+    def _fill_table(self) -> None:
+        if self._pending_frame is not None:
+            frame, self._pending_frame = self._pending_frame, None
+            self.model.set_frame(frame)
+            self._on_filter()
+            if not self._sized and self.model.rowCount():
+                self._size_columns()
+
+    def _size_columns(self) -> None:
+        """Fit columns to their header and the first rows once; the user may resize them after."""
+        fm = self.table.fontMetrics()
+        for c, spec in enumerate(self.model.columns):
+            texts = [spec.header] + [row[c] for row in self.model._text[:60]]
+            width = max(fm.horizontalAdvance(t) for t in texts) + 18
+            self.table.setColumnWidth(c, min(width, 420))
+        self._sized = True
+
+    def flush(self) -> None:
+        """Fill the table now (tests, export)."""
+        self._table_timer.stop()
+        self._fill_table()

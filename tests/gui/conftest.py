@@ -1,0 +1,38 @@
+"""GUI fixtures: isolated settings per test and a window factory that closes what it opens."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path):
+    """Every test gets its own settings file (no leakage between tests or into the user's)."""
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    from gui import settings
+
+    settings.set_app_names()
+    return
+
+
+@pytest.fixture
+def make_window(qtbot):
+    from gui.main_window import MainWindow
+    from models.state import AppState
+
+    opened = []
+
+    def make(scenario=None, *, restore: bool = False, show: bool = True):
+        state = AppState(scenario=scenario) if scenario is not None else None
+        w = MainWindow(state, restore=restore)
+        qtbot.addWidget(w)
+        if show:
+            w.show()
+            qtbot.waitExposed(w)
+        opened.append(w)
+        return w
+
+    yield make
+    for w in opened:
+        w.close()

@@ -1,0 +1,218 @@
+"""The live window driven like a user would: pick, drag, switch, and see the answer change."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from gui.panels.traffic_panel import SLIDERS
+
+
+def settle(qtbot, ms: int = 30) -> None:
+    QApplication.processEvents()
+    qtbot.wait(ms)
+
+
+def card_text(w) -> str:
+    return w.decision_tab.card.text.text()
+
+
+def test_default_window_answers(make_window):
+    w = make_window()
+    assert w.qstate.scenario.model().name == "Llama-2-13b-hf"
+    text = card_text(w)
+    assert "$" in text
+    assert "vLLM" in text
+    assert "Uneven traffic" in text
+    assert w.tabs.count() == 5
+    assert w.status_prices.text() == "Price list: bundled"
+    assert "ms" in w.status_time.text()
+
+
+def test_choosing_a_model_changes_the_answer(make_window, qtbot):
+    w = make_window()
+    before = card_text(w)
+    combo = w.model_panel.combo
+    idx = combo.findData("meta-llama/Llama-2-70b-hf")
+    combo.setCurrentIndex(idx)
+    combo.activated.emit(idx)
+    settle(qtbot)
+    assert w.qstate.scenario.model_id == "meta-llama/Llama-2-70b-hf"
+    assert "68.98B parameters" in w.model_panel.info.text()
+    assert card_text(w) != before
+
+
+def test_support_badges_follow_the_model_and_release(make_window, qtbot):
+    w = make_window()
+    w.qstate.update(model_id="google/flan-t5-xl", lmi_release=12)
+    settle(qtbot)
+    badges = w.model_panel.badges
+    assert "✓" in badges["trtllm"].text()
+    assert "✓" in badges["lmi-dist"].text()
+    assert "✕" in badges["vllm"].text()
+    assert "does not list the 't5'" in badges["vllm"].toolTip()
+    w.qstate.update(lmi_release=20)
+    settle(qtbot)
+    assert "–" in badges["lmi-dist"].text()  # retired in v15
+
+
+@pytest.mark.parametrize(("name", "label", "lo", "hi", "log", "dec", "suffix", "tip"), SLIDERS)
+def test_every_slider_binds_both_ways(make_window, qtbot, name, label, lo, hi, log, dec, suffix, tip):
+    w = make_window()
+    sl = w.traffic_panel.sliders[name]
+    assert sl.slider.toolTip()  # every input explains itself
+    # widget -> state
+    sl.slider.setValue(sl.slider.value() + 37)
+    settle(qtbot, 5)
+    assert getattr(w.qstate.scenario.traffic, name) == pytest.approx(sl.value())
+    # state -> widget
+    target = round(lo + (hi - lo) * 0.3, dec) if not log else round((lo * hi) ** 0.5, dec)
+    w.qstate.update(**{name: target})
+    settle(qtbot, 5)
+    assert sl.spin.value() == pytest.approx(target)
+
+
+def test_slider_changes_the_recommendation_and_the_decision_path(make_window, qtbot):
+    w = make_window()
+    assert "uneven" in card_text(w).lower()
+    for name in ("input_cv", "output_cv"):
+        w.traffic_panel.sliders[name].spin.setValue(0.1)
+    settle(qtbot)
+    assert w.qstate.state.decision.path[4] == "trtllm"
+    assert "Even traffic" in card_text(w)
+
+
+def test_one_slider_step_is_one_draw_per_visible_chart(make_window, qtbot):
+    w = make_window()
+    w.tabs.setCurrentIndex(1)  # Cost
+    settle(qtbot, 100)
+    cost = w.cost_tab.canvas
+    hidden = w.memory_tab.canvas
+    hist = w.traffic_panel.histogram
+    before = (cost.draw_count, hidden.draw_count, hist.draw_count)
+    w.traffic_panel.sliders["requests_per_s"].slider.triggerAction(
+        w.traffic_panel.sliders["requests_per_s"].slider.SliderAction.SliderSingleStepAdd
+    )
+    settle(qtbot, 100)
+    assert cost.draw_count == before[0] + 1
+    assert hidden.draw_count == before[1]  # hidden tab waits until shown
+    assert hist.draw_count <= before[2] + 1
+    w.tabs.setCurrentIndex(2)
+    settle(qtbot, 100)
+    assert hidden.draw_count == before[1] + 1
+
+
+def test_switching_tabs_shows_each_chart(make_window, qtbot):
+    w = make_window()
+    for i in range(w.tabs.count()):
+        w.tabs.setCurrentIndex(i)
+        settle(qtbot, 50)
+        assert w.answer_tabs[i].canvas.draw_count >= 1, w.tabs.tabText(i)
+
+
+def test_cost_table_lists_options_and_filters(make_window, qtbot):
+    w = make_window()
+    w.tabs.setCurrentIndex(1)
+    w.cost_tab.flush()
+    est = w.qstate.state.estimate
+    assert w.cost_tab.proxy.rowCount() == int(est.options["fits"].sum())
+    w.cost_tab.fits_only.setChecked(False)
+    assert w.cost_tab.proxy.rowCount() == len(est.options)
+    w.cost_tab.filter.setText("g6e.xlarge")
+    assert 0 < w.cost_tab.proxy.rowCount() < len(est.options)
+    w.cost_tab.filter.setText("")
+    w.cost_tab.fits_only.setChecked(True)
+    # sorted by monthly cost: the first row is the cheapest option
+    first = w.cost_tab.proxy.index(0, 6).data()
+    assert first == w.cost_tab.model._text[0][6] or first.startswith("$")
+
+
+def test_impossible_input_is_refused_and_widgets_snap_back(make_window, qtbot):
+    w = make_window()
+    boxes = w.deployment_panel.precisions
+    for key in list(boxes)[:-1]:
+        boxes[key].setChecked(False)
+    settle(qtbot, 5)
+    last = list(boxes)[-1]
+    boxes[last].setChecked(False)  # nothing left to compare: refused
+    settle(qtbot, 5)
+    assert w.qstate.scenario.deployment.precisions == (last,)
+    assert boxes[last].isChecked()
+    assert "choose at least one precision" in w.statusBar().currentMessage()
+
+
+def test_model_that_fits_nowhere_says_why(make_window, qtbot):
+    w = make_window()
+    w.qstate.update(model_id="meta-llama/Llama-3.1-405B", instance_families=("g5",), precisions=("bf16",))
+    settle(qtbot)
+    assert "Nothing fits" in card_text(w)
+
+
+def test_undo_redo_a_slider_drag_as_one_step(make_window, qtbot):
+    w = make_window()
+    sl = w.traffic_panel.sliders["requests_per_s"]
+    start = w.qstate.scenario.traffic.requests_per_s
+    sl.slider.sliderPressed.emit()
+    for _ in range(5):
+        sl.slider.setValue(sl.slider.value() + 20)
+    sl.slider.sliderReleased.emit()
+    settle(qtbot, 5)
+    moved = w.qstate.scenario.traffic.requests_per_s
+    assert moved > start
+    w.undo_action.trigger()
+    assert w.qstate.scenario.traffic.requests_per_s == pytest.approx(start)
+    assert sl.spin.value() == pytest.approx(start)
+    w.redo_action.trigger()
+    assert w.qstate.scenario.traffic.requests_per_s == pytest.approx(moved)
+
+
+def test_settings_and_last_scenario_persist(make_window, qtbot):
+    w = make_window(restore=True)
+    w.qstate.update(requests_per_s=7.5, model_id="mistralai/Mistral-7B-v0.1")
+    w.tabs.setCurrentIndex(3)
+    w.close()
+    w2 = make_window(restore=True)
+    assert w2.qstate.scenario.traffic.requests_per_s == 7.5
+    assert w2.qstate.scenario.model_id == "mistralai/Mistral-7B-v0.1"
+    assert w2.tabs.currentIndex() == 3
+
+
+def test_custom_model_dialog(make_window, qtbot, monkeypatch):
+    from gui.panels.model_panel import CustomModelDialog
+
+    w = make_window()
+    dlg = CustomModelDialog(w.qstate.scenario.model(), w)
+    dlg.name.setText("Acme-30B")
+    dlg.inputs["params_billion"].setValue(30.0)
+    dlg.inputs["kv_heads"].setValue(7)  # does not divide 40 heads
+    dlg._accept()
+    assert "kv_heads" in dlg.error.text()
+    dlg.inputs["kv_heads"].setValue(8)
+    dlg._accept()
+    assert dlg.spec is not None
+    w.qstate.update(custom_model=dlg.spec, model_id=None)
+    settle(qtbot)
+    assert "Acme-30B" in w.model_panel.combo.currentText()
+    assert "30.00B parameters" in w.model_panel.info.text()
+
+
+def test_keyboard_moves_a_slider(make_window, qtbot):
+    w = make_window()
+    sl = w.traffic_panel.sliders["output_mean"]
+    before = w.qstate.scenario.traffic.output_mean
+    sl.slider.setFocus()
+    qtbot.keyClick(sl.slider, Qt.Key.Key_PageUp)
+    settle(qtbot, 5)
+    assert w.qstate.scenario.traffic.output_mean > before
+
+
+def test_assumptions_dialog_lists_sources(make_window, qtbot):
+    from gui.assumptions import AssumptionsDialog
+
+    w = make_window()
+    dlg = AssumptionsDialog(w.qstate.state, w)
+    topics = {dlg.table.item(r, 0).text() for r in range(dlg.table.rowCount())}
+    assert {"Model", "Traffic", "Backend", "Hardware", "Price"} <= topics
+    sources = [dlg.table.item(r, 3).text() for r in range(dlg.table.rowCount())]
+    assert all(sources)

@@ -1,0 +1,94 @@
+"""Render every chart to PNG for review: several scenarios, themes and sizes.
+
+    python tools/render_charts.py [OUT_DIR]      (default screenshots/charts/)
+
+Writes ``<scenario>_<theme>_<size>_<chart>.png``: 8×4.5 in at 100 dpi (the window) and
+13.33×7.5 in at 150 dpi (a slide), plus the compact traffic widget at 3×1.2 in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from gui.charts.base import ChartInput  # noqa: E402
+from gui.charts.breakeven_chart import BreakEvenChart  # noqa: E402
+from gui.charts.cost_chart import CostChart  # noqa: E402
+from gui.charts.decision_diagram import DecisionDiagram  # noqa: E402
+from gui.charts.memory_chart import MemoryChart  # noqa: E402
+from gui.charts.theme import DARK, LIGHT, PRESENTATION, ChartTheme  # noqa: E402
+from gui.charts.traffic_chart import TrafficChart  # noqa: E402
+from models.decision import evaluate  # noqa: E402
+from models.estimate import estimate  # noqa: E402
+from models.scenario import Scenario, default_scenario  # noqa: E402
+
+CHARTS = {
+    "decision": DecisionDiagram,
+    "cost": CostChart,
+    "memory": MemoryChart,
+    "traffic": TrafficChart,
+    "breakeven": BreakEvenChart,
+}
+SIZES = {"window": ((8.0, 4.5), 100), "slide": ((13.33, 7.5), 150)}
+
+
+def scenarios() -> dict[str, Scenario]:
+    """The review set: default, even traffic, a model that fits nowhere, and one with a break-even rate."""
+    base = default_scenario()
+    return {
+        "default": base,
+        "even": base.with_changes(input_mean=1000, input_cv=0.1, output_mean=500, output_cv=0.1),
+        "nofit": base.with_changes(
+            model_id="meta-llama/Llama-3.1-405B", instance_families=("g5",), precisions=("bf16",)
+        ),
+        "crossover": base.with_changes(precisions=("bf16", "fp8")),
+    }
+
+
+def render(chart_cls: type, data: ChartInput, theme: ChartTheme, size: tuple[float, float], dpi: int, path: Path,
+           **kwargs: object) -> None:  # fmt: skip
+    fig = Figure(figsize=size, dpi=100)
+    FigureCanvasAgg(fig)
+    chart = chart_cls(fig, theme, **kwargs)
+    chart.update(data)
+    fig.savefig(path, dpi=dpi, facecolor=fig.get_facecolor())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", default="screenshots/charts", help="output folder")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    plan: list[tuple[str, ChartTheme, str]] = [(name, LIGHT, size) for name in scenarios() for size in SIZES]
+    plan += [("default", DARK, size) for size in SIZES] + [("nofit", DARK, "window")]
+    plan += [("default", PRESENTATION, size) for size in SIZES]
+    count = 0
+    for name, theme, size_name in plan:
+        s = scenarios()[name]
+        est = estimate(s)
+        data = ChartInput(est, evaluate(s, est))
+        size, dpi = SIZES[size_name]
+        for chart_name, cls in CHARTS.items():
+            render(cls, data, theme, size, dpi, out / f"{name}_{theme.name}_{size_name}_{chart_name}.png")
+            count += 1
+        if size_name == "window":
+            render(TrafficChart, data, theme, (3.0, 1.2), 200, out / f"{name}_{theme.name}_compact_traffic.png",
+                   compact=True)  # fmt: skip
+            count += 1
+    print(f"{count} charts written to {out} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Screenshots of the real window for review: default, even traffic, fits nowhere, dark palette.
+
+Run: python tools/screenshots.py [OUT_DIR] [--size 1280x800]   (offscreen)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+SCENARIOS = {
+    "default": {},
+    "even": {"preset": "summarisation", "input_mean": 1000, "input_cv": 0.1, "output_mean": 500, "output_cv": 0.1,
+             "ttft_s": 5.0, "tpot_ms": 60},
+    "nowhere": {"model_id": "meta-llama/Llama-3.1-405B", "instance_families": ("g5",), "precisions": ("bf16",)},
+    "inferentia": {"lmi_release": 14, "hardware": "both", "model_id": "meta-llama/Llama-2-70b-hf"},
+}  # fmt: skip
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#1e1e1e"), (QPalette.ColorRole.WindowText, "#e6edf3"),
+        (QPalette.ColorRole.Base, "#0d1117"), (QPalette.ColorRole.AlternateBase, "#161b22"),
+        (QPalette.ColorRole.Text, "#e6edf3"), (QPalette.ColorRole.Button, "#2d2d2d"),
+        (QPalette.ColorRole.ButtonText, "#e6edf3"), (QPalette.ColorRole.Highlight, "#1f6feb"),
+        (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.ToolTipBase, "#161b22"),
+        (QPalette.ColorRole.ToolTipText, "#e6edf3"), (QPalette.ColorRole.PlaceholderText, "#8b949e"),
+    ):  # fmt: skip
+        p.setColor(role, QColor(colour))
+    return p
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out", nargs="?", default="screenshots")
+    ap.add_argument("--size", default="1280x800")
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    width, height = (int(v) for v in args.size.split("x"))
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(out / ".settings"))
+    app = QApplication.instance() or QApplication([])
+    app.setStyle("Fusion")
+    from gui import settings
+    from gui.main_window import MainWindow
+    from models.scenario import default_scenario
+    from models.state import AppState
+
+    settings.set_app_names()
+
+    def shoot(name: str, changes: dict, tabs: range) -> None:
+        w = MainWindow(AppState(scenario=default_scenario().with_changes(**changes)), restore=False)
+        w.resize(width, height)
+        w.show()
+        for i in tabs:
+            w.tabs.setCurrentIndex(i)
+            for _ in range(5):
+                app.processEvents()
+            w.cost_tab.flush()
+            app.processEvents()
+            path = out / f"{name}-{w.tabs.tabText(i).lower()}-{width}x{height}.png"
+            w.grab().save(str(path))
+            print(path)
+        w.close()
+
+    shoot("default", SCENARIOS["default"], range(5))
+    shoot("even", SCENARIOS["even"], range(1))
+    shoot("nowhere", SCENARIOS["nowhere"], range(3))
+    shoot("inferentia", SCENARIOS["inferentia"], range(2))
+    app.setPalette(dark_palette())
+    shoot("dark", SCENARIOS["default"], range(3))
+
+
+if __name__ == "__main__":
+    main()
