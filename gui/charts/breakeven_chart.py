@@ -69,10 +69,13 @@ class BreakEvenChart:
         ax.set_ylabel("Monthly cost (USD, log scale)")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_minor_locator(NullLocator())  # minor log ticks cost more to draw than they tell
         self._y_locator = LogLocator(base=10, subs=(1.0, 2.0, 5.0))
         ax.yaxis.set_major_locator(self._y_locator)
         ax.yaxis.set_major_formatter(USD_TICKS)
         ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_minor_locator(NullLocator())
         ax.set_xlim(0.1, 10)
         ax.set_ylim(100, 1e5)
         full_c = theme.precision_colours.get("bf16", theme.accent)
@@ -154,7 +157,7 @@ class BreakEvenChart:
             return True
         self.message.hide()
         self.ax.yaxis.set_major_locator(self._y_locator)
-        self.ax.yaxis.set_minor_locator(LogLocator(base=10, subs="auto"))
+        self.ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost more to draw than they tell
         self._make_legend(cross is not None)
         self.full_line.set_visible(bool(np.isfinite(full).any()))
         self.quantized_line.set_visible(bool(np.isfinite(quant).any()))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import AutoLocator, FixedFormatter, FixedLocator, NullLocator
+from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
 
 from gui.charts.common import (
     MAX_CATEGORIES,
@@ -165,7 +165,7 @@ class CostChart:
             return True
         self.message.hide()
         self.legend.set_visible(True)
-        self.ax.yaxis.set_major_locator(AutoLocator())
+        self.ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
         self._set_ticks([instance_label(i) for i in shown])
         self.ax.set_xlim(-0.6, len(shown) - 0.4)
         top = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0

@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import AutoLocator, FixedFormatter, FixedLocator, NullLocator
+from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
 
 from gui.charts.common import (
     MAX_CATEGORIES,
@@ -176,7 +176,7 @@ class MemoryChart:
             self.subtitle.set("")
             self.message.show(nothing_fits_text(est, data.decision, "No option to show for these choices."))
             return True
-        self.ax.yaxis.set_major_locator(AutoLocator())
+        self.ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
         dev = t["device_gib"].to_numpy(dtype=float)
         w = t["weights_gib_per_device"].to_numpy(dtype=float)
         kv = t["kv"].to_numpy(dtype=float)

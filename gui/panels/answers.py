@@ -186,7 +186,7 @@ class CostTab(ChartTab):
         # slider rests (formatting ~1,000 rows on every step would stall the drag).
         self._table_timer = QTimer(self)
         self._table_timer.setSingleShot(True)
-        self._table_timer.setInterval(120)
+        self._table_timer.setInterval(250)
         self._table_timer.timeout.connect(self._fill_table)
         self._on_filter()
 
@@ -216,7 +216,7 @@ class CostTab(ChartTab):
         """Fit columns to their header and the first rows once; the user may resize them after."""
         fm = self.table.fontMetrics()
         for c, spec in enumerate(self.model.columns):
-            texts = [spec.header] + [row[c] for row in self.model._text[:60]]
+            texts = [spec.header] + [self.model.row_text(r)[c] for r in range(min(60, self.model.rowCount()))]
             width = max(fm.horizontalAdvance(t) for t in texts) + 18
             self.table.setColumnWidth(c, min(width, 420))
         self._sized = True

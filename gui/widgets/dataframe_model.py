@@ -36,18 +36,29 @@ class DataFrameModel(QAbstractTableModel):
         self.columns = columns
         self.frame = pd.DataFrame(columns=[c.key for c in columns])
         self._values: list[list[object]] = []
-        self._text: list[list[str]] = []
+        self._text_rows: list[list[str] | None] = []
         self._fits: list[bool] = []
 
     def set_frame(self, frame: pd.DataFrame) -> None:
-        """Replace the rows (one model reset, formatted once, not on every paint)."""
+        """Replace the rows (one model reset); cells are formatted when first shown, then kept."""
         self.beginResetModel()
         self.frame = frame
         keys = [c.key for c in self.columns]
         self._values = frame[keys].to_numpy(dtype=object).tolist() if len(frame) else []
-        self._text = [[c.fmt(v) for c, v in zip(self.columns, row, strict=True)] for row in self._values]
+        self._text_rows: list[list[str] | None] = [None] * len(self._values)
         self._fits = frame["fits"].tolist() if "fits" in frame and len(frame) else []
         self.endResetModel()
+
+    def row_text(self, r: int) -> list[str]:
+        """Formatted cells of one row (formatted on first use: only visible rows cost anything)."""
+        row = self._text_rows[r]
+        if row is None:
+            row = self._text_rows[r] = [c.fmt(v) for c, v in zip(self.columns, self._values[r], strict=True)]
+        return row
+
+    @property
+    def _text(self) -> list[list[str]]:
+        return [self.row_text(r) for r in range(len(self._values))]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._values)
@@ -60,7 +71,7 @@ class DataFrameModel(QAbstractTableModel):
             return None
         r, c = index.row(), index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text[r][c]
+            return self.row_text(r)[c]
         if role == SORT_ROLE:
             v = self._values[r][c]
             if isinstance(v, float) and math.isnan(v):
@@ -69,7 +80,7 @@ class DataFrameModel(QAbstractTableModel):
                 return str(v)
             return v
         if role == Qt.ItemDataRole.ToolTipRole and self.columns[c].key == "reason":
-            return self._text[r][c]
+            return self.row_text(r)[c]
         if role == Qt.ItemDataRole.ForegroundRole and self._fits and not self._fits[r]:
             return QColor("#8b949e")
         if role == Qt.ItemDataRole.TextAlignmentRole and self.columns[c].align_right:
@@ -114,4 +125,4 @@ class OptionsFilter(QSortFilterProxyModel):
             return False
         if not self.text:
             return True
-        return any(self.text in t.lower() for t in model._text[row])
+        return any(self.text in t.lower() for t in model.row_text(row))
