@@ -105,15 +105,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--startup-only", action="store_true")
     args = ap.parse_args()
-    print(f"Slider step -> visible chart redrawn ({args.steps} steps per tab and slider):")
-    for name, (times, redrew) in slider_sweep(args.steps).items():
-        times.sort()
-        p95 = times[int(0.95 * (len(times) - 1))]
-        print(
-            f"  {name:30s} median {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms   "
-            f"(chart redrawn on {redrew} of {len(times)} steps)"
-        )
+    if not args.startup_only:
+        sweep(args.steps)
     app_times = startup(args.runs, bare=False)
     bare_times = startup(args.runs, bare=True)
     a, b = statistics.median(app_times), statistics.median(bare_times)
@@ -121,6 +116,17 @@ def main() -> None:
         f"Process start -> first painted window (median of {args.runs}): app {a:.2f} s, "
         f"bare PySide6 + empty canvas {b:.2f} s, ratio {a / b:.2f}"
     )
+
+
+def sweep(steps: int) -> None:
+    print(f"Slider step -> visible chart redrawn ({steps} steps per tab and slider):")
+    for name, (times, redrew) in slider_sweep(steps).items():
+        times.sort()
+        p95 = times[int(0.95 * (len(times) - 1))]
+        print(
+            f"  {name:30s} median {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms   "
+            f"(chart redrawn on {redrew} of {len(times)} steps)"
+        )
 
 
 if __name__ == "__main__":

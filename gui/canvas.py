@@ -45,8 +45,8 @@ class PlotCanvas(FigureCanvasQTAgg):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._make_chart = make_chart
         self.theme = theme
-        self.chart: Chart = make_chart(self.figure_, theme)
-        self._engine = self.figure_.get_layout_engine()
+        self._chart: Chart | None = None  # built on first use: hidden tabs cost nothing at start-up
+        self._engine = None
         self._needs_layout = True
         self._layout_signature: tuple = ()
         self.draw_count = 0
@@ -57,6 +57,14 @@ class PlotCanvas(FigureCanvasQTAgg):
         self._relayout.setSingleShot(True)
         self._relayout.setInterval(RELAYOUT_MS)
         self._relayout.timeout.connect(self._check_layout)
+
+    @property
+    def chart(self) -> Chart:
+        if self._chart is None:
+            self._chart = self._make_chart(self.figure_, self.theme)
+            self._engine = self.figure_.get_layout_engine()
+            self._needs_layout = True
+        return self._chart
 
     # -- drawing
     def _signature(self) -> tuple:
@@ -109,11 +117,10 @@ class PlotCanvas(FigureCanvasQTAgg):
         if theme == self.theme:
             return
         self.theme = theme
-        self.figure_.set_layout_engine("none")
-        self.figure_.clear()
-        self.chart = self._make_chart(self.figure_, theme)
-        self._engine = self.figure_.get_layout_engine()
-        self._needs_layout = True
+        if self._chart is not None:
+            self.figure_.set_layout_engine("none")
+            self.figure_.clear()
+            self._chart = None
         if self._last is not None:
             self._pending = self._last
             if self.isVisible():
