@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-HEADLESS_COMMANDS = ("estimate", "catalog", "-h", "--help")
+HEADLESS_COMMANDS = ("estimate", "catalog", "export", "-h", "--help")
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Dispatch: subcommands run without Qt; anything else starts the window."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in HEADLESS_COMMANDS:
-        from models.cli import main as cli_main
+        from gui.cli import main as cli_main
 
         return cli_main(args)
     return run_window(args)

@@ -50,6 +50,30 @@ class Column:
 SOURCE_COLUMNS = {"source": Column("str"), "as_of": Column("str", required=False)}
 
 
+def write_atomic(path: Path, payload: bytes) -> None:
+    """Write via a temporary file in the same folder and a rename: never half a file.
+
+    The file gets the usual permissions (as a plain ``open`` would, under the umask), not
+    the private mode of a temporary file.
+    """
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def data_root() -> Path:
     """Folder of the shipped tables (works from source and from a frozen bundle)."""
     return Path(str(resources.files("data")))

@@ -20,8 +20,9 @@ from models.backends import load_backends
 from models.catalog import load_catalog
 from models.decision import Decision, evaluate
 from models.estimate import OPTION_COLUMNS, Estimate, estimate
+from models.export import neutralise_formulas
 from models.hardware import load_hardware
-from models.pricing import PriceTable, load_price_list, load_prices
+from models.pricing import PriceTable, load_price_list
 from models.scenario import Scenario, default_scenario, load
 from models.units import ms_per_token, percent, seconds, usd
 
@@ -44,7 +45,6 @@ JSON_OPTION_FIELDS = [
     "monthly_usd",
     "usd_per_million_tokens",
 ]
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class UsageError(Exception):
@@ -67,15 +67,6 @@ def _clean(value: Any) -> Any:
 
 def option_dict(row: pd.Series, fields: Sequence[str] = tuple(OPTION_COLUMNS)) -> dict[str, Any]:
     return {f: _clean(row[f]) for f in fields}
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells a spreadsheet would run as a formula (=, +, -, @) with a quote."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v)
-    return out
 
 
 def result_dict(est: Estimate, dec: Decision) -> dict[str, Any]:
@@ -195,8 +186,9 @@ def render_table(est: Estimate, dec: Decision) -> str:
     return out.getvalue()
 
 
-def _load_prices(path: str | None) -> PriceTable:
-    return load_price_list(path) if path else load_prices()
+def _load_prices(path: str | None) -> PriceTable | None:
+    """--prices wins; otherwise the scenario's own list, else the bundled one (None)."""
+    return load_price_list(path) if path else None
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:

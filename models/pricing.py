@@ -105,6 +105,12 @@ def parse_price_list(text: str, name: str) -> PriceTable:
     return PriceTable(frame=frame, name=name, content=text)
 
 
+@lru_cache(maxsize=8)
+def price_table_from_text(name: str, text: str) -> PriceTable:
+    """A price list carried inside a scenario file (parsed once per content)."""
+    return parse_price_list(text, name)
+
+
 def load_price_list(path: str | Path) -> PriceTable:
     """Read and validate a user's price list file."""
     p = Path(path)

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from models._resources import DataError, read_json, read_text
+from models._resources import DataError, read_json, read_text, write_atomic
 from models.catalog import ModelSpec, load_catalog, validate_spec
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_SCENARIO_BYTES = 2 * 1024 * 1024
 HARDWARE_CHOICES = ("gpu", "inferentia", "both")
 PLATFORMS = ("sagemaker", "ec2")
@@ -91,14 +89,31 @@ class Deployment:
 
 
 @dataclass(frozen=True, slots=True)
+class PriceList:
+    """A user's own price list, kept by content so the scenario file carries it along."""
+
+    name: str
+    csv: str
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
-    """One complete question: model + traffic + deployment."""
+    """One complete question: model + traffic + deployment (+ the user's own prices, if any)."""
 
     model_id: str | None = DEFAULT_MODEL
     custom_model: ModelSpec | None = None
     traffic: Traffic = field(default_factory=Traffic)
     deployment: Deployment = field(default_factory=Deployment)
     name: str = "Untitled scenario"
+    price_list: PriceList | None = None
+
+    def prices(self):
+        """The price table in use: the scenario's own list, else the bundled one."""
+        from models.pricing import load_prices, price_table_from_text
+
+        if self.price_list is None:
+            return load_prices()
+        return price_table_from_text(self.price_list.name, self.price_list.csv)
 
     def model(self) -> ModelSpec:
         """The model spec (custom, or looked up in the catalog)."""
@@ -118,7 +133,7 @@ class Scenario:
                 tr[key] = value
             elif key in dnames:
                 dep[key] = value
-            elif key in ("model_id", "custom_model", "name"):
+            elif key in ("model_id", "custom_model", "name", "price_list"):
                 top[key] = value
             else:
                 raise DataError(f"unknown scenario field '{key}'.")
@@ -236,6 +251,7 @@ def to_dict(s: Scenario) -> dict[str, Any]:
         "model": model,
         "traffic": asdict(s.traffic),
         "deployment": dep,
+        "price_list": None if s.price_list is None else {"name": s.price_list.name, "csv": s.price_list.csv},
     }
 
 
@@ -321,8 +337,15 @@ def _custom_model(data: dict[str, Any]) -> ModelSpec:
     )
 
 
+def _v1_to_v2(obj: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 added the scenario's own price list (none in a version-1 file)."""
+    obj["price_list"] = None
+    obj["schema_version"] = 2
+    return obj
+
+
 #: Migrations from an older schema_version to the next; each takes and returns the raw dict.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
 
 
 def from_dict(data: Any) -> Scenario:
@@ -341,7 +364,7 @@ def from_dict(data: Any) -> Scenario:
     while version < SCHEMA_VERSION:
         obj = MIGRATIONS[version](dict(obj))
         version += 1
-    unknown = sorted(set(obj) - {"schema_version", "name", "model", "traffic", "deployment"})
+    unknown = sorted(set(obj) - {"schema_version", "name", "model", "traffic", "deployment", "price_list"})
     if unknown:
         raise DataError(f"scenario: unknown field(s) {', '.join(unknown)}.")
     model = _expect_obj("model", obj.get("model", {"catalog_id": DEFAULT_MODEL}))
@@ -361,9 +384,35 @@ def from_dict(data: Any) -> Scenario:
     name = obj.get("name", "Untitled scenario")
     if not isinstance(name, str):
         raise DataError("name: expected text.")
-    scenario = Scenario(model_id=model_id, custom_model=custom, traffic=traffic, deployment=deployment, name=name)
+    price_list = _price_list(obj.get("price_list"))
+    scenario = Scenario(
+        model_id=model_id, custom_model=custom, traffic=traffic, deployment=deployment, name=name,
+        price_list=price_list,
+    )  # fmt: skip
     validate(scenario)
     return scenario
+
+
+def _price_list(value: Any) -> PriceList | None:
+    """The embedded price list, validated like a loaded one (errors name its rows and columns)."""
+    if value is None:
+        return None
+    obj = _expect_obj("price_list", value)
+    name, csv_text = obj.get("name"), obj.get("csv")
+    if not isinstance(name, str) or not name:
+        raise DataError("price_list.name: expected the price list's name.")
+    if not isinstance(csv_text, str) or not csv_text.strip():
+        raise DataError("price_list.csv: expected the price list's CSV text.")
+    unknown = sorted(set(obj) - {"name", "csv"})
+    if unknown:
+        raise DataError(f"price_list: unknown field(s) {', '.join(unknown)}.")
+    from models.pricing import price_table_from_text
+
+    try:
+        price_table_from_text(name, csv_text)
+    except DataError as exc:
+        raise DataError(f"price_list: {exc}") from None
+    return PriceList(name, csv_text)
 
 
 def loads(text: str, *, name: str = "scenario") -> Scenario:
@@ -402,18 +451,7 @@ def dumps(s: Scenario) -> str:
 
 def save(s: Scenario, path: str | Path) -> None:
     """Write atomically: a temporary file in the same folder, then rename over the target."""
-    p = Path(path)
-    text = dumps(s)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(Path(path), dumps(s).encode("utf-8"))
 
 
 def default_scenario() -> Scenario:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from models.decision import Decision, evaluate
 from models.estimate import Estimate, estimate
-from models.pricing import PriceTable, load_prices
-from models.scenario import Scenario, default_scenario
+from models.pricing import PriceTable
+from models.scenario import PriceList, Scenario, default_scenario
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,6 @@ class AppState:
     """Scenario → estimate → decision, recomputed on change; listeners notified once per change."""
 
     scenario: Scenario = field(default_factory=default_scenario)
-    prices: PriceTable = field(default_factory=load_prices)
     estimate: Estimate | None = None
     decision: Decision | None = None
     error: str | None = None
@@ -82,10 +81,15 @@ class AppState:
         self._notify()
         return True
 
-    def set_prices(self, prices: PriceTable) -> None:
-        self.prices = prices
-        self._recompute()
-        self._notify()
+    @property
+    def prices(self) -> PriceTable:
+        """The price list in use (the scenario's own, or the bundled one)."""
+        return self.scenario.prices()
+
+    def set_prices(self, prices: PriceTable | None) -> bool:
+        """Use a user's price list (kept inside the scenario), or the bundled one with None."""
+        ref = None if prices is None or prices.name == "bundled" else PriceList(prices.name, prices.content)
+        return self.set_scenario(replace(self.scenario, price_list=ref))
 
     def refresh(self) -> None:
         """Recompute and notify."""

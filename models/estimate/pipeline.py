@@ -19,7 +19,7 @@ from models.estimate.cost import instances_needed, monthly_usd, replicas_needed,
 from models.estimate.memory import kv_bytes_per_token_guide
 from models.estimate.options import OptionGrid, option_grid
 from models.estimate.speed import OperatingPoint, Physics, operating_point
-from models.pricing import PriceTable, load_prices
+from models.pricing import PriceTable
 from models.scenario import Scenario
 from models.traffic import TrafficShape, make_shape
 from models.units import GIB
@@ -280,7 +280,7 @@ def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
     stages that depend on it.
     """
     started = time.perf_counter()
-    prices = prices or load_prices()
+    prices = prices or scenario.prices()
     t = scenario.traffic
     d = scenario.deployment
     model, ts, grid, perf, hourly_i, source_i = _stages(scenario, prices, ())
@@ -371,7 +371,7 @@ def cheapest_monthly(scenario: Scenario, backend: str, prices: PriceTable | None
     """Cheapest feasible monthly cost of one backend (inf when none): a lean path for what-ifs."""
     t = scenario.traffic
     d = scenario.deployment
-    _, _, grid, perf, hourly_i, _ = _stages(scenario, prices or load_prices(), (backend,))
+    _, _, grid, perf, hourly_i, _ = _stages(scenario, prices or scenario.prices(), (backend,))
     if len(grid.config) == 0:
         return math.inf
     has = grid.config >= 0

@@ -1,4 +1,4 @@
-"""Invariants of ESTIMATOR.md §5, on random valid scenarios (hypothesis)."""
+"""Estimator invariants (more traffic never costs less, …) on random valid scenarios (hypothesis)."""
 
 from __future__ import annotations
 

@@ -106,13 +106,45 @@ def test_newer_and_malformed_files_are_refused(make_scenario):
 def test_atomic_save_keeps_the_old_file_on_failure(make_scenario, tmp_path, monkeypatch):
     path = tmp_path / "s.json"
     save(make_scenario(name="old"), path)
-    import models.scenario as sc
+    import os
 
     def boom(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(sc.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError, match="disk full"):
         save(make_scenario(name="new"), path)
     assert load(path).name == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["s.json"]  # no temporary left behind
+
+
+def test_version_1_files_migrate(make_scenario):
+    doc = to_dict(make_scenario(requests_per_s=4.0))
+    doc["schema_version"] = 1
+    del doc["price_list"]
+    s = loads(json.dumps(doc))
+    assert s.traffic.requests_per_s == 4.0
+    assert s.price_list is None
+    assert json.loads(dumps(s))["schema_version"] == SCHEMA_VERSION
+
+
+def test_own_price_list_travels_with_the_scenario(make_scenario, tmp_path):
+    from models.estimate import estimate
+    from models.scenario import PriceList
+
+    csv_text = (
+        "instance,region,platform,usd_per_hour,source,as_of\ng6e.xlarge,us-east-1,sagemaker,1.00,negotiated,2026-11\n"
+    )
+    s = make_scenario(price_list=PriceList("negotiated.csv", csv_text))
+    path = tmp_path / "s.json"
+    save(s, path)
+    back = load(path)
+    assert back.price_list == s.price_list
+    est = estimate(back)
+    assert est.prices.name == "negotiated.csv"
+    priced = est.options[est.options["hourly_usd"].notna()]
+    assert set(priced["instance"]) == {"g6e.xlarge"}
+    doc = json.loads(path.read_text())
+    doc["price_list"]["csv"] = csv_text.replace("1.00", "lots")
+    with pytest.raises(DataError, match=r"price_list: negotiated.csv: row 2, column 'usd_per_hour'"):
+        loads(json.dumps(doc))

@@ -1,0 +1,52 @@
+"""The full command line: `estimate` and `catalog` (pure models) plus `export` (charts, no window)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from models._resources import DataError
+from models.cli import UsageError, build_parser
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from gui.charts.base import ChartInput
+    from gui.export import export
+    from models.cli import _load_prices
+    from models.decision import evaluate
+    from models.estimate import estimate
+    from models.scenario import load
+
+    scenario = load(args.scenario)
+    est = estimate(scenario, _load_prices(args.prices))
+    path = export(ChartInput(est, evaluate(scenario, est)), args.out, chart=args.chart)
+    sys.stdout.write(f"wrote {path}\n")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = build_parser()
+    sub = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
+    e = sub.add_parser("export", help="charts (png/svg/pdf), a slide deck (pptx) or the options (csv), no window")
+    e.add_argument("scenario", help="scenario JSON file")
+    e.add_argument("--out", required=True, help="output file; the format follows its extension")
+    e.add_argument("--chart", default="cost", choices=("decision", "cost", "memory", "traffic", "breakeven"),
+                   help="which chart for png/svg/pdf (default: cost)")  # fmt: skip
+    e.add_argument("--prices", help="your own price list CSV (same columns as the bundled one)")
+    e.set_defaults(func=cmd_export)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a subcommand; bad input gives exit code 2 and one line on stderr."""
+    try:
+        args = parser().parse_args(list(argv) if argv is not None else None)
+        if not getattr(args, "func", None):
+            raise UsageError("choose a command: estimate, catalog or export (see 'lmi-explorer --help')")
+        return int(args.func(args))
+    except (UsageError, DataError) as exc:
+        sys.stderr.write(f"lmi-explorer: {exc}\n")
+        return 2
+    except BrokenPipeError:
+        return 0

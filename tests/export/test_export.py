@@ -1,0 +1,108 @@
+"""Headless export: files open, have the right size and content, and leak nothing."""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+import zipfile
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from gui.charts.base import ChartInput
+from gui.cli import main as cli_main
+from gui.export import build_deck, export
+from models._resources import DataError
+from models.decision import evaluate
+from models.estimate import estimate
+from models.scenario import save
+
+
+@pytest.fixture
+def data(make_scenario):
+    s = make_scenario(name="Chatbot today")
+    est = estimate(s)
+    return ChartInput(est, evaluate(s, est))
+
+
+def test_png_is_16_9_at_200_dpi(data, tmp_path):
+    path = export(data, tmp_path / "cost.png", chart="cost")
+    with Image.open(path) as img:
+        assert img.size == (2666, 1500)
+        assert img.info.get("Software", "").startswith("LMI Explorer")
+    assert oct(path.stat().st_mode & 0o777) != "0o600"  # not left with a temporary file's private mode
+
+
+@pytest.mark.parametrize("chart", ["decision", "memory", "traffic", "breakeven"])
+def test_svg_parses_for_every_chart(data, tmp_path, chart):
+    path = export(data, tmp_path / f"{chart}.svg", chart=chart)
+    root = ET.parse(path).getroot()
+    assert root.tag.endswith("svg")
+    assert str(tmp_path) not in path.read_text()
+
+
+def test_pdf_is_a_pdf_without_personal_metadata(data, tmp_path):
+    path = export(data, tmp_path / "cost.pdf")
+    raw = path.read_bytes()
+    assert raw.startswith(b"%PDF")
+    assert b"LMI Explorer" in raw
+    assert b"/CreationDate" not in raw
+
+
+def test_deck_has_the_listed_slides_with_pictures_and_text(data):
+    from pptx import Presentation
+
+    prs = Presentation(io.BytesIO(build_deck(data)))
+    slides = list(prs.slides)
+    texts = ["\n".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in slides]
+    pictures = [sum(1 for sh in s.shapes if sh.shape_type == 13) for s in slides]
+    assert "Hosting Llama-2-13b-hf" in texts[0]
+    assert "requests/s" in texts[0]
+    assert texts[1].startswith("Recommendation: vLLM")
+    assert pictures[1] == 1  # the decision diagram
+    assert "Monthly cost" in texts[2] and pictures[2] == 1
+    assert "Memory fit" in texts[3] and pictures[3] == 1
+    assert "Break-even" in texts[4] and pictures[4] == 1
+    assert "Assumptions and sources" in texts[5]
+    cells = [
+        c.text
+        for slide in slides[5:]
+        for sh in slide.shapes
+        if sh.has_table
+        for row in sh.table.rows
+        for c in row.cells
+    ]
+    assert any("as of" in c for c in cells)
+    assert prs.core_properties.author == "LMI Explorer"
+    assert prs.slide_width / prs.slide_height == pytest.approx(16 / 9, rel=1e-3)
+
+
+def test_csv_round_trips_with_formula_cells_neutralised(data, tmp_path):
+    est = data.estimate
+    est.options.loc[est.options.index[0], "reason"] = '=HYPERLINK("http://x")'
+    try:
+        path = export(data, tmp_path / "options.csv")
+    finally:
+        estimate.cache_clear()
+    frame = pd.read_csv(path)
+    assert len(frame) == len(est.options)
+    assert frame["reason"].iloc[0].startswith("'=")
+    assert not frame["reason"].dropna().str.match(r"^[=+\-@]").any()
+
+
+def test_bad_target_is_a_clear_error(data, tmp_path):
+    with pytest.raises(DataError, match="unknown export format"):
+        export(data, tmp_path / "x.docx")
+    with pytest.raises(DataError, match="folder does not exist"):
+        export(data, tmp_path / "missing" / "x.png")
+
+
+def test_command_line_export(make_scenario, tmp_path, capsys):
+    scenario = tmp_path / "s.json"
+    save(make_scenario(), scenario)
+    for ext in ("png", "svg", "pdf", "pptx", "csv"):
+        assert cli_main(["export", str(scenario), "--out", str(tmp_path / f"out.{ext}")]) == 0
+    assert zipfile.is_zipfile(tmp_path / "out.pptx")
+    assert cli_main(["export", str(scenario), "--out", str(tmp_path / "out.gif")]) == 2
+    assert "unknown export format" in capsys.readouterr().err
