@@ -37,7 +37,7 @@ def _configure_logging() -> None:
 def run_window(args: Sequence[str]) -> int:
     """Start Qt and show the main window (optionally opening a scenario file)."""
     os.environ.setdefault("QT_API", "pyside6")
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from gui import settings
 
@@ -50,19 +50,14 @@ def run_window(args: Sequence[str]) -> int:
     for key in [k for k in matplotlib.rcParams if k.startswith("keymap.")]:
         matplotlib.rcParams[key] = []
     from gui.main_window import MainWindow
-    from models._resources import DataError
-    from models.scenario import load
-    from models.state import AppState
 
-    state = None
+    window = MainWindow()
+    window.show()
     files = [a for a in args if not a.startswith("-")]
     if files:
-        try:
-            state = AppState(scenario=load(files[0]))
-        except DataError as exc:
-            QMessageBox.warning(None, "Could not open scenario", f"{exc}\n\nStarting with the last scenario.")
-    window = MainWindow(state)
-    window.show()
+        window.documents.open(files[0])
+    else:
+        window.documents.offer_restore()
     return app.exec()
 
 

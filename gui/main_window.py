@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QFont, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QScrollArea,
     QSplitter,
@@ -25,8 +28,9 @@ from gui.charts.breakeven_chart import BreakEvenChart
 from gui.charts.cost_chart import CostChart
 from gui.charts.decision_diagram import DecisionDiagram
 from gui.charts.memory_chart import MemoryChart
-from gui.charts.theme import ChartTheme
+from gui.charts.theme import PRESENTATION, ChartTheme
 from gui.charts.traffic_chart import TrafficChart
+from gui.documents import Documents
 from gui.panels.answers import ChartTab, CostTab, DecisionTab
 from gui.panels.deployment_panel import DeploymentPanel
 from gui.panels.model_panel import ModelPanel
@@ -34,12 +38,21 @@ from gui.panels.traffic_panel import TrafficPanel
 from gui.theme import system_theme
 from gui.widgets.collapsible import CollapsibleSection
 from models._resources import DataError
-from models.scenario import dumps, loads
+from models.pricing import load_price_list
+from models.scenario import Scenario, dumps, loads
 from models.state import AppState
 
 log = logging.getLogger(__name__)
 
 TAB_NAMES = ("Decision", "Cost", "Memory", "Traffic", "Break-even")
+CHART_KEYS = ("decision", "cost", "memory", "traffic", "breakeven")
+EXPORT_FILTERS = {
+    "png": "PNG image, 16:9 at 200 dpi (*.png)",
+    "svg": "SVG vector image (*.svg)",
+    "pdf": "PDF document (*.pdf)",
+    "pptx": "PowerPoint deck (*.pptx)",
+    "csv": "CSV table of every option (*.csv)",
+}
 
 
 class MainWindow(QMainWindow):
@@ -52,6 +65,10 @@ class MainWindow(QMainWindow):
         if state is None:
             state = AppState(scenario=self._last_scenario() if restore else AppState().scenario)
         self.qstate = QtState(state, self)
+        self.documents = Documents(self.qstate, self)
+        self.pinned: list[Scenario] = []
+        self._presentation: dict | None = None
+        self.setAcceptDrops(True)
         self.model_panel = ModelPanel(self.qstate)
         self.traffic_panel = TrafficPanel(self.qstate, self.theme)
         self.deployment_panel = DeploymentPanel(self.qstate)
@@ -113,6 +130,7 @@ class MainWindow(QMainWindow):
         for w in (self.status_data, self.status_prices, self.status_time):
             self.statusBar().addPermanentWidget(w)
         self._build_actions()
+        self.documents.changed.connect(self._update_title)
         self.qstate.changed.connect(self.refresh)
         self.qstate.refined.connect(self._on_refined)
         self.qstate.history_changed.connect(self._update_actions)
@@ -121,45 +139,94 @@ class MainWindow(QMainWindow):
         if restore:
             self._restore_geometry()
         self.refresh()
+        self._update_title()
 
     # -- set-up
+    def _action(self, text: str, slot, shortcut=None, tip: str = "", *, checkable: bool = False) -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        if tip:
+            act.setStatusTip(tip)
+            act.setToolTip(tip)
+        act.setCheckable(checkable)
+        act.triggered.connect(slot)
+        self.addAction(act)  # shortcuts keep working in presentation mode, with the menu bar hidden
+        return act
+
     def _build_actions(self) -> None:
         menu = self.menuBar()
+        d = self.documents
         file_menu = menu.addMenu("&File")
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        file_menu.addAction(self._action("&New", lambda: d.new(), QKeySequence.StandardKey.New,
+                                         "Start again from the default scenario"))  # fmt: skip
+        file_menu.addAction(self._action("&Open…", lambda: d.open(), QKeySequence.StandardKey.Open,
+                                         "Open a saved scenario (.json)"))  # fmt: skip
+        self.recent_menu = QMenu("Open &recent", self)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addAction(self._action("&Save", lambda: d.save(), QKeySequence.StandardKey.Save,
+                                         "Save the scenario"))  # fmt: skip
+        file_menu.addAction(self._action("Save &as…", lambda: d.save_as(), QKeySequence("Ctrl+Shift+S"),
+                                         "Save the scenario under a new name"))  # fmt: skip
+        file_menu.addSeparator()
+        export = file_menu.addMenu("&Export")
+        export.addAction(self._action("Current chart as &PNG…", lambda: self.export_dialog("png"), "Ctrl+E",
+                                      "The chart on screen as a 16:9 image for slides"))  # fmt: skip
+        export.addAction(self._action("Current chart as &SVG…", lambda: self.export_dialog("svg")))
+        export.addAction(self._action("Current chart as P&DF…", lambda: self.export_dialog("pdf")))
+        export.addAction(self._action("PowerPoint &deck…", lambda: self.export_dialog("pptx"), "Ctrl+Shift+E",
+                                      "Title, decision, cost, memory, break-even and assumptions slides"))  # fmt: skip
+        export.addAction(self._action("Options table as &CSV…", lambda: self.export_dialog("csv")))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("Load &price list…", self.load_price_list, None,
+                                         "Use your own prices (CSV with the bundled list's columns)"))  # fmt: skip
+        self.bundled_prices = self._action("Use &bundled prices", self.use_bundled_prices, None,
+                                           "Go back to the prices shipped with the app")  # fmt: skip
+        file_menu.addAction(self.bundled_prices)
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
         edit = menu.addMenu("&Edit")
-        self.undo_action = QAction("&Undo", self)
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.triggered.connect(self._undo)
-        self.redo_action = QAction("&Redo", self)
-        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
-        self.redo_action.triggered.connect(self._redo)
+        self.undo_action = self._action("&Undo", self._undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action("&Redo", self._redo, QKeySequence.StandardKey.Redo)
         edit.addAction(self.undo_action)
         edit.addAction(self.redo_action)
+        edit.addSeparator()
+        edit.addAction(self._action("&Copy chart", self.copy_chart, "Ctrl+Shift+C",
+                                    "Copy the chart on screen as an image, ready to paste into a slide"))  # fmt: skip
         view = menu.addMenu("&View")
         for i, name in enumerate(TAB_NAMES):
-            act = QAction(name, self)
-            act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
-            act.triggered.connect(lambda _=False, i=i: self.tabs.setCurrentIndex(i))
-            view.addAction(act)
+            view.addAction(self._action(name, lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}"))
         view.addSeparator()
-        inputs = QAction("Show &inputs", self)
-        inputs.setCheckable(True)
-        inputs.setChecked(True)
-        inputs.setShortcut(QKeySequence("Ctrl+I"))
-        inputs.toggled.connect(self.inputs.setVisible)
-        view.addAction(inputs)
+        self.inputs_action = self._action("Show &inputs", self.inputs.setVisible, "Ctrl+I", checkable=True)
+        self.inputs_action.setChecked(True)
+        view.addAction(self.inputs_action)
+        self.presentation_action = self._action("&Presentation mode", self.toggle_presentation, "F11",
+                                                "Large fonts, high contrast, answers full screen",
+                                                checkable=True)  # fmt: skip
+        view.addAction(self.presentation_action)
+        view.addSeparator()
+        view.addAction(self._action("&Pin scenario", self.pin_scenario, "Ctrl+P",
+                                    "Keep this scenario to compare it with others (up to four)"))  # fmt: skip
+        view.addAction(self._action("&Compare pinned scenarios…", self.show_compare, "Ctrl+Shift+P"))
         help_menu = menu.addMenu("&Help")
-        assumptions = QAction("&Assumptions and sources", self)
-        assumptions.setShortcut(QKeySequence.StandardKey.HelpContents)
-        assumptions.triggered.connect(self.show_assumptions)
-        help_menu.addAction(assumptions)
-        about = QAction("&About LMI Explorer", self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
+        help_menu.addAction(self._action("&Assumptions and sources", self.show_assumptions,
+                                         QKeySequence.StandardKey.HelpContents))  # fmt: skip
+        help_menu.addAction(self._action("&About LMI Explorer", self._about))
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.documents.recent()
+        for p in files:
+            act = self.recent_menu.addAction(p.name)
+            act.setToolTip(str(p))
+            act.setStatusTip(str(p))
+            act.triggered.connect(lambda _=False, p=p: self.documents.open(p))
+        if not files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", self.documents.clear_recent)
 
     def _last_scenario(self):
         text = settings.read_str("scenario/last")
@@ -200,6 +267,8 @@ class MainWindow(QMainWindow):
         self.status_data.setText(f"Prices as of {price_dates[0]}–{price_dates[-1]}" if price_dates else "")
         self.status_data.setToolTip("Dates of the price sources in use; models and specs carry their own dates")
         self.status_prices.setText(f"Price list: {est.prices.name}")
+        self.status_prices.setToolTip("Prices in use; File ▸ Load price list to use your own")
+        self.bundled_prices.setEnabled(est.prices.name != "bundled")
         ms = est.elapsed_s * 1000
         self.status_time.setText(f"Estimate {ms:.1f} ms · view {(time.perf_counter() - started) * 1000:.0f} ms")
 
@@ -228,15 +297,164 @@ class MainWindow(QMainWindow):
         self.qstate.state.redo()
 
     def set_theme(self, theme: ChartTheme) -> None:
+        self._set_chart_theme(theme)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and (
+            self._presentation is None
+        ):
+            self._set_chart_theme(system_theme())
+        super().changeEvent(event)
+
+    # -- documents
+    @Slot()
+    def _update_title(self) -> None:
+        d = self.documents
+        self.setWindowTitle(f"{d.display_name}[*] — {self.qstate.scenario.name} — LMI Explorer")
+        self.setWindowModified(d.dirty)
+
+    def dragEnterEvent(self, event) -> None:
+        urls = event.mimeData().urls()
+        if urls and all(u.isLocalFile() and u.toLocalFile().lower().endswith((".json", ".csv")) for u in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        path = Path(event.mimeData().urls()[0].toLocalFile())
+        event.acceptProposedAction()
+        if path.suffix.lower() == ".csv":
+            self.load_price_list(path)
+        else:
+            self.documents.open(path)
+
+    # -- prices
+    @Slot()
+    def load_price_list(self, path: str | Path | None = None) -> bool:
+        if not path:
+            chosen, _ = QFileDialog.getOpenFileName(self, "Load price list", "", "Price lists (*.csv)")
+            if not chosen:
+                return False
+            path = chosen
+        try:
+            table = load_price_list(path)
+        except DataError as exc:
+            QMessageBox.warning(self, "Could not load price list", f"{exc}\n\nThe prices in use are unchanged.")
+            return False
+        self.qstate.state.set_prices(table)
+        self.statusBar().showMessage(f"Using prices from {table.name} ({len(table.frame)} rows)", 6000)
+        return True
+
+    @Slot()
+    def use_bundled_prices(self) -> None:
+        self.qstate.state.set_prices(None)
+
+    # -- export
+    def current_chart(self) -> str:
+        return CHART_KEYS[self.tabs.currentIndex()]
+
+    def chart_input(self) -> ChartInput | None:
+        st = self.qstate.state
+        if st.estimate is None or st.decision is None:
+            return None
+        self.qstate.refine_now()
+        return ChartInput(st.estimate, st.decision)
+
+    def export_to(self, path: str | Path, chart: str | None = None) -> Path | None:
+        """Write the current chart/deck/table to ``path`` (format from the extension)."""
+        from gui.export import export
+
+        data = self.chart_input()
+        if data is None:
+            return None
+        try:
+            return export(data, path, chart=chart or self.current_chart())
+        except DataError as exc:
+            QMessageBox.warning(self, "Could not export", str(exc))
+            return None
+
+    @Slot()
+    def export_dialog(self, fmt: str) -> Path | None:
+        base = self.documents.path.stem if self.documents.path else self.qstate.scenario.name
+        suffix = "" if fmt in ("pptx", "csv") else f"-{self.current_chart()}"
+        start = str(Path(settings.read_str("files/export_dir", str(Path.home()))) / f"{base}{suffix}.{fmt}")
+        chosen, _ = QFileDialog.getSaveFileName(self, "Export", start, EXPORT_FILTERS[fmt])
+        if not chosen:
+            return None
+        p = Path(chosen)
+        if p.suffix.lower() != f".{fmt}":
+            p = p.with_suffix(f".{fmt}")
+        done = self.export_to(p)
+        if done:
+            settings.write("files/export_dir", str(done.parent))
+            self.statusBar().showMessage(f"Exported {done.name}", 6000)
+        return done
+
+    @Slot()
+    def copy_chart(self) -> bool:
+        from gui.export import chart_bytes
+
+        data = self.chart_input()
+        if data is None:
+            return False
+        image = QImage.fromData(chart_bytes(data, self.current_chart(), "png", dpi=150))
+        QGuiApplication.clipboard().setImage(image)
+        self.statusBar().showMessage("Chart copied: paste it into your slide", 5000)
+        return True
+
+    # -- compare
+    @Slot()
+    def pin_scenario(self) -> None:
+        if len(self.pinned) >= 4:
+            self.statusBar().showMessage("Four scenarios are pinned already: unpin one in Compare first.", 6000)
+            return
+        self.pinned.append(self.qstate.scenario)
+        self.statusBar().showMessage(f"Pinned '{self.qstate.scenario.name}' ({len(self.pinned)} of 4)", 5000)
+
+    @Slot()
+    def show_compare(self) -> None:
+        from gui.compare_dialog import CompareDialog
+
+        pinned = self.pinned or [self.qstate.scenario]
+        self.compare_dialog = CompareDialog(pinned, self.theme, self)
+        self.compare_dialog.show()
+
+    # -- presentation mode
+    @Slot()
+    def toggle_presentation(self) -> None:
+        if self._presentation is None:
+            self._presentation = {
+                "inputs": self.inputs.isVisible(),
+                "maximized": self.isMaximized(),
+                "fullscreen": self.isFullScreen(),
+                "font": self.decision_tab.card.font(),
+            }
+            self.inputs.hide()
+            self.menuBar().hide()
+            self.statusBar().hide()
+            big = QFont(self.decision_tab.card.font())
+            big.setPointSizeF(max(big.pointSizeF(), 9) * 1.6)
+            self.decision_tab.card.setFont(big)
+            self._set_chart_theme(PRESENTATION)
+            self.showFullScreen()
+        else:
+            saved, self._presentation = self._presentation, None
+            self.inputs.setVisible(saved["inputs"])
+            self.menuBar().show()
+            self.statusBar().show()
+            self.decision_tab.card.setFont(saved["font"])
+            self._set_chart_theme(system_theme())
+            if saved["fullscreen"]:
+                self.showFullScreen()
+            elif saved["maximized"]:
+                self.showMaximized()
+            else:
+                self.showNormal()
+        self.presentation_action.setChecked(self._presentation is not None)
+
+    def _set_chart_theme(self, theme: ChartTheme) -> None:
         self.theme = theme
         for tab in self.answer_tabs:
             tab.canvas.set_theme(theme)
         self.traffic_panel.histogram.set_theme(theme)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self.set_theme(system_theme())
-        super().changeEvent(event)
 
     # -- help
     @Slot()
@@ -257,6 +475,12 @@ class MainWindow(QMainWindow):
 
     # -- close
     def closeEvent(self, event) -> None:
+        if not self.documents.maybe_save():
+            event.ignore()
+            return
+        self.documents.discard_autosave()
+        if self._presentation is not None:
+            self.toggle_presentation()
         settings.write("window/geometry", self.saveGeometry())
         settings.write("window/splitter", self.splitter.saveState())
         settings.write("window/tab", self.tabs.currentIndex())

@@ -16,6 +16,17 @@ def isolated_settings(tmp_path):
     return
 
 
+@pytest.fixture(autouse=True)
+def no_real_dialogs(monkeypatch):
+    """Never block on a modal dialog: unsaved changes are discarded, restores declined, notes swallowed."""
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.StandardButton.Ok)
+    monkeypatch.setattr(QMessageBox, "critical", lambda *a, **k: QMessageBox.StandardButton.Ok)
+    monkeypatch.setattr(QMessageBox, "about", lambda *a, **k: None)
+
+
 @pytest.fixture
 def make_window(qtbot):
     from gui.main_window import MainWindow
