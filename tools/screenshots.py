@@ -75,6 +75,31 @@ def main() -> None:
     shoot("even", SCENARIOS["even"], range(1))
     shoot("nowhere", SCENARIOS["nowhere"], range(3))
     shoot("inferentia", SCENARIOS["inferentia"], range(2))
+    # meeting workflow: three pinned scenarios compared, and presentation mode
+    w = MainWindow(AppState(scenario=default_scenario()), restore=False)
+    w.resize(width, height)
+    w.show()
+    for name, changes in (("Chatbot today", {}), ("Chatbot at 5x", {"requests_per_s": 10.0}),
+                          ("Summarisation", SCENARIOS["even"])):  # fmt: skip
+        w.qstate.update(name=name, **{k: v for k, v in changes.items()})
+        w.pin_scenario()
+    w.show_compare()
+    for _ in range(5):
+        app.processEvents()
+    path = out / f"compare-{width}x{height}.png"
+    w.compare_dialog.grab().save(str(path))
+    print(path)
+    w.compare_dialog.close()
+    w.tabs.setCurrentIndex(1)
+    w.toggle_presentation()
+    for _ in range(8):
+        app.processEvents()
+    path = out / f"presentation-cost-{width}x{height}.png"
+    w.grab().save(str(path))
+    print(path)
+    w.toggle_presentation()
+    w.documents.saved = w.qstate.scenario  # nothing to ask about on close
+    w.close()
     app.setPalette(dark_palette())
     shoot("dark", SCENARIOS["default"], range(3))
 
