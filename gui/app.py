@@ -64,6 +64,10 @@ def run_window(args: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Dispatch: subcommands run without Qt; anything else starts the window."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "--self-check":
+        from gui.self_check import run
+
+        return run()
     if args and args[0] in HEADLESS_COMMANDS:
         from gui.cli import main as cli_main
 

@@ -81,7 +81,7 @@ def main() -> None:
     w.show()
     for name, changes in (("Chatbot today", {}), ("Chatbot at 5x", {"requests_per_s": 10.0}),
                           ("Summarisation", SCENARIOS["even"])):  # fmt: skip
-        w.qstate.update(name=name, **{k: v for k, v in changes.items()})
+        w.qstate.update(name=name, **changes)
         w.pin_scenario()
     w.show_compare()
     for _ in range(5):
