@@ -44,6 +44,11 @@ def run_window(args: Sequence[str]) -> int:
     settings.set_app_names()
     app = QApplication.instance() or QApplication([sys.argv[0], *args])
     _configure_logging()
+    from importlib import resources
+
+    from PySide6.QtGui import QIcon
+
+    app.setWindowIcon(QIcon(str(resources.files("assets") / "icons" / "app.png")))
     import matplotlib
 
     matplotlib.rcdefaults()
