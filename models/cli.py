@@ -191,8 +191,32 @@ def _load_prices(path: str | None) -> PriceTable | None:
     return load_price_list(path) if path else None
 
 
+def cmd_loadtest(args: argparse.Namespace, scenario: Scenario) -> int:
+    """`estimate --concurrency N`: each matching option as a load generator would measure it."""
+    from models.loadtest import at_concurrency
+
+    frame = at_concurrency(scenario, args.concurrency, instance=args.instance, backend=args.backend,
+                           precision=args.precision, tensor_parallel=args.tensor_parallel)  # fmt: skip
+    if args.format == "json":
+        doc = {"scenario": scenario.name, "concurrency": args.concurrency,
+               "options": [option_dict(r, list(frame.columns)) for _, r in frame.iterrows()]}  # fmt: skip
+        sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(neutralise_formulas(frame).to_csv(index=False))
+    else:
+        sys.stdout.write(f"{scenario.name}: {len(frame)} option(s) at {args.concurrency} concurrent requests "
+                         "(closed loop, one model copy)\n")  # fmt: skip
+        with pd.option_context("display.max_rows", 200, "display.width", 200):
+            sys.stdout.write(_table(frame.round(3)) + "\n")
+    if frame.empty:
+        sys.stderr.write("lmi-explorer: no option matches those filters and fits in memory.\n")
+    return 0
+
+
 def cmd_estimate(args: argparse.Namespace) -> int:
     scenario: Scenario = load(args.scenario) if args.scenario else default_scenario()
+    if args.concurrency is not None:
+        return cmd_loadtest(args, scenario)
     est = estimate(scenario, _load_prices(args.prices))
     dec = evaluate(scenario, est)
     if args.format == "json":
@@ -228,6 +252,16 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lmi-explorer", description="LMI Explorer: backend, instance, precision and cost.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -235,6 +269,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", nargs="?", help="scenario JSON file (default: the built-in default scenario)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--prices", help="your own price list CSV (same columns as the bundled one)")
+    p.add_argument("--concurrency", type=_positive_int, help="what-if: every option at exactly N concurrent requests")
+    p.add_argument("--instance", help="with --concurrency: only this instance type")
+    p.add_argument("--backend", help="with --concurrency: only this backend (e.g. vllm, trtllm)")
+    p.add_argument("--precision", help="with --concurrency: only this precision (bf16, fp8, int8, awq, gptq)")
+    p.add_argument("--tensor-parallel", type=_positive_int, help="with --concurrency: only this TP degree")
     p.set_defaults(func=cmd_estimate)
     c = sub.add_parser("catalog", help="what the app knows: models, instances or backends")
     c.add_argument("what", choices=("models", "instances", "backends"))

@@ -174,12 +174,10 @@ class _Performance:
     reason: np.ndarray
 
 
-@lru_cache(maxsize=128)
-def _performance(
-    grid: OptionGrid, context: int, mean_in: float, mean_out: float, b_in: float, b_out: float,
-    percentile: float, tpot_target_s: float, ttft_target_s: float, utilisation: float,
-) -> _Performance:  # fmt: skip
-    """Memory fit, concurrency limit and SLO operating point of every configuration."""
+def memory_and_physics(
+    grid: OptionGrid, context: int, mean_in: float, mean_out: float, b_in: float, b_out: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Physics]:
+    """Per configuration: fits in memory, KV capacity (tokens), concurrency limit; physics of those that fit."""
     need = b_in + b_out
     usable = grid.c_usable_dev
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -187,7 +185,6 @@ def _performance(
     fits = (usable > 0) & (cap >= need)
     per_req = np.where(grid.c_reserve_bounds, need, mean_in + mean_out)
     bmax = np.where(fits, np.clip(np.floor(cap / per_req), 1, grid.c_max_batch), 0).astype(np.int64)
-    m = len(usable)
     idx = np.nonzero(fits)[0]
     cont = grid.c_continuous[idx]
     bucket = _bucket(b_in, context)
@@ -199,6 +196,19 @@ def _performance(
         context=np.where(cont, mean_in + mean_out / 2, bucket + b_out / 2),
         useful_output=np.full(len(idx), mean_out),
     )
+    return fits, cap, bmax, idx, ph
+
+
+@lru_cache(maxsize=128)
+def _performance(
+    grid: OptionGrid, context: int, mean_in: float, mean_out: float, b_in: float, b_out: float,
+    percentile: float, tpot_target_s: float, ttft_target_s: float, utilisation: float,
+) -> _Performance:  # fmt: skip
+    """Memory fit, concurrency limit and SLO operating point of every configuration."""
+    need = b_in + b_out
+    usable = grid.c_usable_dev
+    fits, cap, bmax, idx, ph = memory_and_physics(grid, context, mean_in, mean_out, b_in, b_out)
+    m = len(usable)
     op: OperatingPoint = operating_point(ph, bmax[idx], tpot_target_s, ttft_target_s, utilisation)
     conc = np.zeros(m, dtype=np.int64)
     x = np.full(m, math.nan)
