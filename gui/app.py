@@ -49,6 +49,10 @@ def run_window(args: Sequence[str]) -> int:
     from PySide6.QtGui import QIcon
 
     app.setWindowIcon(QIcon(str(resources.files("assets") / "icons" / "app.png")))
+    from gui.errors import ErrorReporter, install
+
+    reporter = ErrorReporter(app)
+    install(reporter)
     import matplotlib
 
     matplotlib.rcdefaults()
