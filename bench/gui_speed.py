@@ -1,6 +1,8 @@
 """Window responsiveness: slider-to-redraw per tab, and process start to first painted window.
 
-Run: python bench/gui_speed.py [--steps 200]   (offscreen; prints figures, asserts nothing)
+Run: python bench/gui_speed.py [--steps 200] [--runs 5] [--tab Cost ...] [--sweep-only | --startup-only]
+(offscreen; prints figures, asserts nothing). Each tab/slider line says how many steps redrew the
+tab's chart, and how many of those were partial (blitted dynamic artists) or full redraws.
 """
 
 from __future__ import annotations
@@ -53,11 +55,12 @@ def startup(runs: int, bare: bool) -> list[float]:
     return out
 
 
-def slider_sweep(steps: int) -> dict[str, tuple[list[float], int]]:
+def slider_sweep(steps: int, tabs: list[str] | None = None) -> dict[str, tuple[list[float], int, int]]:
     """Per tab and slider: ms from a slider value change until every visible canvas has redrawn.
 
     A step that changes nothing visible on a chart costs no redraw there; the time still counts
-    (estimate + deciding not to draw). Returns (times, steps that redrew the tab's chart).
+    (estimate + deciding not to draw). Returns (times, steps that redrew the tab's chart, steps
+    that redrew it in full); the rest of the redraws were partial.
     """
     from PySide6.QtWidgets import QApplication
 
@@ -72,9 +75,11 @@ def slider_sweep(steps: int) -> dict[str, tuple[list[float], int]]:
     w.show()
     app.processEvents()
     canvases = [t.canvas for t in w.answer_tabs] + [w.traffic_panel.histogram]
-    results: dict[str, tuple[list[float], int]] = {}
+    results: dict[str, tuple[list[float], int, int]] = {}
     sweeps = (("requests_per_s", "rate"), ("input_cv", "input spread"), ("output_mean", "output length"))
     for tab_index, tab_name in enumerate(TAB_NAMES):
+        if tabs and tab_name.lower() not in tabs:
+            continue
         w.tabs.setCurrentIndex(tab_index)
         app.processEvents()
         canvas = w.answer_tabs[tab_index].canvas
@@ -82,21 +87,27 @@ def slider_sweep(steps: int) -> dict[str, tuple[list[float], int]]:
             sl = w.traffic_panel.sliders[field]
             start = sl.slider.value()
             times = []
-            redrew = 0
+            redrew = full = 0
             for i in range(steps):
-                before = canvas.draw_count
+                before, before_full = canvas.draw_count, canvas.full_draw_count
                 t0 = time.perf_counter()
                 # sweep up and down around the start, one slider step (0.5 % of the range) at a time
                 offset = (i % 40) * 5 if (i // 40) % 2 == 0 else (40 - i % 40) * 5
                 sl.slider.setValue(max(0, min(1000, start - 100 + offset)))
                 app.processEvents()
-                while any(c._draw_pending for c in canvases):  # draw_idle() has been asked but not done
+                while any(c.redraw_pending for c in canvases):  # a full or partial redraw is queued, not done
                     app.processEvents()
                 times.append((time.perf_counter() - t0) * 1000)
                 redrew += canvas.draw_count > before
-            results[f"{tab_name} / {label}"] = (times, redrew)
+                full += canvas.full_draw_count > before_full
+            results[f"{tab_name} / {label}"] = (times, redrew, full)
             sl.slider.setValue(start)
             app.processEvents()
+            while any(c.redraw_pending for c in canvases):
+                app.processEvents()
+    documents = getattr(w, "documents", None)
+    if documents is not None:
+        documents.saved = w.qstate.scenario  # the sweep is no work to keep: close without the save prompt
     w.close()
     return results
 
@@ -105,10 +116,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--startup-only", action="store_true")
+    ap.add_argument("--tab", action="append", help="only this tab (repeatable), e.g. --tab Cost")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--startup-only", action="store_true")
+    mode.add_argument("--sweep-only", action="store_true")
     args = ap.parse_args()
     if not args.startup_only:
-        sweep(args.steps)
+        sweep(args.steps, [t.lower() for t in args.tab or []])
+    if args.sweep_only:
+        return
     app_times = startup(args.runs, bare=False)
     bare_times = startup(args.runs, bare=True)
     a, b = statistics.median(app_times), statistics.median(bare_times)
@@ -118,14 +134,14 @@ def main() -> None:
     )
 
 
-def sweep(steps: int) -> None:
+def sweep(steps: int, tabs: list[str] | None = None) -> None:
     print(f"Slider step -> visible chart redrawn ({steps} steps per tab and slider):")
-    for name, (times, redrew) in slider_sweep(steps).items():
+    for name, (times, redrew, full) in slider_sweep(steps, tabs).items():
         times.sort()
         p95 = times[int(0.95 * (len(times) - 1))]
         print(
             f"  {name:30s} median {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms   "
-            f"(chart redrawn on {redrew} of {len(times)} steps)"
+            f"(chart redrawn on {redrew} of {len(times)} steps: {redrew - full} partial, {full} full)"
         )
 
 

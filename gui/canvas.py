@@ -1,7 +1,23 @@
 """PlotCanvas: a matplotlib canvas that hosts one chart and counts its draws.
 
-Charts update their artists; the canvas redraws once per event-loop turn (``draw_idle``),
-and only while visible — a hidden tab is marked stale and redrawn when shown.
+Charts update their artists; the canvas redraws once per event-loop turn, and only while
+visible — a hidden tab is marked stale and redrawn when shown.
+
+Two kinds of redraw, chosen by what ``Chart.update`` returns (see :mod:`gui.charts.base`):
+
+* full (``True``): the figure is drawn without the chart's dynamic artists (the canvas marks them
+  animated; the chart classes never do, so export draws everything), that image is saved as the
+  background, then the dynamic artists are drawn on top. Coalesced by ``draw_idle``.
+* partial (``"partial"``): the background is restored, the dynamic artists are drawn, and the
+  result is blitted to the widget. Coalesced the same way (a zero-ms single shot guarded by a
+  pending flag); a full redraw pending in the same turn makes it unnecessary.
+
+``draw_count`` counts both (one slider step is one redraw), ``full_draw_count`` only full ones.
+
+Text dominates drawing, and Agg shapes and rasterizes every run of text on every draw. The live
+canvas renders with :class:`CachedTextRenderer`, which keeps the glyph bitmaps of recent texts:
+the same pixels (tested), a fraction of the time for tick labels and titles that recur from step
+to step. Export draws on its own Agg canvas and does not use it.
 
 Layout is computed by the chart's layout engine (constrained layout) only when it can have
 changed — first draw, resize, theme, or labels of a different length once the inputs rest —
@@ -12,20 +28,79 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from math import cos, radians, sin
+from operator import methodcaller
+from typing import ClassVar
 
+import matplotlib as mpl
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axis import Axis
+from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gui.charts.base import Chart, ChartInput
+from gui.charts.base import PARTIAL, Chart, ChartInput
 from gui.charts.theme import ChartTheme
 
 log = logging.getLogger(__name__)
 
 #: how long the inputs must rest before labels that changed length get a fresh layout
 RELAYOUT_MS = 350
+#: bytes of glyph bitmaps kept for all live canvases together (a tick label is 1–5 kB)
+TEXT_CACHE_BYTES = 8 * 2**20
+#: the text cache repeats RendererAgg.draw_text of matplotlib 3.10; other versions draw uncached
+TEXT_CACHE_OK = tuple(int(p) for p in mpl.__version__.split(".")[:2]) == (3, 10)
+
+
+class CachedTextRenderer(RendererAgg):
+    """Agg renderer that reuses the bitmaps of texts it drew before (same text, font, size, dpi).
+
+    ``draw_text`` is matplotlib 3.10's, with the shaping and rasterizing (``FT2Font.set_text`` and
+    ``draw_glyphs_to_bitmap``, most of the cost) done once per distinct text and font. The key holds
+    everything the bitmap depends on: the string, the font properties, dpi, antialiasing and the
+    hinting and kerning settings. Maths text goes the usual way.
+    """
+
+    _cache: ClassVar[dict[tuple, tuple[np.ndarray, float, float, float]]] = {}  # shared by all live canvases
+    _cache_bytes: ClassVar[int] = 0
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath or not TEXT_CACHE_OK:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        aa = gc.get_antialiased()
+        rc = mpl.rcParams
+        key = (s, tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
+               prop.get_stretch(), prop.get_size_in_points(), prop.get_file(), self.dpi, aa, rc["text.hinting"],
+               rc["text.hinting_factor"], rc["text.kerning_factor"])  # fmt: skip
+        cache = CachedTextRenderer._cache
+        hit = cache.get(key)
+        if hit is None:
+            font = self._prepare_font(prop)
+            # angle 0 here: draw_text_image rotates the bitmap (as in RendererAgg.draw_text)
+            font.set_text(s, 0, flags=get_hinting_flag())
+            font.draw_glyphs_to_bitmap(antialiased=aa)
+            xo, yo = font.get_bitmap_offset()
+            hit = (np.array(font.get_image()), font.get_descent() / 64.0, xo / 64.0, yo / 64.0)
+            _remember(key, hit)
+        image, d, xo, yo = hit
+        x = round(x + xo + d * sin(radians(angle)))
+        y = round(y + yo + d * cos(radians(angle)))
+        self._renderer.draw_text_image(image, x, y + 1, angle, gc)
+        return None
+
+
+def _remember(key: tuple, hit: tuple[np.ndarray, float, float, float]) -> None:
+    """Keep a bitmap; forget the oldest ones beyond the byte budget."""
+    cache = CachedTextRenderer._cache
+    cache[key] = hit
+    CachedTextRenderer._cache_bytes += hit[0].nbytes
+    while CachedTextRenderer._cache_bytes > TEXT_CACHE_BYTES and len(cache) > 1:
+        old = next(iter(cache))
+        CachedTextRenderer._cache_bytes -= cache.pop(old)[0].nbytes
 
 
 class PlotCanvas(FigureCanvasQTAgg):
@@ -49,10 +124,22 @@ class PlotCanvas(FigureCanvasQTAgg):
         self._engine = None
         self._needs_layout = True
         self._layout_signature: tuple = ()
-        self.draw_count = 0
+        self.draw_count = 0  # full and partial redraws
+        self.full_draw_count = 0
         self.layout_count = 0
         self._pending: ChartInput | None = None
         self._last: ChartInput | None = None
+        # blitting: the chart's dynamic artists, split into the axes among them and the rest; the
+        # figure without any of them (background), and one saved image per dynamic axis (layers[k]:
+        # the background with axes[0..k] drawn), so an axis is redrawn only when it changed
+        self._dynamic: list[Artist] = []
+        self._dynamic_ids: frozenset[int] = frozenset()
+        self._axes: list[Axis] = []
+        self._rest: list[Artist] = []
+        self._background = None
+        self._layers: list[object] = []
+        self._layer_keys: list[tuple] = []
+        self._blit_pending = False
         self._relayout = QTimer(self)
         self._relayout.setSingleShot(True)
         self._relayout.setInterval(RELAYOUT_MS)
@@ -64,15 +151,97 @@ class PlotCanvas(FigureCanvasQTAgg):
             self._chart = self._make_chart(self.figure_, self.theme)
             self._engine = self.figure_.get_layout_engine()
             self._needs_layout = True
+            self._forget_backgrounds()
+            self._dynamic = []
         return self._chart
 
+    @property
+    def redraw_pending(self) -> bool:
+        """A full or partial redraw is queued for this event-loop turn (benchmarks wait for it)."""
+        return bool(self._draw_pending or self._blit_pending)
+
+    @property
+    def settled(self) -> bool:
+        """No redraw queued and no relayout waiting for the inputs to rest (tests wait for this)."""
+        return not self.redraw_pending and not self._relayout.isActive()
+
     # -- drawing
+    def get_renderer(self) -> RendererAgg:
+        """FigureCanvasAgg.get_renderer, with the text-caching renderer."""
+        w, h = self.figure.bbox.size
+        key = w, h, self.figure.dpi
+        if self._lastKey != key:
+            self.renderer = CachedTextRenderer(w, h, self.figure.dpi)
+            self._lastKey = key
+        return self.renderer
+
     def _signature(self) -> tuple:
         """Lengths of the visible texts: when these change, margins may need to change."""
         return tuple(len(t.get_text()) for t in self.figure_.findobj(Text) if t.get_visible() and t.get_text())
 
+    def _forget_backgrounds(self) -> None:
+        self._background = None
+        self._layers, self._layer_keys = [], []
+
+    def _mark_dynamic(self) -> None:
+        """Animate the chart's dynamic artists (on this canvas only) so a figure draw skips them."""
+        get = getattr(self._chart, "dynamic_artists", None)
+        wanted = list(get()) if get is not None else []
+        keep = {id(a) for a in wanted}
+        for artist in self._dynamic:
+            if id(artist) not in keep:
+                artist.set_animated(False)  # no longer dynamic (e.g. replaced): draw with the figure again
+        for artist in wanted:
+            artist.set_animated(True)
+        # the order a figure draw would use: by zorder, stable
+        self._dynamic = sorted(wanted, key=methodcaller("get_zorder"))
+        self._dynamic_ids = frozenset(keep)
+        axes = [a for a in self._dynamic if isinstance(a, Axis)]
+        rest = [a for a in self._dynamic if not isinstance(a, Axis)]
+        if axes and rest and max(a.get_zorder() for a in axes) > min(a.get_zorder() for a in rest):
+            axes, rest = [], self._dynamic  # an axis above other dynamic artists: no layer of its own
+        self._axes, self._rest = axes, rest
+
+    def _draw_dynamic(self, background_drawn: bool) -> None:
+        """Draw the dynamic artists over the restored (or just drawn) static background.
+
+        The dynamic axes are drawn first, each into a saved layer of its own: only the layers from the
+        first changed axis up are redrawn, and changed axes move to the top of the stack, so an axis
+        that changes often (a category axis re-sorted by cost) does not drag the others along. They
+        change on far fewer steps than the bars and lines over them.
+        """
+        keys = [_axis_key(a) for a in self._axes]
+        intact = 0
+        while intact < min(len(keys), len(self._layer_keys)) and keys[intact] == self._layer_keys[intact]:
+            intact += 1
+        if intact:
+            self.restore_region(self._layers[intact - 1])
+        elif not background_drawn:
+            self.restore_region(self._background)
+        if intact < len(keys):
+            # redraw the rest of the stack, unchanged axes first (among axes of equal zorder, which do not overlap)
+            known = len(self._layer_keys)
+
+            def changed_last(i: int) -> tuple[float, bool]:
+                return self._axes[i].get_zorder(), i >= known or keys[i] != self._layer_keys[i]
+
+            order = [*range(intact), *sorted(range(intact, len(keys)), key=changed_last)]
+            self._axes = [self._axes[i] for i in order]
+            keys = [keys[i] for i in order]
+            del self._layers[intact:]
+            for axis in self._axes[intact:]:
+                self.figure_.draw_artist(axis)
+                self._layers.append(self.copy_from_bbox(self.figure_.bbox))
+            self._layer_keys = keys
+        for artist in self._rest:
+            self.figure_.draw_artist(artist)
+
     def draw(self) -> None:
+        """Full redraw: static parts, saved as the background, then the dynamic artists on top."""
         self.draw_count += 1
+        self.full_draw_count += 1
+        self._blit_pending = False  # this draw shows the latest state of the dynamic artists too
+        self._mark_dynamic()
         if self._needs_layout and self._engine is not None:
             self.figure_.set_layout_engine(self._engine)
             super().draw()
@@ -82,6 +251,36 @@ class PlotCanvas(FigureCanvasQTAgg):
             self._layout_signature = self._signature()
         else:
             super().draw()
+        self._forget_backgrounds()
+        if self._dynamic:
+            self._background = self.copy_from_bbox(self.figure_.bbox)
+            # into the buffer before the paint event queued by the draw copies it to the screen
+            self._draw_dynamic(background_drawn=True)
+
+    def _request_partial(self) -> None:
+        """Redraw only the dynamic artists, once per event-loop turn (like ``draw_idle``)."""
+        if self._background is None:
+            self.draw_idle()  # nothing to restore yet: the full draw draws the dynamic artists too
+            return
+        if self._draw_pending or self._blit_pending:
+            return  # a redraw is queued this turn; it will show the latest artists
+        self._blit_pending = True
+        QTimer.singleShot(0, self._partial_draw)
+
+    def _partial_draw(self) -> None:
+        if not self._blit_pending:
+            return  # a full draw ran first and drew everything
+        self._blit_pending = False
+        if self._draw_pending or self._background is None or self.width() <= 0 or self.height() <= 0:
+            return
+        current = self._chart.dynamic_artists() if hasattr(self._chart, "dynamic_artists") else []
+        if len(current) != len(self._dynamic) or any(id(a) not in self._dynamic_ids for a in current):
+            self.draw_idle()  # the chart swapped its artists without saying so: draw it all
+            return
+        self.draw_count += 1
+        self._draw_dynamic(background_drawn=False)
+        # Qt repaints now (QWidget.repaint); hidden, it is a no-op and the buffer is painted when shown
+        self.blit(self.figure_.bbox)
 
     def _check_layout(self) -> None:
         if self._engine is not None and self._signature() != self._layout_signature:
@@ -90,9 +289,19 @@ class PlotCanvas(FigureCanvasQTAgg):
 
     def resizeEvent(self, event) -> None:
         self._needs_layout = True
+        self._forget_backgrounds()  # the saved images have the old size
         super().resizeEvent(event)
 
     # -- data
+    def _redraw(self, changed: object) -> None:
+        if not changed:
+            return
+        if changed == PARTIAL:
+            self._request_partial()
+        else:
+            self.draw_idle()
+        self._relayout.start()
+
     def show_data(self, data: ChartInput) -> None:
         """Update the chart now if visible, else remember it for when the tab is shown."""
         self._last = data
@@ -100,9 +309,7 @@ class PlotCanvas(FigureCanvasQTAgg):
             self._pending = data
             return
         self._pending = None
-        if self.chart.update(data):
-            self.draw_idle()
-            self._relayout.start()
+        self._redraw(self.chart.update(data))
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -121,7 +328,25 @@ class PlotCanvas(FigureCanvasQTAgg):
             self.figure_.set_layout_engine("none")
             self.figure_.clear()
             self._chart = None
+            self._forget_backgrounds()
+            self._dynamic = []
         if self._last is not None:
             self._pending = self._last
             if self.isVisible():
                 self.show_data(self._last)
+
+
+def _axis_key(axis: Axis) -> tuple:
+    """What an axis draws from: limits, locators and formatters (and their fixed labels), label text.
+
+    Equal keys mean equal pixels, given the same figure layout (any layout change is a full redraw).
+    Locators and formatters are compared by identity, plus the positions and labels of fixed ones:
+    the charts replace them rather than re-parametrise them.
+    """
+    major, minor = axis.get_major_locator(), axis.get_minor_locator()
+    fmt = axis.get_major_formatter()
+    return (
+        tuple(axis.get_view_interval()), axis.get_visible(), axis.label.get_text(), axis.label.get_visible(),
+        id(major), tuple(getattr(major, "locs", ())), id(minor), id(fmt), tuple(getattr(fmt, "seq", ())),
+        id(axis.get_minor_formatter()), axis.get_scale(),
+    )  # fmt: skip

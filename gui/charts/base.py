@@ -2,19 +2,39 @@
 
 Chart modules import matplotlib only (never Qt), so the same code serves the live canvas,
 headless export and tests.
+
+``update`` says how much changed, so the live canvas can redraw as little as possible:
+
+* ``False`` — nothing visible changed: no redraw.
+* ``"partial"`` (:data:`PARTIAL`) — only artists in ``dynamic_artists()`` changed (bar heights,
+  step lines, markers, value labels, subtitles of the same number of lines): the canvas restores
+  its saved background and draws just those artists (blitting).
+* ``True`` — something static changed (axis limits or ticks, categories, legend, a text that
+  moves the layout, a resize): a full redraw.
+
+Charts never mark artists animated themselves; only the live canvas does, so a chart drawn on
+a plain Figure (export, tests) draws everything.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.figure import Figure
 
     from gui.charts.theme import ChartTheme
     from models.decision import Decision
     from models.estimate import Estimate
+
+
+#: ``update`` result: only the chart's dynamic artists changed
+PARTIAL: Final = "partial"
+
+#: what ``update`` returns: False (nothing changed), True (full redraw) or PARTIAL
+UpdateResult = bool | Literal["partial"]
 
 
 @dataclass(frozen=True)
@@ -26,10 +46,17 @@ class ChartInput:
 
 
 class Chart(Protocol):
-    """Build artists in ``__init__``; ``update`` mutates them and returns True if anything changed."""
+    """Build artists in ``__init__``; ``update`` mutates them and says what changed (see the module doc).
+
+    ``dynamic_artists`` lists the artists ordinary slider moves change; it may change only after an
+    ``update`` that returned True. A chart without it (or one returning only bools) is always redrawn
+    in full.
+    """
 
     title: str
 
     def __init__(self, figure: Figure, theme: ChartTheme) -> None: ...
 
-    def update(self, data: ChartInput) -> bool: ...
+    def update(self, data: ChartInput) -> UpdateResult: ...
+
+    def dynamic_artists(self) -> list[Artist]: ...

@@ -2,6 +2,10 @@
 
 Answers "at what traffic does quantizing pay off?": two step lines on log axes, the current
 rate, and the break-even rate where quantized becomes cheaper. Lines are made once and reset.
+
+The rate range stays put while the current rate moves within its middle band, and the cost range
+is sticky, so dragging the rate slider moves only the current-rate marker and the texts (a partial
+redraw); the range recentres when the rate leaves the band.
 """
 
 from __future__ import annotations
@@ -12,10 +16,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
+from gui.charts.base import PARTIAL
 from gui.charts.common import (
     USD_TICKS,
     Fonts,
     Message,
+    StickyLogRange,
+    line_count,
     model_name,
     nothing_fits_text,
     prepare_figure,
@@ -29,18 +36,37 @@ from models.units import usd
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.artist import Artist
     from matplotlib.figure import Figure
 
-    from gui.charts.base import ChartInput
+    from gui.charts.base import ChartInput, UpdateResult
     from gui.charts.theme import ChartTheme
 
 POINTS = 61
-SPAN = 20.0  # rates from current / SPAN to current × SPAN
+SPAN = 20.0  # rates from centre / SPAN to centre × SPAN
+MIDDLE = math.sqrt(SPAN)  # the current rate may move this factor either way from the centre before the range follows
 
 
 def rate_range(current: float) -> np.ndarray:
     """About 60 rates, evenly spaced on a log scale around the current rate (which is one of them)."""
     return np.geomspace(current / SPAN, current * SPAN, POINTS)
+
+
+class RateCentre:
+    """The centre of the rate range: the current rate, kept until the rate leaves the middle band.
+
+    The band reaches ``MIDDLE`` (√SPAN) times either way from the centre, the middle half of the
+    range on the log axis, so the current rate never comes closer than a quarter of the range to
+    either end.
+    """
+
+    def __init__(self) -> None:
+        self.value: float | None = None
+
+    def fit(self, current: float) -> float:
+        if self.value is None or not (self.value / MIDDLE <= current <= self.value * MIDDLE):
+            self.value = current
+        return self.value
 
 
 def _rate(value: float) -> str:
@@ -104,7 +130,10 @@ class BreakEvenChart:
         self.message = Message(ax, theme, self.fonts)
         self.curves: pd.DataFrame | None = None
         self.crossover: float | None = None
+        self._centre = RateCentre()
+        self._ylim = StickyLogRange(margin=2.0, slack=6.0)
         self._state: tuple | None = None
+        self._static: tuple | None = None
 
     def _make_legend(self, with_crossover: bool) -> None:
         """Legend without the break-even dot when there is none (rebuilt only when that changes)."""
@@ -120,16 +149,40 @@ class BreakEvenChart:
             self.legend.remove()
         self.legend = style_legend(self.ax.legend(handles=handles, loc="lower right"), self.theme, self.fonts)
 
-    def update(self, data: ChartInput) -> bool:
-        """Recompute both cost curves around the scenario's rate; True if anything changed."""
+    def dynamic_artists(self) -> list[Artist]:
+        """What ordinary slider moves change: both lines, the current rate and break-even markers and labels,
+        the subtitle, and the legend (drawn over the lines)."""
+        out: list[Artist] = [self.full_line, self.quantized_line, self.current_line, self.current_label,
+                             self.crossover_marker, self.crossover_label, self.subtitle.artist]  # fmt: skip
+        if self.legend is not None:
+            out.append(self.legend)
+        return out
+
+    def update(self, data: ChartInput) -> UpdateResult:
+        """Recompute both cost curves over the rate range and mark the current rate.
+
+        True if a range (so the ticks), the legend, the message or the layout changed, PARTIAL if
+        only the lines, markers and texts did, False if nothing did.
+        """
         resized = self.fonts.refresh()
+        if not self._update(data):
+            return resized
+        static = (self.ax.get_xlim(), self.ax.get_ylim(), self._legend_has_cross, self.legend.get_visible(),
+                  self.message.text, self.title_artist.get_text(), line_count(self.subtitle.artist))  # fmt: skip
+        full = static != self._static
+        self._static = static
+        return True if full or resized else PARTIAL
+
+    def _update(self, data: ChartInput) -> bool:
         est = data.estimate
         current = float(est.scenario.traffic.requests_per_s)
-        rates = rate_range(current)
-        curves = breakeven_curves(est, rates)
-        state = (curves.to_numpy().tobytes(), est.model.model_id)
+        rates = rate_range(self._centre.fit(current))
+        curves = breakeven_curves(est, np.append(rates, current))
+        now = curves.iloc[-1]
+        curves = curves.iloc[:-1].reset_index(drop=True)
+        state = (curves.to_numpy().tobytes(), current, est.model.model_id)
         if state == self._state:
-            return resized
+            return False
         self._state = state
         self.curves = curves
         self.crossover = cross = crossover_rate(curves)
@@ -148,6 +201,7 @@ class BreakEvenChart:
                 artist.set_visible(False)
             self.legend.set_visible(False)
             self.ax.set_ylim(100, 1e5)
+            self._ylim.reset()
             self.ax.yaxis.set_major_locator(NullLocator())  # no dollar scale without a cost
             self.ax.yaxis.set_minor_locator(NullLocator())
             self.subtitle.set("")
@@ -156,13 +210,15 @@ class BreakEvenChart:
             )
             return True
         self.message.hide()
-        self.ax.yaxis.set_major_locator(self._y_locator)
-        self.ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost more to draw than they tell
+        if self.ax.yaxis.get_major_locator() is not self._y_locator:
+            self.ax.yaxis.set_major_locator(self._y_locator)
+            self.ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost more to draw than they tell
         self._make_legend(cross is not None)
         self.full_line.set_visible(bool(np.isfinite(full).any()))
         self.quantized_line.set_visible(bool(np.isfinite(quant).any()))
         lo, hi = float(known.min()), float(known.max())
-        self.ax.set_ylim(lo / 1.5, hi * 1.6)
+        # room below for the legend (lower right) and above for the current-rate label
+        self.ax.set_ylim(*self._ylim.fit(lo / 1.5, hi * 1.6))
         if cross is not None:
             y = float(quant[np.searchsorted(rates, cross)])
             self.crossover_marker.set_data([cross], [y])
@@ -170,14 +226,15 @@ class BreakEvenChart:
             self.crossover_label.set_text(f"quantized cheaper\nfrom {_rate(cross)} req/s")
         self.crossover_marker.set_visible(cross is not None)
         self.crossover_label.set_visible(cross is not None)
-        self.subtitle.set(_summary(rates, full, quant, current, cross))
+        f_now, q_now = float(now["full_usd"]), float(now["quantized_usd"])
+        self.subtitle.set(_summary(rates, full, quant, current, (f_now, q_now), cross))
         return True
 
 
-def _summary(rates: np.ndarray, full: np.ndarray, quant: np.ndarray, current: float, cross: float | None) -> str:
+def _summary(rates: np.ndarray, full: np.ndarray, quant: np.ndarray, current: float, at_current: tuple[float, float],
+             cross: float | None) -> str:  # fmt: skip
     """Costs at the current rate and which kind wins across the range, in one or two lines."""
-    i = int(np.argmin(np.abs(rates - current)))
-    f, q = float(full[i]), float(quant[i])
+    f, q = at_current
     now = f"At {_rate(current)} req/s: full precision {usd(f if math.isfinite(f) else None, per='mo')}, " \
           f"quantized {usd(q if math.isfinite(q) else None, per='mo')}."  # fmt: skip
     if not np.isfinite(full).any():

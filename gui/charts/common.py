@@ -106,6 +106,103 @@ class Fonts:
         return max(8, int(width_inches * 72 / (self.size(base) * GLYPH_WIDTH)))
 
 
+#: Mantissas of "nice" axis limits: consecutive ones differ by at most a third.
+NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_ceil(value: float) -> float:
+    """Smallest nice number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k) at or above ``value`` > 0."""
+    if not (value > 0 and math.isfinite(value)):
+        return 1.0
+    exp = math.floor(math.log10(value))
+    for _ in range(2):  # at most one retry when floating point puts value just past 10^exp × 10
+        base = 10.0**exp
+        for m in NICE:
+            if m * base >= value * (1 - 1e-12):
+                return m * base
+        exp += 1
+    return 10.0 ** (exp + 1)
+
+
+def nice_floor(value: float) -> float:
+    """Largest nice number at or below ``value`` > 0."""
+    if not (value > 0 and math.isfinite(value)):
+        return 1.0
+    exp = math.floor(math.log10(value))
+    for _ in range(2):
+        base = 10.0**exp
+        for m in reversed(NICE):
+            if m * base <= value * (1 + 1e-12):
+                return m * base
+        exp -= 1
+    return 10.0 ** (exp - 1)
+
+
+class StickyLimit:
+    """An upper axis limit that moves only when it must, so ordinary slider moves keep the ticks.
+
+    ``fit(need)`` returns the limit for data that need ``need`` (the data's top plus whatever
+    headroom the chart wants for its labels). The limit stays while ``shrink × limit ≤ need ≤ limit``;
+    outside that band it moves to the nice number at or above ``need × grow``, which leaves room to
+    grow before the next move. ``grow × 4/3`` (the widest gap between nice numbers) must stay below
+    ``1 / shrink``, or a fresh limit could already be too loose for the data that set it.
+    """
+
+    def __init__(self, grow: float = 1.35, shrink: float = 0.4) -> None:
+        if grow * 4 / 3 >= 1 / shrink:
+            raise ValueError(f"grow {grow} is too large for shrink {shrink}: the limit would never settle")
+        self.grow = grow
+        self.shrink = shrink
+        self.value: float | None = None
+
+    def fit(self, need: float) -> float:
+        if not (need > 0 and math.isfinite(need)):
+            return self.value if self.value is not None else 1.0
+        if self.value is None or need > self.value or need < self.shrink * self.value:
+            self.value = nice_ceil(need * self.grow)
+        return self.value
+
+    def reset(self) -> None:
+        self.value = None
+
+
+class StickyLogRange:
+    """A (low, high) range for a log axis that moves only when the data leave it or use little of it.
+
+    Each end is checked on its own: it moves when the data pass it, or when more than ``slack``
+    times the needed room lies unused beyond the data; a moved end gets ``margin`` times the needed
+    room (rounded to a nice number) so the next small change keeps it.
+    """
+
+    def __init__(self, margin: float = 1.6, slack: float = 4.0) -> None:
+        if margin * 4 / 3 >= slack:
+            raise ValueError(f"margin {margin} is too large for slack {slack}: the range would never settle")
+        self.margin = margin
+        self.slack = slack
+        self.value: tuple[float, float] | None = None
+
+    def fit(self, low: float, high: float) -> tuple[float, float]:
+        """The range for data that need at least ``low`` … ``high`` (both > 0, low ≤ high)."""
+        if not (0 < low <= high and math.isfinite(high)):
+            return self.value if self.value is not None else (low, high)
+        lo, hi = self.value if self.value is not None else (math.inf, 0.0)
+        if not (lo <= low < lo * self.slack):
+            lo = nice_floor(low / self.margin)
+        if not (hi / self.slack < high <= hi):
+            hi = nice_ceil(high * self.margin)
+        self.value = (lo, hi)
+        return self.value
+
+    def reset(self) -> None:
+        self.value = None
+
+
+def line_count(artist: Text) -> int:
+    """Lines of a text as drawn (0 when empty or hidden): a change can move the layout."""
+    text = artist.get_text()
+    return text.count("\n") + 1 if text and artist.get_visible() else 0
+
+
 def prepare_figure(figure: Figure, theme: ChartTheme, *, constrained: bool = True) -> None:
     """Theme background and, once, the layout engine (constrained layout makes room for every label)."""
     figure.set_facecolor(theme.background)

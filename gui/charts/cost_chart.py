@@ -2,6 +2,8 @@
 
 Bars live in fixed slots (at most ten instance types), so a new scenario only changes bar
 heights, visibility and tick labels; the bars are rebuilt only when the compared precisions change.
+The y limit is sticky (see :class:`~gui.charts.common.StickyLimit`), so most slider moves change
+only the bars, markers, value label and subtitle: a partial redraw.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
 
+from gui.charts.base import PARTIAL
 from gui.charts.common import (
     MAX_CATEGORIES,
     USD_TICKS,
     Fonts,
     Message,
+    StickyLimit,
     Wrapped,
     instance_label,
     instance_order,
+    line_count,
     model_name,
     nothing_fits_text,
     precision_label,
@@ -34,15 +39,17 @@ from gui.charts.common import (
 from models.units import percent, usd
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
-    from gui.charts.base import ChartInput
+    from gui.charts.base import ChartInput, UpdateResult
     from gui.charts.theme import ChartTheme
     from models.estimate import Estimate
 
 GROUP_WIDTH = 0.8
 MARKER_Y = 0.035  # axes fraction: 'does not fit' and 'price unknown' markers sit on the baseline
+HEADROOM = 1.25  # the y axis reaches at least this times the tallest bar: room for the 'recommended' label
 
 
 class CostChart:
@@ -82,7 +89,10 @@ class CostChart:
         self.unknown_markers: dict[str, Line2D] = {}
         self.legend = None
         self._labels: tuple[str, ...] | None = None
+        self._ylim = StickyLimit()
+        self._y_locator = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
         self._state: tuple | None = None
+        self._static: tuple | None = None
 
     # ------------------------------------------------------------------ structure
 
@@ -140,8 +150,25 @@ class CostChart:
 
     # ------------------------------------------------------------------ update
 
-    def update(self, data: ChartInput) -> bool:
-        """Set bar heights, markers, labels and notes for the estimate; True if anything changed."""
+    def dynamic_artists(self) -> list[Artist]:
+        """What ordinary slider moves change: bars, markers, the recommended label, the subtitle, and both axes.
+
+        The instance-type axis because it is sorted cheapest first (a rate step often swaps two
+        neighbours); the cost axis because costs follow the rate over a range wider than any sticky
+        limit can absorb (an expensive instance type joining the ten shown moves it too).
+        """
+        return [
+            *self.bars.values(), *self.no_fit_markers.values(), *self.unknown_markers.values(),
+            self.value_label, self.subtitle.artist, self.ax.xaxis, self.ax.yaxis,
+        ]  # fmt: skip
+
+    def update(self, data: ChartInput) -> UpdateResult:
+        """Set bar heights, markers, labels and notes for the estimate.
+
+        True if something static changed (number of instance types, precisions, notes, title, layout),
+        PARTIAL if only the dynamic artists did (the order of the instance types and the sticky y limit
+        among them), False if nothing did.
+        """
         resized = self.fonts.refresh()
         est = data.estimate
         precisions = tuple(est.scenario.deployment.precisions)
@@ -154,6 +181,8 @@ class CostChart:
         if state == self._state:
             return resized
         self._state = state
+        top = float(np.nanmax(values)) if shown and np.isfinite(values).any() else 0.0
+        ylim = self._ylim.fit(top * HEADROOM) if top > 0 else 1.0
         if precisions != self.precisions:
             self._build(precisions)
         self.categories = shown
@@ -162,13 +191,24 @@ class CostChart:
         self.note.set(_note(nothing, hidden_fit))
         if not shown:
             self._show_nothing(data)
-            return True
+        else:
+            self._show_bars(data, values, status, shown, rec_key, top, ylim)
+        static = (precisions, len(shown), self.note.artist.get_text(), self.title_artist.get_text(),
+                  self.message.text, line_count(self.subtitle.artist), _label_lines(self._labels))  # fmt: skip
+        changed = static != self._static
+        self._static = static
+        return True if changed or resized else PARTIAL
+
+    def _show_bars(self, data: ChartInput, values: np.ndarray, status: np.ndarray, shown: list[str],
+                   rec_key: tuple | None, top: float, ylim: float) -> None:  # fmt: skip
+        est = data.estimate
+        precisions = self.precisions
         self.message.hide()
         self.legend.set_visible(True)
-        self.ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+        if self.ax.yaxis.get_major_locator() is not self._y_locator:
+            self.ax.yaxis.set_major_locator(self._y_locator)
         self._set_ticks([instance_label(i) for i in shown])
         self.ax.set_xlim(-0.6, len(shown) - 0.4)
-        top = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
         for j, p in enumerate(precisions):
             for i in range(MAX_CATEGORIES):
                 rect = self.bars[(i, p)]
@@ -185,12 +225,11 @@ class CostChart:
             self.unknown_markers[p].set_data(x0[unknown], np.full(len(unknown), MARKER_Y + 0.01))
             self.no_fit_markers[p].set_visible(True)
             self.unknown_markers[p].set_visible(True)
-        self._label_recommended(rec_key, shown, values, precisions, top, rec.monthly_usd)
-        self.ax.set_ylim(0, top * 1.25 if top > 0 else 1.0)
+        self._label_recommended(rec_key, shown, values, precisions, top, data.decision.recommendation.monthly_usd)
+        self.ax.set_ylim(0, ylim)
         if top <= 0:
             d = est.scenario.deployment
             self.message.show(f"Options fit, but no price is known for them in {d.region} on {d.platform}.")
-        return True
 
     def _label_recommended(
         self,
@@ -240,6 +279,11 @@ class CostChart:
         self.ax.yaxis.set_major_locator(NullLocator())
         lead = "Nothing fits on the selected instance types and precisions, so there is no cost to show."
         self.message.show(nothing_fits_text(data.estimate, data.decision, lead))
+
+
+def _label_lines(labels: tuple[str, ...] | None) -> int:
+    """Lines of the tallest tick label: the bottom margin depends on it."""
+    return max((label.count("\n") + 1 for label in labels or ()), default=0)
 
 
 def _table(est: Estimate, precisions: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, list[str], int, list[str]]:

@@ -2,7 +2,8 @@
 
 Node positions come from data/decision/diagram.json (0..1 axes coordinates); node shapes are
 sized in points from their text and scale with the fonts, so labels stay inside their shapes
-at any canvas size. Every artist is made once; ``update`` only restyles them.
+at any canvas size. Every artist is made once; ``update`` only restyles them. When the path
+stays the same, only the step values and the subtitle change: a partial redraw.
 """
 
 from __future__ import annotations
@@ -16,14 +17,26 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Patch, Polygon
 from matplotlib.transforms import Affine2D, ScaledTranslation
 
-from gui.charts.common import Fonts, mix, model_name, prepare_figure, style_legend, style_subtitle, style_title, wrap
+from gui.charts.base import PARTIAL
+from gui.charts.common import (
+    Fonts,
+    line_count,
+    mix,
+    model_name,
+    prepare_figure,
+    style_legend,
+    style_subtitle,
+    style_title,
+    wrap,
+)
 from models.decision import diagram
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.figure import Figure
     from matplotlib.text import Annotation, Text
 
-    from gui.charts.base import ChartInput
+    from gui.charts.base import ChartInput, UpdateResult
     from gui.charts.theme import ChartTheme
 
 NODE_PT = 7.0  # node label size at scale 1
@@ -133,6 +146,7 @@ class DecisionDiagram:
         )  # fmt: skip
         self.fonts.on_change("geometry", self._apply_scale)
         self._state: tuple | None = None
+        self._static: tuple | None = None
 
     # ------------------------------------------------------------------ construction
 
@@ -245,8 +259,16 @@ class DecisionDiagram:
 
     # ------------------------------------------------------------------ update
 
-    def update(self, data: ChartInput) -> bool:
-        """Restyle nodes and edges for the decision's path; True if anything visible changed."""
+    def dynamic_artists(self) -> list[Artist]:
+        """What ordinary slider moves change: each step's values and the recommendation line."""
+        return [*self.value_labels.values(), self.subtitle.artist]
+
+    def update(self, data: ChartInput) -> UpdateResult:
+        """Restyle nodes and edges for the decision's path.
+
+        True if the path, the title or the layout changed, PARTIAL if only the step values or the
+        recommendation line did, False if nothing did.
+        """
         resized = self.fonts.refresh()
         dec = data.decision
         path = tuple(dec.path)
@@ -262,7 +284,10 @@ class DecisionDiagram:
         self.title_artist.set_text(title)
         self.subtitle.set(rec)
         self._style(path, values)
-        return True
+        static = (path, title, line_count(self.subtitle.artist))
+        full = static != self._static
+        self._static = static
+        return True if full or resized else PARTIAL
 
     def _style(self, path: tuple[str, ...], values: dict[str, str]) -> None:
         t = self.theme

@@ -1,7 +1,8 @@
 """Memory per device for one option per instance type: weights, KV cache in use, reserve, free.
 
 Shows why an option fits or not. Ten fixed bar slots with four stacked parts each are made
-once; ``update`` moves and resizes them.
+once; ``update`` moves and resizes them. The y limit is sticky, so a slider move that keeps the
+options shown redraws only the stacks, capacity lines, labels and subtitle (a partial redraw).
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
 
+from gui.charts.base import PARTIAL
 from gui.charts.common import (
     MAX_CATEGORIES,
     Fonts,
     Message,
+    StickyLimit,
     instance_label,
     instance_order,
+    line_count,
     model_name,
     nothing_fits_text,
     precision_label,
@@ -34,10 +38,11 @@ from gui.charts.common import (
 from models.units import GIB
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
-    from gui.charts.base import ChartInput
+    from gui.charts.base import ChartInput, UpdateResult
     from gui.charts.theme import ChartTheme
     from models.decision import Recommendation
     from models.estimate import Estimate
@@ -147,18 +152,43 @@ class MemoryChart:
         self.legend = style_legend(legend, theme, self.fonts)
         self.categories: list[str] = []
         self._labels: tuple[str, ...] | None = None
+        # stacks usually end at the device capacity, which slider moves do not change: no extra room
+        self._ylim = StickyLimit(grow=1.0)
+        self._y_locator = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
         self._state: tuple | None = None
+        self._static: tuple | None = None
 
-    def update(self, data: ChartInput) -> bool:
-        """Restack the bars for the estimate; True if anything changed."""
+    def dynamic_artists(self) -> list[Artist]:
+        """What ordinary slider moves change: the stacked parts, capacity lines, miss labels, subtitle, message,
+        and the option axis (cheapest first: a rate step often swaps two neighbours)."""
+        rects = [r for part in PARTS for r in self.parts[part]]
+        return [*rects, self.device_lines, *self.fit_labels, self.subtitle.artist, self.message.artist, self.ax.xaxis]
+
+    def update(self, data: ChartInput) -> UpdateResult:
+        """Restack the bars for the estimate.
+
+        True if something static changed (number of options shown, y limit, title, layout), PARTIAL
+        if only the stacks, their labels or the order of the options did, False if nothing did.
+        """
         resized = self.fonts.refresh()
+        changed = self._update(data)
+        if not changed:
+            return resized
+        labels = self._labels or ()
+        static = (len(self.categories), max((x.count("\n") + 1 for x in labels), default=0), self.ax.get_ylim(),
+                  self.title_artist.get_text(), line_count(self.subtitle.artist))  # fmt: skip
+        full = static != self._static
+        self._static = static
+        return True if full or resized else PARTIAL
+
+    def _update(self, data: ChartInput) -> bool:
         est = data.estimate
         t = memory_table(est, data.decision.recommendation)
         cols = ["weights_gib_per_device", "kv", "reserve_gib_per_device", "free", "device_gib", "fits"]
         state = (tuple(t["instance"]), t[cols].to_numpy(dtype=float).tobytes(), tuple(t["tensor_parallel"]),
                  tuple(t["precision"]), est.model.model_id, data.decision.recommendation.instance)  # fmt: skip
         if state == self._state:
-            return resized
+            return False
         self._state = state
         self.categories = t["instance"].tolist()
         self.title_artist.set_text(f"{self.title} — {model_name(est.model.model_id)}")
@@ -176,7 +206,8 @@ class MemoryChart:
             self.subtitle.set("")
             self.message.show(nothing_fits_text(est, data.decision, "No option to show for these choices."))
             return True
-        self.ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+        if self.ax.yaxis.get_major_locator() is not self._y_locator:
+            self.ax.yaxis.set_major_locator(self._y_locator)
         dev = t["device_gib"].to_numpy(dtype=float)
         w = t["weights_gib_per_device"].to_numpy(dtype=float)
         kv = t["kv"].to_numpy(dtype=float)
@@ -201,7 +232,8 @@ class MemoryChart:
         self.device_lines.set_segments([[(i - 0.45, d), (i + 0.45, d)] for i, d in enumerate(dev)])
         top = float(max(dev.max(), bottom.max()))
         nothing = not fits.any()
-        self.ax.set_ylim(0, top * (1.9 if nothing else 1.18))
+        # room above the bars for the 'does not fit' labels, or for the message when nothing fits
+        self.ax.set_ylim(0, self._ylim.fit(top * (1.9 if nothing else 1.18)))
         self._label_misses(w, dev, fits, bottom, cap)
         self.ax.set_xlim(-0.6, max(n, 4) - 0.4)
         self._set_ticks([
@@ -210,7 +242,8 @@ class MemoryChart:
         ])  # fmt: skip
         ts = est.traffic
         self.subtitle.set(
-            f"Recommended option where it runs, else the cheapest. KV cache in use = concurrent requests × "
+            # two sentences, two lines: a line count that changed with the numbers would move the layout
+            f"Recommended option where it runs, else the cheapest.\nKV cache in use = concurrent requests × "
             f"{ts.mean_input + ts.mean_output:,.0f} tokens ({ts.bound_input + ts.bound_output:,.0f} when compiled)."
         )
         if nothing:

@@ -1,7 +1,9 @@
 """Input and output length distributions, with the bounds a compiled backend is built for.
 
 Shows what "even" and "uneven" traffic mean in tokens, and how many requests a compiled engine
-would turn away. Step patches and lines are made once; ``update`` resets their data.
+would turn away. Step patches and lines are made once; ``update`` resets their data. Axis limits
+are sticky (the bins span the sticky x range), so a slider move usually changes only the steps,
+lines and texts: a partial redraw.
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
-from gui.charts.common import Fonts, prepare_figure, style_axes, style_legend, style_title
+from gui.charts.base import PARTIAL
+from gui.charts.common import Fonts, StickyLimit, line_count, prepare_figure, style_axes, style_legend, style_title
 from models.units import percent
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.patches import StepPatch
     from matplotlib.text import Annotation, Text
 
-    from gui.charts.base import ChartInput
+    from gui.charts.base import ChartInput, UpdateResult
     from gui.charts.theme import ChartTheme
     from models.traffic import LengthDistribution
 
@@ -32,10 +36,14 @@ HEADROOM = 1.45  # y axis above the tallest bin, so the labels at the top never 
 COMPACT_SIZE = (3.0, 1.2)  # inches: the small widget next to the traffic sliders
 
 
+def length_top(dists: list[LengthDistribution], bounds: list[float]) -> float:
+    """Tokens the x axis must reach: the larger of the 99.9th percentile and the bound, with a little room."""
+    return max(max(d.quantile(TAIL) for d in dists), *bounds, 1.0) * 1.05
+
+
 def length_edges(dists: list[LengthDistribution], bounds: list[float]) -> np.ndarray:
-    """Bin edges from 0 to the larger of the 99.9th percentile and the bound, with a little room."""
-    top = max(max(d.quantile(TAIL) for d in dists), *bounds, 1.0) * 1.05
-    return np.linspace(0.0, top, BINS + 1)
+    """Bin edges from 0 to :func:`length_top`."""
+    return np.linspace(0.0, length_top(dists, bounds), BINS + 1)
 
 
 def _tokens_tick(value: float, _pos: object = None) -> str:
@@ -46,8 +54,11 @@ class _Panel:
     """One distribution (or two, overlaid) on an axes: step patches, bound and mean lines, bound label."""
 
     def __init__(self, ax: Axes, theme: ChartTheme, fonts: Fonts, colours: list[str], names: list[str],
-                 *, label_size: float, fill_alpha: float) -> None:  # fmt: skip
+                 *, label_size: float, fill_alpha: float, sticky_y: bool = True) -> None:  # fmt: skip
         self.ax = ax
+        self._xlim = StickyLimit(grow=1.25)
+        # without y ticks (compact) the y limit is not static: it can follow the data exactly
+        self._ylim = StickyLimit(grow=1.2) if sticky_y else None
         edges = np.linspace(0, 1, BINS + 1)
         self.steps: list[StepPatch] = []
         self.bound_lines: list[Line2D] = []
@@ -76,14 +87,16 @@ class _Panel:
         ax.set_ylim(0, 1)
 
     def set(self, dists: list[LengthDistribution], means: list[float], bounds: list[float], labels: list[str]) -> None:
-        edges = length_edges(dists, bounds)
+        """Bins over the (sticky) x range, their shares, and the bound and mean lines."""
+        edges = np.linspace(0.0, self._xlim.fit(length_top(dists, bounds)), BINS + 1)
         top = 0.0
         for step, dist in zip(self.steps, dists, strict=True):
             share = dist.density(edges)
             step.set_data(share, edges)
             top = max(top, float(share.max()) if len(share) else 0.0)
         self.ax.set_xlim(0, edges[-1])
-        self.ax.set_ylim(0, max(top, 1e-6) * HEADROOM)
+        need = max(top, 1e-6) * HEADROOM
+        self.ax.set_ylim(0, self._ylim.fit(need) if self._ylim is not None else need)
         for line, x in zip(self.bound_lines, bounds, strict=True):
             line.set_xdata([x, x])
         for line, x in zip(self.mean_lines, means, strict=True):
@@ -121,7 +134,8 @@ class TrafficChart:
             ax.set_xlabel("Tokens per request", labelpad=1)
             ax.tick_params(length=2, pad=1)
             self.axes = [ax]
-            self.panels = [_Panel(ax, theme, self.fonts, colours, ["input", "output"], label_size=5.0, fill_alpha=0.45)]
+            self.panels = [_Panel(ax, theme, self.fonts, colours, ["input", "output"], label_size=5.0, fill_alpha=0.45,
+                                  sticky_y=False)]  # fmt: skip
             ax.yaxis.set_major_locator(NullLocator())  # shares need no scale at this size; the shape says it
             for line in self.panels[0].mean_lines:
                 line.set_visible(False)
@@ -158,16 +172,47 @@ class TrafficChart:
             self.legend = style_legend(legend, theme, self.fonts)
             self.title_artist = style_title(figure, theme, self.fonts, self.title)
         self._state: tuple | None = None
+        self._static: tuple | None = None
 
-    def update(self, data: ChartInput) -> bool:
-        """Redraw the distributions and bounds for the scenario's traffic; True if anything changed."""
+    def dynamic_artists(self) -> list[Artist]:
+        """What ordinary slider moves change: the steps, bound and mean lines, their labels, the titles.
+
+        On the full chart the axes too: a length slider moves the (sticky) token range several times per
+        drag, and the bins, so the shares' range, follow it. The compact chart keeps its one token axis
+        static: redrawing all of it costs less than drawing that axis on every step.
+        """
+        out: list[Artist] = []
+        for panel in self.panels:
+            out += [*panel.steps, *panel.bound_lines, *panel.mean_lines, *panel.bound_labels]
+        if not self.compact:
+            out += [*self._ax_titles, self.title_artist]
+            out += [axis for ax in self.axes for axis in (ax.xaxis, ax.yaxis)]
+        return out
+
+    def update(self, data: ChartInput) -> UpdateResult:
+        """Redraw the distributions and bounds for the scenario's traffic.
+
+        True if something static changed (the compact chart's token range, the layout), PARTIAL if
+        only dynamic artists did, False if nothing did.
+        """
         resized = self.fonts.refresh()
+        if not self._update(data):
+            return resized
+        if self.compact:
+            static: tuple = (self.axes[0].get_xlim(),)
+        else:
+            static = tuple(line_count(t) for t in [*self._ax_titles, self.title_artist])
+        full = static != self._static
+        self._static = static
+        return True if full or resized else PARTIAL
+
+    def _update(self, data: ChartInput) -> bool:
         est = data.estimate
         ts = est.traffic
         pct = f"p{est.scenario.deployment.bound_percentile * 100:g}"
         state = (ts.shape, ts.bound_input, ts.bound_output, ts.share_beyond, pct, est.model.model_id)
         if state == self._state:
-            return resized
+            return False
         self._state = state
         shape = ts.shape
         if self.compact:

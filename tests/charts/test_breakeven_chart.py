@@ -84,12 +84,17 @@ def test_crossover_is_marked(chart):
 def test_update_reuses_the_lines(chart):
     chart.update(data(**CROSSING))
     lines = (chart.full_line, chart.quantized_line, chart.current_line, chart.crossover_marker)
-    assert chart.update(data(requests_per_s=5.0)) is True
+    assert chart.update(data(requests_per_s=5.0)) is True  # other precisions: no crossover, another legend
     assert (chart.full_line, chart.quantized_line, chart.current_line, chart.crossover_marker) == lines
     assert chart.current_line.get_xdata()[0] == 5.0
-    assert chart.ax.get_xlim() == pytest.approx((0.25, 100.0))
+    # 5 req/s is within the middle band around 2 req/s (2 / √20 … 2 × √20): the range stays
+    assert chart.ax.get_xlim() == pytest.approx((0.1, 40.0))
     assert not chart.crossover_marker.get_visible()
     assert "quantized becomes cheaper" not in [t.get_text() for t in chart.legend.get_texts()]
+    # 20 req/s has left the band: the range recentres on it
+    assert chart.update(data(requests_per_s=20.0)) is True
+    assert chart.ax.get_xlim() == pytest.approx((1.0, 400.0))
+    assert chart.full_line.get_xdata() == pytest.approx(rate_range(20.0))
 
 
 def test_nothing_fits_shows_a_message(chart):

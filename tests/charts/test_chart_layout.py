@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from gui.charts.base import ChartInput
+from gui.charts.base import PARTIAL, ChartInput
 from gui.charts.breakeven_chart import BreakEvenChart
 from gui.charts.cost_chart import CostChart
 from gui.charts.decision_diagram import DecisionDiagram
@@ -142,7 +142,8 @@ def test_update_reports_change_and_keeps_its_artists(cls):
         return [id(a) for ax in fig.axes for a in [*ax.patches, *ax.lines, *ax.texts, *ax.collections]]
 
     before = artists()
-    assert chart.update(data(requests_per_s=3.0, input_cv=0.3)) is True
+    # a partial redraw is a change too (only the dynamic artists moved)
+    assert chart.update(data(requests_per_s=3.0, input_cv=0.3)) in (True, PARTIAL)
     assert artists() == before  # mutated in place: no artist added, removed or replaced
 
 

@@ -11,7 +11,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from gui.charts.base import ChartInput
+from gui.charts.base import PARTIAL, ChartInput
 from gui.charts.cost_chart import CostChart
 from gui.charts.theme import LIGHT
 from models.decision import evaluate
@@ -117,7 +117,7 @@ def test_same_structure_mutates_the_same_bars(chart):
     bars = dict(chart.bars)
     before = {(i, p): chart.bar(i, p).get_height() for i in chart.categories for p in chart.precisions}
     cats = list(chart.categories)
-    assert chart.update(data(hours_per_month=365.0)) is True
+    assert chart.update(data(hours_per_month=365.0)) == PARTIAL  # same bars, other heights (both axes dynamic)
     assert chart.categories == cats  # fewer hours keep the order
     assert all(chart.bars[k] is v for k, v in bars.items())
     for (i, p), h in before.items():

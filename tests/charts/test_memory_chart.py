@@ -9,7 +9,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import same_color
 from matplotlib.figure import Figure
 
-from gui.charts.base import ChartInput
+from gui.charts.base import PARTIAL, ChartInput
 from gui.charts.memory_chart import MemoryChart
 from gui.charts.theme import LIGHT
 from models.decision import evaluate
@@ -120,7 +120,7 @@ def test_update_moves_the_same_rectangles(chart):
     chart.update(data())
     parts = {k: list(v) for k, v in chart.parts.items()}
     lines = chart.device_lines
-    assert chart.update(data(requests_per_s=4.0, input_cv=0.3)) is True
+    assert chart.update(data(requests_per_s=4.0, input_cv=0.3)) == PARTIAL  # same options, same y limit
     assert all(a is b for k in parts for a, b in zip(parts[k], chart.parts[k], strict=True))
     assert chart.device_lines is lines
 
