@@ -9,8 +9,13 @@ Two kinds of redraw, chosen by what ``Chart.update`` returns (see :mod:`gui.char
   animated; the chart classes never do, so export draws everything), that image is saved as the
   background, then the dynamic artists are drawn on top. Coalesced by ``draw_idle``.
 * partial (``"partial"``): the background is restored, the dynamic artists are drawn, and the
-  result is blitted to the widget. Coalesced the same way (a zero-ms single shot guarded by a
-  pending flag); a full redraw pending in the same turn makes it unnecessary.
+  result is blitted to the widget (``QWidget.repaint``: on screen before the call returns).
+  Coalesced the same way (a zero-ms single shot guarded by a pending flag); a full redraw pending
+  in the same turn makes it unnecessary.
+
+Axes among the dynamic artists (a category axis sorted by cost, an axis whose sticky limit moved)
+change on far fewer steps than the bars and lines over them, so each gets a saved layer and is
+redrawn only when its limits, ticks or labels changed.
 
 ``draw_count`` counts both (one slider step is one redraw), ``full_draw_count`` only full ones.
 
@@ -94,7 +99,7 @@ class CachedTextRenderer(RendererAgg):
 
 
 def _remember(key: tuple, hit: tuple[np.ndarray, float, float, float]) -> None:
-    """Keep a bitmap; forget the oldest ones beyond the byte budget."""
+    """Keep a bitmap; beyond the byte budget, forget the ones kept first."""
     cache = CachedTextRenderer._cache
     cache[key] = hit
     CachedTextRenderer._cache_bytes += hit[0].nbytes
