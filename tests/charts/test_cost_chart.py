@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from functools import lru_cache
 
 import numpy as np
 import pytest
@@ -14,22 +13,7 @@ from matplotlib.figure import Figure
 from gui.charts.base import PARTIAL, ChartInput
 from gui.charts.cost_chart import CostChart
 from gui.charts.theme import LIGHT
-from models.decision import evaluate
-from models.estimate import estimate
-from models.scenario import default_scenario
-
-NOFIT = {"model_id": "meta-llama/Llama-3.1-405B", "instance_families": ("g5",), "precisions": ("bf16",)}
-
-
-@lru_cache(maxsize=8)
-def _data(items: tuple) -> ChartInput:
-    s = default_scenario().with_changes(**dict(items)) if items else default_scenario()
-    est = estimate(s)
-    return ChartInput(est, evaluate(s, est))
-
-
-def data(**changes) -> ChartInput:
-    return _data(tuple(sorted(changes.items())))
+from tests.charts.chart_data import NOFIT, data
 
 
 @pytest.fixture

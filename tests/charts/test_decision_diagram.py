@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from itertools import pairwise
 
 import pytest
@@ -10,26 +9,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import same_color
 from matplotlib.figure import Figure
 
-from gui.charts.base import ChartInput
 from gui.charts.decision_diagram import DecisionDiagram
 from gui.charts.theme import DARK, LIGHT
-from models.decision import diagram, evaluate
-from models.estimate import estimate
-from models.scenario import default_scenario
+from models.decision import diagram
+from tests.charts.chart_data import NOFIT, data
 
 EVEN = {"input_mean": 1000, "input_cv": 0.1, "output_mean": 500, "output_cv": 0.1}
-NOFIT = {"model_id": "meta-llama/Llama-3.1-405B", "instance_families": ("g5",), "precisions": ("bf16",)}
-
-
-@lru_cache(maxsize=8)
-def _data(items: tuple) -> ChartInput:
-    s = default_scenario().with_changes(**dict(items)) if items else default_scenario()
-    est = estimate(s)
-    return ChartInput(est, evaluate(s, est))
-
-
-def data(**changes) -> ChartInput:
-    return _data(tuple(sorted(changes.items())))
 
 
 @pytest.fixture

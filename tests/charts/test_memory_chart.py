@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import same_color
@@ -12,24 +10,10 @@ from matplotlib.figure import Figure
 from gui.charts.base import PARTIAL, ChartInput
 from gui.charts.memory_chart import MemoryChart
 from gui.charts.theme import LIGHT
-from models.decision import evaluate
-from models.estimate import estimate
-from models.scenario import default_scenario
+from tests.charts.chart_data import NOFIT, data
 
 EVEN = {"input_mean": 1000, "input_cv": 0.1, "output_mean": 500, "output_cv": 0.1}
-NOFIT = {"model_id": "meta-llama/Llama-3.1-405B", "instance_families": ("g5",), "precisions": ("bf16",)}
 GIB = 2**30
-
-
-@lru_cache(maxsize=8)
-def _data(items: tuple) -> ChartInput:
-    s = default_scenario().with_changes(**dict(items)) if items else default_scenario()
-    est = estimate(s)
-    return ChartInput(est, evaluate(s, est))
-
-
-def data(**changes) -> ChartInput:
-    return _data(tuple(sorted(changes.items())))
 
 
 @pytest.fixture

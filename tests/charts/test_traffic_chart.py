@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from gui.charts.base import PARTIAL, ChartInput
+from gui.charts.base import PARTIAL
 from gui.charts.theme import LIGHT
 from gui.charts.traffic_chart import BINS, TrafficChart
-from models.decision import evaluate
-from models.estimate import estimate
-from models.scenario import default_scenario
-
-NOFIT = {"model_id": "meta-llama/Llama-3.1-405B", "instance_families": ("g5",), "precisions": ("bf16",)}
-
-
-@lru_cache(maxsize=8)
-def _data(items: tuple) -> ChartInput:
-    s = default_scenario().with_changes(**dict(items)) if items else default_scenario()
-    est = estimate(s)
-    return ChartInput(est, evaluate(s, est))
-
-
-def data(**changes) -> ChartInput:
-    return _data(tuple(sorted(changes.items())))
+from tests.charts.chart_data import NOFIT, data
 
 
 def build(compact: bool = False, size=(8, 4.5)) -> TrafficChart:
