@@ -12,7 +12,7 @@ from models.scenario import default_scenario
 NOFIT = {"model_id": "meta-llama/Llama-3.1-405B", "instance_families": ("g5",), "precisions": ("bf16",)}
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)
 def _data(items: tuple) -> ChartInput:
     s = default_scenario().with_changes(**dict(items)) if items else default_scenario()
     est = estimate(s)

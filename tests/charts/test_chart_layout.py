@@ -6,7 +6,6 @@ import io
 import itertools
 import statistics
 import time
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -15,32 +14,18 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from gui.charts.base import PARTIAL, ChartInput
+from gui.charts.base import PARTIAL
 from gui.charts.breakeven_chart import BreakEvenChart
 from gui.charts.cost_chart import CostChart
 from gui.charts.decision_diagram import DecisionDiagram
 from gui.charts.memory_chart import MemoryChart
 from gui.charts.theme import DARK, LIGHT, PRESENTATION
 from gui.charts.traffic_chart import TrafficChart
-from models.decision import evaluate
-from models.estimate import estimate
-from models.scenario import default_scenario
+from tests.charts.chart_data import NOFIT, data
 
 ROOT = Path(__file__).resolve().parents[2]
 CHARTS = [DecisionDiagram, CostChart, MemoryChart, TrafficChart, BreakEvenChart]
-NOFIT = {"model_id": "meta-llama/Llama-3.1-405B", "instance_families": ("g5",), "precisions": ("bf16",)}
 WINDOW, SLIDE = (8.0, 4.5), (13.33, 7.5)
-
-
-@lru_cache(maxsize=16)
-def _data(items: tuple) -> ChartInput:
-    s = default_scenario().with_changes(**dict(items)) if items else default_scenario()
-    est = estimate(s)
-    return ChartInput(est, evaluate(s, est))
-
-
-def data(**changes) -> ChartInput:
-    return _data(tuple(sorted(changes.items())))
 
 
 def build(cls, theme=LIGHT, size=WINDOW, **kwargs):

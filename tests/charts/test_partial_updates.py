@@ -8,7 +8,6 @@ True. Charts never mark artists animated: a chart drawn on a plain Figure draws 
 from __future__ import annotations
 
 import io
-from functools import lru_cache
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 
-from gui.charts.base import PARTIAL, ChartInput
+from gui.charts.base import PARTIAL
 from gui.charts.breakeven_chart import MIDDLE, BreakEvenChart, rate_range
 from gui.charts.common import StickyLimit, StickyLogRange, nice_ceil, nice_floor
 from gui.charts.cost_chart import CostChart
@@ -26,23 +25,10 @@ from gui.charts.decision_diagram import DecisionDiagram
 from gui.charts.memory_chart import MemoryChart
 from gui.charts.theme import LIGHT
 from gui.charts.traffic_chart import TrafficChart
-from models.decision import evaluate
-from models.estimate import estimate
-from models.scenario import default_scenario
+from tests.charts.chart_data import data
 
 CHARTS = [DecisionDiagram, CostChart, MemoryChart, TrafficChart, BreakEvenChart]
 OTHER_MODEL = {"model_id": "meta-llama/Llama-2-70b-hf"}
-
-
-@lru_cache(maxsize=64)
-def _data(items: tuple) -> ChartInput:
-    s = default_scenario().with_changes(**dict(items)) if items else default_scenario()
-    est = estimate(s)
-    return ChartInput(est, evaluate(s, est))
-
-
-def data(**changes) -> ChartInput:
-    return _data(tuple(sorted(changes.items())))
 
 
 def build(cls, size=(8.0, 4.5), **kwargs):
