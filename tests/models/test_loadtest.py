@@ -56,3 +56,27 @@ def test_command_line_json(make_scenario, tmp_path):
         doc["options"][0]
     )
     assert {o["backend"] for o in doc["options"]} == {"vllm"}
+
+
+def test_sweep_matches_single_points_and_marks_the_memory_limit(make_scenario):
+    from models.loadtest import SWEEP_CONCURRENCY, concurrency_sweep
+
+    s = make_scenario()
+    opts = [("vllm", "g5.12xlarge", "bf16", 4), ("vllm", "g5.xlarge", "awq", 1), ("vllm", "nope.xlarge", "bf16", 1)]
+    sweeps = concurrency_sweep(s, opts)
+    assert [(w.instance, w.precision) for w in sweeps] == [("g5.12xlarge", "bf16"), ("g5.xlarge", "awq")]
+    assert list(sweeps[0].concurrency) == list(SWEEP_CONCURRENCY) == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+    for w, opt in zip(sweeps, opts, strict=False):
+        kw = dict(zip(("backend", "instance", "precision", "tensor_parallel"), opt, strict=True))
+        for k in (0, 4, 9):
+            row = at_concurrency(s, int(w.concurrency[k]), **kw).iloc[0]
+            assert w.tpot_ms[k] == pytest.approx(row["tpot_ms"])
+            assert w.ttft_s[k] == pytest.approx(row["ttft_s"])
+            assert w.output_tokens_per_s[k] == pytest.approx(row["output_tokens_per_s"])
+        assert w.max_concurrency == at_concurrency(s, 1, **kw).iloc[0]["max_concurrency"]
+    # past the memory limit throughput stays flat and TTFT grows with the queue
+    small = sweeps[1]
+    beyond = small.concurrency > small.max_concurrency
+    assert beyond.any()
+    assert np.all(np.diff(small.ttft_s[beyond]) > 0)
+    assert np.ptp(small.output_tokens_per_s[beyond]) == pytest.approx(0, abs=1e-9)
