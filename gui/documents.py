@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from gui import settings
 from gui.binding import QtState
-from models._resources import DataError, read_text, write_atomic
-from models.scenario import Scenario, default_scenario, dumps, load, loads, save, to_dict
-from models.scenario import from_dict as scenario_from_dict
+from models._resources import DataError
+from models.autosave import read_autosave, write_autosave
+from models.scenario import Scenario, default_scenario, dumps, load, loads, save
 
 log = logging.getLogger(__name__)
 
@@ -178,10 +178,8 @@ class Documents(QObject):
     def write_autosave(self) -> None:
         if not self.dirty:
             return
-        doc = {"saved_at": time.time(), "path": str(self.path) if self.path else None,
-               "scenario": to_dict(self.qstate.scenario)}  # fmt: skip
         try:
-            write_atomic(autosave_path(), json.dumps(doc).encode("utf-8"))
+            write_autosave(autosave_path(), self.qstate.scenario, self.path)
         except OSError as exc:
             log.warning("autosave failed: %s", exc)
 
@@ -195,14 +193,13 @@ class Documents(QObject):
         if not p.exists():
             return False
         try:
-            doc = json.loads(read_text(p))
-            scenario = scenario_from_dict(doc["scenario"])
-            when = time.strftime("%d %b %H:%M", time.localtime(float(doc.get("saved_at", p.stat().st_mtime))))
-            original = Path(doc["path"]) if doc.get("path") else None
-        except (DataError, KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+            recovered = read_autosave(p)
+        except DataError as exc:
             log.warning("unreadable autosave discarded: %s", exc)
             p.unlink(missing_ok=True)
             return False
+        scenario, original = recovered.scenario, recovered.path
+        when = time.strftime("%d %b %H:%M", time.localtime(recovered.saved_at))
         answer = QMessageBox.question(
             self.window,
             "Restore unsaved scenario?",
@@ -215,7 +212,10 @@ class Documents(QObject):
             p.unlink(missing_ok=True)
             return False
         self.path = original
-        self.saved = load(original) if original and original.exists() else default_scenario()
+        try:  # the file on disk, so the restored changes show as unsaved against it
+            self.saved = load(original) if original and original.exists() else default_scenario()
+        except DataError:
+            self.saved = default_scenario()
         self.qstate.state.set_scenario(scenario, record=False)
         self.changed.emit()
         return True

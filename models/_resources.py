@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import math
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -18,6 +19,10 @@ from typing import Any
 import pandas as pd
 
 MAX_TABLE_BYTES = 5 * 1024 * 1024
+#: control characters (other than tab and newlines) and lone surrogates: no table or scenario needs
+#: them, and Qt, the slide deck's XML and UTF-8 output all choke on them
+BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+STALE_TEMP_S = 60.0
 
 
 class DataError(ValueError):
@@ -59,6 +64,7 @@ def write_atomic(path: Path, payload: bytes) -> None:
     import os
     import tempfile
 
+    _sweep_stale_temps(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -74,21 +80,44 @@ def write_atomic(path: Path, payload: bytes) -> None:
         raise
 
 
+def _sweep_stale_temps(path: Path) -> None:
+    """Remove temporaries an earlier, killed save of ``path`` left behind (a live save takes well under a minute)."""
+    import glob
+    import time
+
+    cutoff = time.time() - STALE_TEMP_S
+    try:
+        for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink(missing_ok=True)
+    except OSError:
+        pass  # an unreadable folder fails the save itself, with its own message
+
+
 def data_root() -> Path:
     """Folder of the shipped tables (works from source and from a frozen bundle)."""
     return Path(str(resources.files("data")))
 
 
-def read_text(path: Path, *, label: str | None = None) -> str:
-    """Read a text file as UTF-8 (BOM tolerated), refusing huge or binary files."""
+def read_text(path: Path, *, label: str | None = None, limit: int = MAX_TABLE_BYTES) -> str:
+    """Read a text file as UTF-8 (BOM tolerated), refusing huge, binary or unreadable files.
+
+    At most ``limit`` bytes are read, so a device or a file that grows while it is read cannot
+    exhaust memory.
+    """
     name = label or path.name
+    too_big = f"{name}: larger than the {limit / 2**20:g} MiB limit; is this the right file?"
     try:
-        size = path.stat().st_size
+        if path.stat().st_size > limit:
+            raise DataError(too_big)
+        with path.open("rb") as fh:
+            raw = fh.read(limit + 1)
     except OSError as exc:
-        raise DataError(f"{name}: cannot be read ({exc.strerror or exc}). Check the path.") from exc
-    if size > MAX_TABLE_BYTES:
-        raise DataError(f"{name}: {size / 1e6:.1f} MB is larger than the {MAX_TABLE_BYTES // 2**20} MiB limit.")
-    raw = path.read_bytes()
+        raise DataError(f"{name}: cannot be read ({exc.strerror or exc}). Check the path and permissions.") from exc
+    if len(raw) > limit:
+        raise DataError(too_big)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(f"{name}: saved as UTF-16; save the file as UTF-8 and try again.")
     if b"\x00" in raw:
         raise DataError(f"{name}: looks like a binary file, not text. Choose a CSV or JSON file.")
     try:
@@ -103,6 +132,8 @@ def _convert(value: str, col: Column, where: str) -> Any:
         if col.required:
             raise DataError(f"{where}: is empty but a value is required.")
         return None
+    if BAD_TEXT.search(text):
+        raise DataError(f"{where}: contains control characters; retype the value as plain text.")
     if col.kind == "str":
         if col.choices is not None and text not in col.choices:
             raise DataError(f"{where}: '{text}' is not one of {', '.join(col.choices)}.")
@@ -134,7 +165,8 @@ def _convert(value: str, col: Column, where: str) -> Any:
 def parse_table(text: str, schema: dict[str, Column], name: str) -> pd.DataFrame:
     """Parse CSV text against a schema; unknown extra columns are kept as text."""
     full = {**schema, **SOURCE_COLUMNS}
-    reader = csv.reader(io.StringIO(text))
+    # a UTF-8 BOM and old Mac line ends are what spreadsheets write; both are simply accepted
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=None))
     try:
         header = next(reader)
     except StopIteration as exc:
@@ -142,9 +174,13 @@ def parse_table(text: str, schema: dict[str, Column], name: str) -> pd.DataFrame
     except csv.Error as exc:
         raise DataError(f"{name}: not a readable CSV file ({exc}).") from exc
     header = [h.strip() for h in header]
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        raise DataError(f"{name}: column(s) {', '.join(twice)} appear more than once in the header; keep one of each.")
     missing = [c for c in full if c not in header]
     if missing:
-        raise DataError(f"{name}: missing column(s) {', '.join(missing)}.")
+        hint = " Separate the columns with commas." if len(header) == 1 else ""
+        raise DataError(f"{name}: missing column(s) {', '.join(missing)}.{hint}")
     index = {c: header.index(c) for c in header}
     records: list[dict[str, Any]] = []
     try:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from models._resources import DataError, read_json, read_text, write_atomic
+from models._resources import BAD_TEXT, DataError, read_json, read_text, write_atomic
 from models.catalog import ModelSpec, load_catalog, validate_spec
 
 SCHEMA_VERSION = 2
@@ -22,6 +22,7 @@ HARDWARE_CHOICES = ("gpu", "inferentia", "both")
 PLATFORMS = ("sagemaker", "ec2")
 PRICING_OPTIONS = ("on_demand", "savings_plan", "reserved", "spot")
 KV_DTYPES = ("auto", "fp8")
+ARCH_CLASSES = ("decoder-only", "encoder-decoder", "mixture-of-experts")
 DEFAULT_MODEL = "meta-llama/Llama-2-13b-hf"
 
 
@@ -153,6 +154,8 @@ class Scenario:
 def _num(where: str, value: Any, lo: float, hi: float, *, lo_open: bool = False, integer: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise DataError(f"{where}: expected a number, got {json.dumps(value)[:40]}.")
+    if isinstance(value, int) and abs(value) > 1e300:  # beyond float range: math.isfinite would overflow
+        raise DataError(f"{where}: {str(value)[:12]}… is out of range; it must be at most {hi:g}.")
     if not math.isfinite(value):
         raise DataError(f"{where}: must be a finite number.")
     if integer and value != int(value):
@@ -179,7 +182,7 @@ def validate(s: Scenario) -> None:
     _num("traffic.output_mean", t.output_mean, 1, 10_000_000)
     _num("traffic.input_cv", t.input_cv, 0, 5)
     _num("traffic.output_cv", t.output_cv, 0, 5)
-    _num("traffic.requests_per_s", t.requests_per_s, 0, 1_000_000, lo_open=True)
+    _num("traffic.requests_per_s", t.requests_per_s, 1e-6, 1_000_000)  # smaller: per-token costs overflow
     _num("traffic.peak_to_average", t.peak_to_average, 1, 100)
     _num("traffic.ttft_s", t.ttft_s, 0, 3600, lo_open=True)
     _num("traffic.tpot_ms", t.tpot_ms, 0, 100_000, lo_open=True)
@@ -273,14 +276,22 @@ def _build(cls: type, where: str, data: dict[str, Any]) -> Any:
                 raise DataError(f"{where}.{key}: expected a list of names.")
             value = tuple(value)
         elif key in ("preset", "region", "platform", "hardware", "pricing_option", "kv_cache_dtype"):
-            if not isinstance(value, str):
-                raise DataError(f"{where}.{key}: expected text.")
+            _text(f"{where}.{key}", value)
         elif key in ("lmi_release", "min_instances") and not (isinstance(value, int) and not isinstance(value, bool)):
             raise DataError(f"{where}.{key}: expected a whole number.")
         elif key == "tensor_parallel" and value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise DataError(f"{where}.{key}: expected a whole number or null.")
         kwargs[key] = value
     return cls(**kwargs)
+
+
+def _text(where: str, value: Any) -> str:
+    """Plain text, as a user could type it (no control characters: Qt and the deck's XML refuse them)."""
+    if not isinstance(value, str):
+        raise DataError(f"{where}: expected text.")
+    if BAD_TEXT.search(value):
+        raise DataError(f"{where}: contains control characters; retype it as plain text.")
+    return value
 
 
 def _custom_model(data: dict[str, Any]) -> ModelSpec:
@@ -309,6 +320,13 @@ def _custom_model(data: dict[str, Any]) -> ModelSpec:
     _num(f"{where}.params_billion", data["params_billion"], 0, 1e6, lo_open=True)
     if data.get("active_params_billion") is not None:
         _num(f"{where}.active_params_billion", data["active_params_billion"], 0, 1e6, lo_open=True)
+    for key in ("model_id", "name", "family", "architecture", "model_type", "arch_class"):
+        if data.get(key) is not None:
+            _text(f"{where}.{key}", data[key])
+    if data.get("arch_class") not in (None, "", *ARCH_CLASSES):
+        raise DataError(f"{where}.arch_class: must be one of {', '.join(ARCH_CLASSES)}.")
+    if not isinstance(data.get("tied_embeddings", False), bool):
+        raise DataError(f"{where}.tied_embeddings: expected true or false.")
     name = str(data.get("name") or "Custom model")
     experts = int(data.get("experts", 1))
     return ModelSpec(
@@ -381,9 +399,7 @@ def from_dict(data: Any) -> Scenario:
         model_id = mid
     traffic = _build(Traffic, "traffic", _expect_obj("traffic", obj.get("traffic", {})))
     deployment = _build(Deployment, "deployment", _expect_obj("deployment", obj.get("deployment", {})))
-    name = obj.get("name", "Untitled scenario")
-    if not isinstance(name, str):
-        raise DataError("name: expected text.")
+    name = _text("name", obj.get("name", "Untitled scenario"))
     price_list = _price_list(obj.get("price_list"))
     scenario = Scenario(
         model_id=model_id, custom_model=custom, traffic=traffic, deployment=deployment, name=name,
@@ -401,6 +417,7 @@ def _price_list(value: Any) -> PriceList | None:
     name, csv_text = obj.get("name"), obj.get("csv")
     if not isinstance(name, str) or not name:
         raise DataError("price_list.name: expected the price list's name.")
+    _text("price_list.name", name)
     if not isinstance(csv_text, str) or not csv_text.strip():
         raise DataError("price_list.csv: expected the price list's CSV text.")
     unknown = sorted(set(obj) - {"name", "csv"})
@@ -418,7 +435,9 @@ def _price_list(value: Any) -> PriceList | None:
 def loads(text: str, *, name: str = "scenario") -> Scenario:
     """Parse scenario JSON text; errors name the file and the field."""
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        data = json.loads(text.removeprefix("\ufeff"), parse_constant=_refuse_constant, parse_int=_parse_int)
+    except DataError as exc:
+        raise DataError(f"{name}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise DataError(f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from exc
     except RecursionError as exc:
@@ -433,16 +452,17 @@ def _refuse_constant(token: str) -> float:
     raise DataError(f"'{token}' is not a valid number in a scenario file.")
 
 
+def _parse_int(token: str) -> int:
+    # Python refuses to convert integers of thousands of digits with a bare ValueError
+    if len(token) > 30:
+        raise DataError(f"the {len(token)}-digit number {token[:12]}… is not a valid value in a scenario file.")
+    return int(token)
+
+
 def load(path: str | Path) -> Scenario:
     """Read a scenario file."""
     p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise DataError(f"{p.name}: cannot be read ({exc.strerror or exc}).") from exc
-    if size > MAX_SCENARIO_BYTES:
-        raise DataError(f"{p.name}: {size / 1e6:.1f} MB is too large for a scenario file.")
-    return loads(read_text(p), name=p.name)
+    return loads(read_text(p, limit=MAX_SCENARIO_BYTES), name=p.name)
 
 
 def dumps(s: Scenario) -> str:
