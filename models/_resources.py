@@ -11,6 +11,7 @@ import io
 import json
 import math
 import re
+import stat
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -108,7 +109,10 @@ def read_text(path: Path, *, label: str | None = None, limit: int = MAX_TABLE_BY
     name = label or path.name
     too_big = f"{name}: larger than the {limit / 2**20:g} MiB limit; is this the right file?"
     try:
-        if path.stat().st_size > limit:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a folder, or a device or pipe that would never end
+            raise DataError(f"{name}: is not a regular file; choose a CSV or JSON file.")
+        if st.st_size > limit:
             raise DataError(too_big)
         with path.open("rb") as fh:
             raw = fh.read(limit + 1)
@@ -166,7 +170,8 @@ def parse_table(text: str, schema: dict[str, Column], name: str) -> pd.DataFrame
     """Parse CSV text against a schema; unknown extra columns are kept as text."""
     full = {**schema, **SOURCE_COLUMNS}
     # a UTF-8 BOM and old Mac line ends are what spreadsheets write; both are simply accepted
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=None))
+    # strict: a file cut off inside a quoted cell is refused, not read as a shorter cell
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=None), strict=True)
     try:
         header = next(reader)
     except StopIteration as exc:
@@ -195,7 +200,10 @@ def parse_table(text: str, schema: dict[str, Column], name: str) -> pd.DataFrame
                 rec[col_name] = _convert(row[idx], col, f"{name}: row {line_no}, column '{col_name}'")
             records.append(rec)
     except csv.Error as exc:
-        raise DataError(f"{name}: not a readable CSV file ({exc}).") from exc
+        raise DataError(
+            f"{name}: line {reader.line_num}: not a readable CSV file ({exc}); check the quotes, "
+            "and that the file is complete."
+        ) from exc
     return pd.DataFrame.from_records(records, columns=header)
 
 
@@ -210,6 +218,14 @@ def read_json(relpath: str) -> Any:
     path = data_root() / relpath
     text = read_text(path, label=f"data/{relpath}")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise DataError(f"data/{relpath}: line {exc.lineno}, column {exc.colno}: {exc.msg}.") from exc
+    except RecursionError as exc:
+        raise DataError(f"data/{relpath}: nested too deeply; reinstall the app's data.") from exc
+    except DataError as exc:
+        raise DataError(f"data/{relpath}: {exc}") from None
+
+
+def _refuse_constant(token: str) -> Any:
+    raise DataError(f"'{token}' is not a finite number.")
