@@ -45,7 +45,7 @@ def _fitting(scenario: Scenario) -> _Fitting:
     d = scenario.deployment
     ts = traffic_stats(scenario, model)
     grid = option_grid(model, d.lmi_release, d.hardware, d.instance_families, d.precisions, d.tensor_parallel,
-                       d.kv_cache_dtype)  # fmt: skip
+                       d.kv_cache_dtype, (), scenario.efficiency_overrides())  # fmt: skip
     _fits, _cap, bmax, idx, ph = memory_and_physics(
         grid, model.context, ts.mean_input, ts.mean_output, ts.bound_input, ts.bound_output
     )

@@ -14,9 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from models._resources import BAD_TEXT, DataError, read_json, read_text, write_atomic
+from models.calibrated import Calibration, FittedEfficiency
+from models.calibrated import from_dict as calibration_from_dict
+from models.calibrated import to_dict as calibration_to_dict
+from models.calibrated import validate as validate_calibration
 from models.catalog import ModelSpec, load_catalog, validate_spec
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_SCENARIO_BYTES = 2 * 1024 * 1024
 HARDWARE_CHOICES = ("gpu", "inferentia", "both")
 PLATFORMS = ("sagemaker", "ec2")
@@ -99,7 +103,7 @@ class PriceList:
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """One complete question: model + traffic + deployment (+ the user's own prices, if any)."""
+    """One complete question: model + traffic + deployment (+ the user's own prices and calibration, if any)."""
 
     model_id: str | None = DEFAULT_MODEL
     custom_model: ModelSpec | None = None
@@ -107,6 +111,11 @@ class Scenario:
     deployment: Deployment = field(default_factory=Deployment)
     name: str = "Untitled scenario"
     price_list: PriceList | None = None
+    calibration: Calibration | None = None
+
+    def efficiency_overrides(self) -> tuple[FittedEfficiency, ...]:
+        """Fitted efficiency factors that replace the shipped ones; () = shipped everywhere."""
+        return () if self.calibration is None else self.calibration.overrides()
 
     def prices(self):
         """The price table in use: the scenario's own list, else the bundled one."""
@@ -134,7 +143,7 @@ class Scenario:
                 tr[key] = value
             elif key in dnames:
                 dep[key] = value
-            elif key in ("model_id", "custom_model", "name", "price_list"):
+            elif key in ("model_id", "custom_model", "name", "price_list", "calibration"):
                 top[key] = value
             else:
                 raise DataError(f"unknown scenario field '{key}'.")
@@ -230,6 +239,8 @@ def validate(s: Scenario) -> None:
             )
     if not s.name or len(s.name) > 200:
         raise DataError("name: must be 1 to 200 characters.")
+    if s.calibration is not None:
+        validate_calibration(s.calibration)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -255,6 +266,7 @@ def to_dict(s: Scenario) -> dict[str, Any]:
         "traffic": asdict(s.traffic),
         "deployment": dep,
         "price_list": None if s.price_list is None else {"name": s.price_list.name, "csv": s.price_list.csv},
+        "calibration": None if s.calibration is None else calibration_to_dict(s.calibration),
     }
 
 
@@ -362,8 +374,15 @@ def _v1_to_v2(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+def _v2_to_v3(obj: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 added the scenario's own calibration (measurements and fitted efficiency; none in version 2)."""
+    obj["calibration"] = None
+    obj["schema_version"] = 3
+    return obj
+
+
 #: Migrations from an older schema_version to the next; each takes and returns the raw dict.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def from_dict(data: Any) -> Scenario:
@@ -382,7 +401,9 @@ def from_dict(data: Any) -> Scenario:
     while version < SCHEMA_VERSION:
         obj = MIGRATIONS[version](dict(obj))
         version += 1
-    unknown = sorted(set(obj) - {"schema_version", "name", "model", "traffic", "deployment", "price_list"})
+    unknown = sorted(
+        set(obj) - {"schema_version", "name", "model", "traffic", "deployment", "price_list", "calibration"}
+    )
     if unknown:
         raise DataError(f"scenario: unknown field(s) {', '.join(unknown)}.")
     model = _expect_obj("model", obj.get("model", {"catalog_id": DEFAULT_MODEL}))
@@ -401,9 +422,10 @@ def from_dict(data: Any) -> Scenario:
     deployment = _build(Deployment, "deployment", _expect_obj("deployment", obj.get("deployment", {})))
     name = _text("name", obj.get("name", "Untitled scenario"))
     price_list = _price_list(obj.get("price_list"))
+    calibration = calibration_from_dict(obj.get("calibration"))
     scenario = Scenario(
         model_id=model_id, custom_model=custom, traffic=traffic, deployment=deployment, name=name,
-        price_list=price_list,
+        price_list=price_list, calibration=calibration,
     )  # fmt: skip
     validate(scenario)
     return scenario

@@ -11,7 +11,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from models.backends import SupportLevel, load_backends
+from models.backends import Efficiency, SupportLevel, load_backends
+from models.calibrated import FittedEfficiency
 from models.catalog import ModelSpec
 from models.estimate.memory import (
     kv_bytes_per_token,
@@ -87,10 +88,13 @@ def option_grid(
     tensor_parallel: int | None,
     kv_cache_dtype: str,
     only_backends: tuple[str, ...] = (),
+    overrides: tuple[FittedEfficiency, ...] = (),
 ) -> OptionGrid:
     """Every option for the model and deployment choices, with the reason where one fails early.
 
     ``only_backends`` narrows the grid (the decision's what-if questions ask about one backend).
+    ``overrides`` are a scenario's fitted efficiency factors, used instead of the shipped ones for the
+    (backend, accelerator) pairs they name; being an argument, they are part of the cache key.
     """
     bk = load_backends()
     hw = load_hardware()
@@ -167,10 +171,13 @@ def option_grid(
                     rows["tp"].append(t)
                     rows["cfg"].append(k)
                     rows["reason"].append("")
-    return _assemble(model, kv_cache_dtype, names, rows, cfgs)
+    return _assemble(model, kv_cache_dtype, names, rows, cfgs, overrides)
 
 
-def _assemble(model: ModelSpec, kv_cache_dtype: str, names: list[str], rows: dict, cfgs: list[dict]) -> OptionGrid:
+def _assemble(
+    model: ModelSpec, kv_cache_dtype: str, names: list[str], rows: dict, cfgs: list[dict],
+    overrides: tuple[FittedEfficiency, ...] = (),
+) -> OptionGrid:  # fmt: skip
     bk = load_backends()
     hw = load_hardware()
     inst_objs = [hw.instances[n] for n in names]
@@ -197,6 +204,7 @@ def _assemble(model: ModelSpec, kv_cache_dtype: str, names: list[str], rows: dic
     acc_names = []
     enc = ENCODER_SHARE if model.is_encoder_decoder else 0.0
     hit = model.experts_per_token / model.experts if model.experts > 1 else 1.0
+    fitted = {(o.backend, o.accelerator): o for o in overrides}
     for k, cfg in enumerate(cfgs):
         backend, acc, prec, t = cfg["backend"], cfg["acc"], cfg["prec"], cfg["tp"]
         kv_b = 1.0 if (kv_cache_dtype == "fp8" and acc.fp8_flops) else 2.0
@@ -213,8 +221,10 @@ def _assemble(model: ModelSpec, kv_cache_dtype: str, names: list[str], rows: dic
         continuous[k] = cfg["continuous"]
         tps[k] = t
         acc_names.append(acc.name)
-        eff = bk.efficiency_for(backend.backend, acc.accelerator)
+        own = fitted.get((backend.backend, acc.accelerator))
+        eff = bk.efficiency_for(backend.backend, acc.accelerator) if own is None else _efficiency(own)
         link = hw.interconnects[acc.interconnect]
+        link_eff = link.bandwidth_efficiency if own is None or own.eta_link is None else own.eta_link
         pipeline = backend.parallelism == "pipeline"
         c["weights"][k] = w * (1.0 - enc)
         c["weights_expert"][k] = model.expert_params * (w / model.params)
@@ -230,7 +240,7 @@ def _assemble(model: ModelSpec, kv_cache_dtype: str, names: list[str], rows: dic
         c["eta_f"][k] = eff.eta_f
         c["step_s"][k] = eff.step_overhead_s
         c["link_latency_s"][k] = link.allreduce_latency_s
-        c["link_bytes_s"][k] = acc.link_bytes_s * link.bandwidth_efficiency
+        c["link_bytes_s"][k] = acc.link_bytes_s * link_eff
         c["layers"][k] = model.layers
         c["hidden"][k] = model.hidden_size
         c["attn_width"][k] = model.heads * model.d_head
@@ -263,3 +273,7 @@ def _assemble(model: ModelSpec, kv_cache_dtype: str, names: list[str], rows: dic
         c_acc_name=tuple(acc_names),
         c_physics=c,
     )
+
+
+def _efficiency(f: FittedEfficiency) -> Efficiency:
+    return Efficiency(f.eta_bw, f.eta_f, f.step_overhead_s, "fitted to the scenario's measurements", True)

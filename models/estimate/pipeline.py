@@ -274,7 +274,7 @@ def _stages(scenario: Scenario, prices: PriceTable, only_backends: tuple[str, ..
     d = scenario.deployment
     ts = traffic_stats(scenario, model)
     grid = option_grid(model, d.lmi_release, d.hardware, d.instance_families, d.precisions, d.tensor_parallel,
-                       d.kv_cache_dtype, only_backends)  # fmt: skip
+                       d.kv_cache_dtype, only_backends, scenario.efficiency_overrides())  # fmt: skip
     perf = _performance(grid, model.context, ts.mean_input, ts.mean_output, ts.bound_input, ts.bound_output,
                         d.bound_percentile, t.tpot_ms / 1000.0, t.ttft_s, d.target_utilisation)  # fmt: skip
     hourly, source = _hourly(prices, grid.instances, d.region, d.platform, d.pricing_option, d.discount)
