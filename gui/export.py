@@ -15,6 +15,7 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from gui.charts import CHARTS, chart_class
 from gui.charts.base import ChartInput
 from gui.charts.theme import LIGHT, PRESENTATION, ChartTheme
 from models._resources import DataError, write_atomic
@@ -23,14 +24,6 @@ from models.backends import load_backends
 from models.export import neutralised_options
 from models.units import ms_per_token, percent, seconds, usd
 
-#: chart key -> (module, class): imported on use so a CSV export never loads them
-CHARTS = {
-    "decision": ("gui.charts.decision_diagram", "DecisionDiagram"),
-    "cost": ("gui.charts.cost_chart", "CostChart"),
-    "memory": ("gui.charts.memory_chart", "MemoryChart"),
-    "traffic": ("gui.charts.traffic_chart", "TrafficChart"),
-    "breakeven": ("gui.charts.breakeven_chart", "BreakEvenChart"),
-}
 SLIDE_SIZE = (13.333, 7.5)  # inches, 16:9
 FORMATS = ("png", "svg", "pdf", "pptx", "csv")
 APP = "LMI Explorer"
@@ -44,12 +37,9 @@ def app_version() -> str:
 
 
 def _chart_class(key: str) -> Callable:
-    from importlib import import_module
-
     if key not in CHARTS:
         raise DataError(f"unknown chart '{key}'; use one of {', '.join(CHARTS)}.")
-    module, name = CHARTS[key]
-    return getattr(import_module(module), name)
+    return chart_class(key)
 
 
 def render(data: ChartInput, chart: str, *, size: tuple[float, float] = SLIDE_SIZE,
@@ -156,7 +146,7 @@ def build_deck(data: ChartInput) -> bytes:
     if dec.disagreement:
         reasons.append("The numbers disagree: " + dec.disagreement)
     textbox(s, 0.5, 5.6, 12.3, 1.8, reasons, size=14)
-    # 3-5. charts
+    # 3-6. charts
     sav = est.savings()
     cost_title = "Monthly cost: full precision vs quantized"
     if sav:
@@ -165,11 +155,12 @@ def build_deck(data: ChartInput) -> bytes:
         ("cost", cost_title),
         ("memory", "Memory fit per device"),
         ("breakeven", "Break-even: cost versus request rate"),
+        ("loadtest", "Load test: what a benchmark at 1 to 512 clients would show"),
     ):
         s = prs.slides.add_slide(title_only)
         heading(s, title)
         picture(s, chart)
-    # 6+. assumptions, 7 rows per slide so the table stays readable and on the slide
+    # 7+. assumptions, 7 rows per slide so the table stays readable and on the slide
     rows = assumptions(est, dec)
     per_slide = 6
     for start in range(0, len(rows), per_slide):

@@ -23,13 +23,9 @@ from PySide6.QtWidgets import (
 
 from gui import settings
 from gui.binding import QtState
+from gui.charts import lazy_chart
 from gui.charts.base import ChartInput
-from gui.charts.breakeven_chart import BreakEvenChart
-from gui.charts.cost_chart import CostChart
-from gui.charts.decision_diagram import DecisionDiagram
-from gui.charts.memory_chart import MemoryChart
 from gui.charts.theme import PRESENTATION, ChartTheme
-from gui.charts.traffic_chart import TrafficChart
 from gui.documents import Documents
 from gui.panels.answers import ChartTab, CostTab, DecisionTab
 from gui.panels.deployment_panel import DeploymentPanel
@@ -44,8 +40,8 @@ from models.state import AppState
 
 log = logging.getLogger(__name__)
 
-TAB_NAMES = ("Decision", "Cost", "Memory", "Traffic", "Break-even")
-CHART_KEYS = ("decision", "cost", "memory", "traffic", "breakeven")
+TAB_NAMES = ("Decision", "Cost", "Memory", "Traffic", "Break-even", "Load test")
+CHART_KEYS = ("decision", "cost", "memory", "traffic", "breakeven", "loadtest")
 EXPORT_FILTERS = {
     "png": "PNG image, 16:9 at 200 dpi (*.png)",
     "svg": "SVG vector image (*.svg)",
@@ -90,13 +86,14 @@ class MainWindow(QMainWindow):
         self.inputs.setMinimumWidth(360)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.decision_tab = DecisionTab(DecisionDiagram, self.theme)
-        self.cost_tab = CostTab(CostChart, self.theme)
-        self.memory_tab = ChartTab(MemoryChart, self.theme)
-        self.traffic_tab = ChartTab(TrafficChart, self.theme)
-        self.breakeven_tab = ChartTab(BreakEvenChart, self.theme)
+        self.decision_tab = DecisionTab(lazy_chart("decision"), self.theme)
+        self.cost_tab = CostTab(lazy_chart("cost"), self.theme)
+        self.memory_tab = ChartTab(lazy_chart("memory"), self.theme)
+        self.traffic_tab = ChartTab(lazy_chart("traffic"), self.theme)
+        self.breakeven_tab = ChartTab(lazy_chart("breakeven"), self.theme)
+        self.loadtest_tab = ChartTab(lazy_chart("loadtest"), self.theme)
         self.answer_tabs: list[ChartTab] = [
-            self.decision_tab, self.cost_tab, self.memory_tab, self.traffic_tab, self.breakeven_tab,
+            self.decision_tab, self.cost_tab, self.memory_tab, self.traffic_tab, self.breakeven_tab, self.loadtest_tab,
         ]  # fmt: skip
         tips = (
             "The LMI backend-selection diagram with this scenario's path and the recommendation",
@@ -104,6 +101,7 @@ class MainWindow(QMainWindow):
             "Memory per device: weights, KV cache at the operating concurrency, reserve, free",
             "Input and output length distributions and the compiled backends' bounds",
             "Monthly cost versus request rate: where quantization pays off",
+            "TPOT, TTFT and throughput versus concurrent clients, as a load test would measure them",
         )
         for i, (tab, name) in enumerate(zip(self.answer_tabs, TAB_NAMES, strict=True)):
             self.tabs.addTab(tab, name)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from models._resources import DataError
 from models.estimate.options import option_grid
-from models.estimate.pipeline import memory_and_physics, traffic_stats
+from models.estimate.pipeline import Estimate, memory_and_physics, traffic_stats
 from models.estimate.speed import Physics, steady_state
 from models.scenario import Scenario
 
@@ -142,3 +142,31 @@ def concurrency_sweep(
               ttft_s=figures["ttft_s"][i], output_tokens_per_s=figures["output_tokens_per_s"][i])
         for i, (opt, _) in enumerate(picked)
     ]
+
+
+#: Most options the load-test view draws at once (more lines would not be readable).
+MAX_SWEEP_OPTIONS = 4
+
+
+def representative_options(est: Estimate) -> list[tuple[str, str, str, int]]:
+    """The options worth load-testing: the cheapest overall, cheapest full precision, cheapest quantized and
+    the cheapest on another backend (distinct, at most four). When none meets the targets, the cheapest
+    that fit in memory (the targets are what a load test would probe)."""
+    picks = [est.best(), est.best(full_precision=True), est.best(full_precision=False)]
+    first = picks[0]
+    if first is not None:
+        others = est.feasible[est.feasible["backend"] != first["backend"]]
+        picks.append(None if others.empty else others.iloc[0])
+    rows = [r for r in picks if r is not None]
+    if not rows:
+        o = est.options
+        in_memory = o[o["max_concurrency"].fillna(0) > 0]
+        if "monthly_usd" in in_memory:
+            in_memory = in_memory.sort_values(["monthly_usd", "devices"], kind="stable", na_position="last")
+        rows = [r for _, r in in_memory.head(MAX_SWEEP_OPTIONS).iterrows()]
+    out: list[tuple[str, str, str, int]] = []
+    for r in rows:
+        key = (str(r["backend"]), str(r["instance"]), str(r["precision"]), int(r["tensor_parallel"]))
+        if key not in out:
+            out.append(key)
+    return out[:MAX_SWEEP_OPTIONS]

@@ -24,6 +24,7 @@ from gui.charts.base import ChartInput  # noqa: E402
 from gui.charts.breakeven_chart import BreakEvenChart  # noqa: E402
 from gui.charts.cost_chart import CostChart  # noqa: E402
 from gui.charts.decision_diagram import DecisionDiagram  # noqa: E402
+from gui.charts.loadtest_chart import LoadTestChart  # noqa: E402
 from gui.charts.memory_chart import MemoryChart  # noqa: E402
 from gui.charts.theme import DARK, LIGHT, PRESENTATION, ChartTheme  # noqa: E402
 from gui.charts.traffic_chart import TrafficChart  # noqa: E402
@@ -37,6 +38,7 @@ CHARTS = {
     "memory": MemoryChart,
     "traffic": TrafficChart,
     "breakeven": BreakEvenChart,
+    "loadtest": LoadTestChart,
 }
 SIZES = {"window": ((8.0, 4.5), 100), "slide": ((13.33, 7.5), 150)}
 
@@ -66,6 +68,7 @@ def render(chart_cls: type, data: ChartInput, theme: ChartTheme, size: tuple[flo
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", default="screenshots/charts", help="output folder")
+    parser.add_argument("--chart", action="append", choices=list(CHARTS), help="only these charts")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -80,9 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         data = ChartInput(est, evaluate(s, est))
         size, dpi = SIZES[size_name]
         for chart_name, cls in CHARTS.items():
+            if args.chart and chart_name not in args.chart:
+                continue
             render(cls, data, theme, size, dpi, out / f"{name}_{theme.name}_{size_name}_{chart_name}.png")
             count += 1
-        if size_name == "window":
+        if size_name == "window" and (not args.chart or "traffic" in args.chart):
             render(TrafficChart, data, theme, (3.0, 1.2), 200, out / f"{name}_{theme.name}_compact_traffic.png",
                    compact=True)  # fmt: skip
             count += 1

@@ -1,28 +1,41 @@
 """Matplotlib charts for the window and for export (no Qt here).
 
-The chart classes are imported on first use, so importing ``gui.charts.theme`` stays cheap.
+Chart modules are imported on first use (``chart_class``/``lazy_chart``), so the window can paint
+before the charts of hidden tabs are loaded, and importing ``gui.charts.theme`` stays cheap.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
-_CLASSES = {
-    "DecisionDiagram": "gui.charts.decision_diagram",
-    "CostChart": "gui.charts.cost_chart",
-    "MemoryChart": "gui.charts.memory_chart",
-    "TrafficChart": "gui.charts.traffic_chart",
-    "BreakEvenChart": "gui.charts.breakeven_chart",
+#: chart key -> (module, class), in the order the window shows them
+CHARTS: dict[str, tuple[str, str]] = {
+    "decision": ("gui.charts.decision_diagram", "DecisionDiagram"),
+    "cost": ("gui.charts.cost_chart", "CostChart"),
+    "memory": ("gui.charts.memory_chart", "MemoryChart"),
+    "traffic": ("gui.charts.traffic_chart", "TrafficChart"),
+    "breakeven": ("gui.charts.breakeven_chart", "BreakEvenChart"),
+    "loadtest": ("gui.charts.loadtest_chart", "LoadTestChart"),
 }
 
-__all__ = ["CHART_CLASSES", *_CLASSES]
 
-#: Names of the full-size charts, in the order the window shows them.
-CHART_CLASSES = ("DecisionDiagram", "CostChart", "MemoryChart", "TrafficChart", "BreakEvenChart")
+def chart_class(key: str) -> Callable[..., Any]:
+    """The chart class for a key (imports its module now); KeyError names the known keys."""
+    if key not in CHARTS:
+        raise KeyError(f"unknown chart '{key}'; use one of {', '.join(CHARTS)}")
+    module, name = CHARTS[key]
+    return getattr(import_module(module), name)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _CLASSES:
-        return getattr(import_module(_CLASSES[name]), name)
-    raise AttributeError(f"module 'gui.charts' has no attribute {name!r}")
+def lazy_chart(key: str) -> Callable[..., Any]:
+    """A factory that imports the chart's module only when the chart is first built."""
+    if key not in CHARTS:
+        raise KeyError(f"unknown chart '{key}'; use one of {', '.join(CHARTS)}")
+
+    def make(*args: Any, **kwargs: Any) -> Any:
+        return chart_class(key)(*args, **kwargs)
+
+    make.__name__ = CHARTS[key][1]
+    return make

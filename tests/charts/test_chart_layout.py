@@ -18,13 +18,14 @@ from gui.charts.base import PARTIAL
 from gui.charts.breakeven_chart import BreakEvenChart
 from gui.charts.cost_chart import CostChart
 from gui.charts.decision_diagram import DecisionDiagram
+from gui.charts.loadtest_chart import LoadTestChart
 from gui.charts.memory_chart import MemoryChart
 from gui.charts.theme import DARK, LIGHT, PRESENTATION
 from gui.charts.traffic_chart import TrafficChart
 from tests.charts.chart_data import NOFIT, data
 
 ROOT = Path(__file__).resolve().parents[2]
-CHARTS = [DecisionDiagram, CostChart, MemoryChart, TrafficChart, BreakEvenChart]
+CHARTS = [DecisionDiagram, CostChart, MemoryChart, TrafficChart, BreakEvenChart, LoadTestChart]
 WINDOW, SLIDE = (8.0, 4.5), (13.33, 7.5)
 
 
@@ -47,6 +48,11 @@ def drawn_texts(fig: Figure) -> list[tuple[Text, object]]:
                 loc = tick.get_loc()
                 if ax.axison and tick.label1.get_visible() and loc is not None and lo <= loc <= hi:
                     ticks.append(tick.label1)
+    for ax in fig.axes:  # texts of hidden axes, and axis labels of axes drawn without axes, are not drawn
+        if not ax.get_visible():
+            hidden.update(id(t) for t in ax.findobj(Text))
+        elif not ax.axison:
+            hidden.update((id(ax.xaxis.label), id(ax.yaxis.label)))
     for legend in [*(ax.get_legend() for ax in fig.axes), *fig.legends]:
         if legend is not None and not legend.get_visible():
             hidden.update(id(t) for t in legend.findobj(Text))

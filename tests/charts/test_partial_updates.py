@@ -22,12 +22,13 @@ from gui.charts.breakeven_chart import MIDDLE, BreakEvenChart, rate_range
 from gui.charts.common import StickyLimit, StickyLogRange, nice_ceil, nice_floor
 from gui.charts.cost_chart import CostChart
 from gui.charts.decision_diagram import DecisionDiagram
+from gui.charts.loadtest_chart import LoadTestChart
 from gui.charts.memory_chart import MemoryChart
 from gui.charts.theme import LIGHT
 from gui.charts.traffic_chart import TrafficChart
 from tests.charts.chart_data import data
 
-CHARTS = [DecisionDiagram, CostChart, MemoryChart, TrafficChart, BreakEvenChart]
+CHARTS = [DecisionDiagram, CostChart, MemoryChart, TrafficChart, BreakEvenChart, LoadTestChart]
 OTHER_MODEL = {"model_id": "meta-llama/Llama-2-70b-hf"}
 
 

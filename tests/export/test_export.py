@@ -64,10 +64,11 @@ def test_deck_has_the_listed_slides_with_pictures_and_text(data):
     assert "Monthly cost" in texts[2] and pictures[2] == 1
     assert "Memory fit" in texts[3] and pictures[3] == 1
     assert "Break-even" in texts[4] and pictures[4] == 1
-    assert "Assumptions and sources" in texts[5]
+    assert "Load test" in texts[5] and pictures[5] == 1
+    assert "Assumptions and sources" in texts[6]
     cells = [
         c.text
-        for slide in slides[5:]
+        for slide in slides[6:]
         for sh in slide.shapes
         if sh.has_table
         for row in sh.table.rows

@@ -25,7 +25,8 @@ def test_default_window_answers(make_window):
     assert "$" in text
     assert "vLLM" in text
     assert "Uneven traffic" in text
-    assert w.tabs.count() == 5
+    assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == [
+        "Decision", "Cost", "Memory", "Traffic", "Break-even", "Load test"]
     assert w.status_prices.text() == "Price list: bundled"
     assert "ms" in w.status_time.text()
 
@@ -216,3 +217,17 @@ def test_assumptions_dialog_lists_sources(make_window, qtbot):
     assert {"Model", "Traffic", "Backend", "Hardware", "Price"} <= topics
     sources = [dlg.table.item(r, 3).text() for r in range(dlg.table.rowCount())]
     assert all(sources)
+
+
+def test_load_test_tab_follows_the_targets(make_window, qtbot):
+    w = make_window()
+    w.tabs.setCurrentWidget(w.loadtest_tab)
+    qtbot.waitUntil(lambda: w.loadtest_tab.canvas.chart is not None and bool(w.loadtest_tab.canvas.chart.sweeps))
+    chart = w.loadtest_tab.canvas.chart
+    assert 1 <= len(chart.sweeps) <= 4
+    assert "Closed loop of N clients" in chart.subtitle.text
+    assert chart.tpot_target.get_ydata()[0] == 50.0
+    w.qstate.update(tpot_ms=30.0)
+    settle(qtbot)
+    qtbot.waitUntil(lambda: chart.tpot_target.get_ydata()[0] == 30.0)
+    assert "TPOT ≤ 30 ms" in chart.subtitle.text

@@ -1,0 +1,237 @@
+"""What a load test would show: TPOT, TTFT and output throughput against concurrency (1 to 512 clients).
+
+Three panels side by side on one log concurrency axis, one line per representative option (cheapest
+overall, cheapest full precision, cheapest quantized, cheapest on another backend), the latency
+targets as dashed lines and each option's memory limit as a dotted vertical: beyond it requests
+wait for a free slot, so throughput flattens and TTFT climbs.
+
+The y ranges are sticky and the option lines are made once per set of options, so a slider move
+that keeps the same options redraws only the lines, limits and subtitle (a partial redraw).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+from gui.charts.base import PARTIAL
+from gui.charts.common import (
+    Fonts,
+    Message,
+    StickyLimit,
+    StickyLogRange,
+    line_count,
+    model_name,
+    nothing_fits_text,
+    precision_label,
+    prepare_figure,
+    style_axes,
+    style_legend,
+    style_subtitle,
+    style_title,
+)
+from models.backends import load_backends
+from models.loadtest import MAX_SWEEP_OPTIONS, SWEEP_CONCURRENCY, Sweep, concurrency_sweep, representative_options
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.figure import Figure
+
+    from gui.charts.base import ChartInput, UpdateResult
+    from gui.charts.theme import ChartTheme
+
+#: line colours by position (Okabe–Ito, colour-blind safe), dark-theme variants where needed
+LINE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
+LINE_COLOURS_DARK = ("#56B4E9", "#E69F00", "#009E73", "#CC79A7")
+LINE_STYLES = ("-", "--", "-.", ":")
+MARKERS = ("o", "s", "^", "D")
+
+
+def option_label(sweep: Sweep) -> str:
+    name = load_backends().backends[sweep.backend].name if sweep.backend in load_backends().backends else sweep.backend
+    return f"{name} · {sweep.instance} · {precision_label(sweep.precision)} · TP{sweep.tensor_parallel}"
+
+
+def _clients(v: float, _pos: object = None) -> str:
+    return f"{v:g}"
+
+
+def meets_targets_up_to(sweep: Sweep, tpot_ms: float, ttft_s: float) -> int | None:
+    """Largest swept concurrency at which both targets hold (None if none does)."""
+    ok = (sweep.tpot_ms <= tpot_ms) & (sweep.ttft_s <= ttft_s)
+    return int(sweep.concurrency[ok].max()) if ok.any() else None
+
+
+class LoadTestChart:
+    """TPOT, TTFT and output tokens/s against concurrency for up to four options."""
+
+    title: str = "Load test"
+
+    def __init__(self, figure: Figure, theme: ChartTheme) -> None:
+        self.figure = figure
+        self.theme = theme
+        prepare_figure(figure, theme)
+        self.fonts = Fonts(figure, theme)
+        # a thin, empty row on top carries the subtitle across all three panels
+        grid = figure.add_gridspec(2, 3, height_ratios=(0.001, 1.0))
+        self.head = figure.add_subplot(grid[0, :])
+        self.head.axis("off")
+        first = figure.add_subplot(grid[1, 0])
+        self.axes = (first, figure.add_subplot(grid[1, 1], sharex=first), figure.add_subplot(grid[1, 2], sharex=first))
+        self.ax_tpot, self.ax_ttft, self.ax_tput = self.axes
+        self.ax_ttft.set_zorder(2)  # drawn last, so its message box covers the neighbouring panels
+        labels = ("TPOT (ms per token)", "TTFT (s, log scale)", "Output tokens/s (one model copy)")
+        for ax, label in zip(self.axes, labels, strict=True):
+            style_axes(ax, theme, self.fonts, grid="both")
+            ax.set_xscale("log", base=2)
+            ax.set_xlim(SWEEP_CONCURRENCY[0] / 1.3, SWEEP_CONCURRENCY[-1] * 1.3)
+            ax.xaxis.set_major_locator(FixedLocator([1, 4, 16, 64, 256]))
+            ax.xaxis.set_major_formatter(FuncFormatter(_clients))
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.set_xlabel("Concurrent clients")
+            ax.set_ylabel(label)
+        self.ax_ttft.set_yscale("log")
+        self.ax_ttft.yaxis.set_minor_locator(NullLocator())
+        self.ax_ttft.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+        self.tpot_target = self.ax_tpot.axhline(0, color=theme.bad, ls=(0, (5, 3)), lw=1.2, label="latency target")
+        self.ttft_target = self.ax_ttft.axhline(1, color=theme.bad, ls=(0, (5, 3)), lw=1.2)
+        self.lines: list[tuple[Line2D, Line2D, Line2D]] = []
+        self.limits: list[list[Line2D]] = []
+        self.legend = None
+        self._make_lines()
+        self.title_artist = style_title(figure, theme, self.fonts, self.title)
+        self.subtitle = style_subtitle(self.head, theme, self.fonts)
+        self.message = Message(self.ax_ttft, theme, self.fonts)
+        self.sweeps: list[Sweep] = []
+        self._keys: tuple | None = None
+        self._tpot_lim = StickyLimit()
+        self._tput_lim = StickyLimit()
+        self._ttft_lim = StickyLogRange(margin=2.0, slack=8.0)
+        self._state: tuple | None = None
+        self._static: tuple | None = None
+
+    # ------------------------------------------------------------------ artists
+
+    def _colours(self) -> tuple[str, ...]:
+        return LINE_COLOURS_DARK if self.theme.name == "dark" else LINE_COLOURS
+
+    def _make_lines(self) -> None:
+        """Four line slots per panel and their memory-limit verticals, made once and relabelled as options change."""
+        colours = self._colours()
+        for i in range(MAX_SWEEP_OPTIONS):
+            style = {"color": colours[i], "ls": LINE_STYLES[i], "marker": MARKERS[i], "markersize": 4, "lw": 1.8}
+            self.lines.append(tuple(ax.plot([], [], **style)[0] for ax in self.axes))  # type: ignore[arg-type]
+            self.limits.append([ax.axvline(1, color=colours[i], ls=":", lw=1.1, alpha=0.9) for ax in self.axes])
+        self._limit_handle = Line2D([], [], color=self.theme.muted, ls=":", lw=1.1, label="memory limit")
+
+    def _show_options(self, sweeps: list[Sweep]) -> None:
+        """Label the slots for these options, hide the unused ones, rebuild the legend."""
+        for i, (trio, group) in enumerate(zip(self.lines, self.limits, strict=True)):
+            used = i < len(sweeps)
+            trio[0].set_label(option_label(sweeps[i]) if used else "_unused")
+            for artist in (*trio, *group):
+                artist.set_visible(used)
+        if self.legend is not None:
+            self.legend.remove()
+            self.legend = None
+        handles: list[Artist] = [t[0] for t in self.lines[: len(sweeps)]]
+        if handles:
+            handles += [self.tpot_target, self._limit_handle]
+            self.legend = style_legend(
+                self.figure.legend(handles=handles, loc="outside lower center", ncols=min(3, len(handles))),
+                self.theme, self.fonts, 8.0,
+            )  # fmt: skip
+        # with nothing to plot, the message takes the middle panel and the others step aside
+        for ax in (self.ax_tpot, self.ax_tput):
+            ax.set_visible(bool(sweeps))
+        if sweeps:
+            self.ax_ttft.set_axis_on()
+        else:
+            self.ax_ttft.set_axis_off()
+
+    def dynamic_artists(self) -> list[Artist]:
+        """What ordinary slider moves change: the option lines, memory limits, targets and the subtitle."""
+        out: list[Artist] = [self.tpot_target, self.ttft_target, self.subtitle.artist]
+        for trio in self.lines:
+            out.extend(trio)
+        for group in self.limits:
+            out.extend(group)
+        return out
+
+    # ------------------------------------------------------------------ update
+
+    def update(self, data: ChartInput) -> UpdateResult:
+        """Sweep the representative options; True if the options, a range or the layout changed, else PARTIAL."""
+        resized = self.fonts.refresh()
+        if not self._update(data):
+            return resized
+        static = (self._keys, self.ax_tpot.get_ylim(), self.ax_ttft.get_ylim(), self.ax_tput.get_ylim(),
+                  self.message.text, self.title_artist.get_text(), line_count(self.subtitle.artist))  # fmt: skip
+        full = static != self._static
+        self._static = static
+        return True if full or resized else PARTIAL
+
+    def _update(self, data: ChartInput) -> bool:
+        est = data.estimate
+        s = est.scenario
+        sweeps = concurrency_sweep(s, representative_options(est))
+        t = s.traffic
+        state = (tuple((w.backend, w.instance, w.precision, w.tensor_parallel, w.tpot_ms.tobytes(), w.ttft_s.tobytes(),
+                        w.output_tokens_per_s.tobytes(), w.max_concurrency) for w in sweeps),
+                 t.tpot_ms, t.ttft_s, est.model.model_id)  # fmt: skip
+        if state == self._state:
+            return False
+        self._state = state
+        self.sweeps = sweeps
+        name = model_name(est.model.model_id)
+        self.title_artist.set_text(f"Load test: latency and throughput vs concurrency — {name}")
+        keys = tuple((w.backend, w.instance, w.precision, w.tensor_parallel) for w in sweeps)
+        if keys != self._keys:
+            self._keys = keys
+            self._show_options(sweeps)
+        self.tpot_target.set_ydata([t.tpot_ms, t.tpot_ms])
+        self.ttft_target.set_ydata([t.ttft_s, t.ttft_s])
+        self.tpot_target.set_visible(bool(sweeps))
+        self.ttft_target.set_visible(bool(sweeps))
+        if not sweeps:
+            for ax in self.axes:
+                ax.set_ylim(0, 1) if ax is not self.ax_ttft else ax.set_ylim(0.1, 10)
+            self._tpot_lim.reset()
+            self._tput_lim.reset()
+            self._ttft_lim.reset()
+            self.subtitle.set("")
+            self.message.show(nothing_fits_text(est, data.decision, "Nothing fits in memory, so there is no load "
+                                                "to test."), width_share=2.6)  # fmt: skip
+            return True
+        self.message.hide()
+        for trio, group, w in zip(self.lines, self.limits, sweeps, strict=False):
+            x = w.concurrency.astype(float)
+            trio[0].set_data(x, w.tpot_ms)
+            trio[1].set_data(x, w.ttft_s)
+            trio[2].set_data(x, w.output_tokens_per_s)
+            inside = 1 <= w.max_concurrency <= SWEEP_CONCURRENCY[-1]
+            for line in group:
+                line.set_xdata([w.max_concurrency, w.max_concurrency])
+                line.set_visible(inside)
+        tpot_top = max(float(np.max(w.tpot_ms)) for w in sweeps)
+        self.ax_tpot.set_ylim(0, self._tpot_lim.fit(max(tpot_top, t.tpot_ms) * 1.08))
+        tput_top = max(float(np.max(w.output_tokens_per_s)) for w in sweeps)
+        self.ax_tput.set_ylim(0, self._tput_lim.fit(tput_top * 1.08))
+        lo = min(min(float(np.min(w.ttft_s)) for w in sweeps), t.ttft_s)
+        hi = max(max(float(np.max(w.ttft_s)) for w in sweeps), t.ttft_s)
+        self.ax_ttft.set_ylim(*self._ttft_lim.fit(lo, hi))
+        self.subtitle.set(self._summary(sweeps, t.tpot_ms, t.ttft_s, est.traffic.mean_input, est.traffic.mean_output))
+        return True
+
+    @staticmethod
+    def _summary(sweeps: list[Sweep], tpot_ms: float, ttft_s: float, mean_in: float, mean_out: float) -> str:
+        w = sweeps[0]
+        up_to = meets_targets_up_to(w, tpot_ms, ttft_s)
+        meets = (f"meets TPOT ≤ {tpot_ms:g} ms and TTFT ≤ {ttft_s:g} s up to {up_to} clients" if up_to
+                 else "misses the latency targets even with one client")  # fmt: skip
+        return (f"Closed loop of N clients, {mean_in:,.0f} tokens in / {mean_out:,.0f} out. {option_label(w)} "
+                f"{meets}; memory holds {w.max_concurrency:,} requests (dotted line), beyond that they wait for a "
+                f"slot.")  # fmt: skip
