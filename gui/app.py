@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-HEADLESS_COMMANDS = ("estimate", "catalog", "export", "-h", "--help")
+HEADLESS_COMMANDS = ("estimate", "catalog", "calibrate", "export", "-h", "--help")
 
 log = logging.getLogger(__name__)
 

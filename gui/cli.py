@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser().parse_args(list(argv) if argv is not None else None)
         if not getattr(args, "func", None):
-            raise UsageError("choose a command: estimate, catalog or export (see 'lmi-explorer --help')")
+            raise UsageError("choose a command: estimate, catalog, calibrate or export (see 'lmi-explorer --help')")
         return int(args.func(args))
     except (UsageError, DataError) as exc:
         sys.stderr.write(f"lmi-explorer: {exc}\n")

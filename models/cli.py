@@ -228,6 +228,64 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """`calibrate`: estimate vs measured for load-test files, efficiency fitted, optionally saved in a scenario."""
+    from dataclasses import asdict
+
+    from models.calibrated import to_dict as calibration_dict
+    from models.fitting import fit_measurements
+    from models.importers import load_measurements
+    from models.measurements import RunFacts
+    from models.scenario import save
+
+    scenario: Scenario = load(args.scenario)
+    facts = RunFacts(model=args.model, instance=args.instance, backend=args.backend, precision=args.precision,
+                     tensor_parallel=args.tensor_parallel, input_tokens=args.input_tokens,
+                     concurrency=args.concurrency)  # fmt: skip
+    measurements = [m for path in args.measurements for m in load_measurements(path, facts)]
+    report = fit_measurements(measurements, scenario)
+    calibrated = scenario.with_changes(calibration=report.calibration)
+    if args.out:
+        save(calibrated, args.out)
+    if args.format == "json":
+        doc = {
+            "scenario": scenario.name, "measurements": len(measurements),
+            "median_error_before": _clean(report.median_error_before),
+            "median_error_after": _clean(report.median_error_after),
+            "factors": calibration_dict(report.calibration)["factors"],
+            "points": [{k: _clean(v) for k, v in r.items()} for r in report.points.to_dict("records")],
+            "not_fitted": report.not_fitted.to_dict("records"), "saved": args.out,
+        }  # fmt: skip
+        sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+        return 0
+    out = io.StringIO()
+    w = out.write
+    w(f"{scenario.name}: {len(measurements)} measurement(s), {len(report.points)} figure(s) compared\n\n")
+    if len(report.points):
+        table = report.points.assign(
+            error_before=report.points["error_before"].map(percent),
+            error_after=report.points["error_after"].map(percent),
+        ).round(3)
+        with pd.option_context("display.max_rows", 500, "display.width", 200):
+            w(_table(table) + "\n\n")
+        w(f"Median |error|: {percent(report.median_error_before)} with the shipped factors, "
+          f"{percent(report.median_error_after)} fitted.\n")  # fmt: skip
+    for f in report.calibration.factors:
+        d = asdict(f)
+        link = "" if d["eta_link"] is None else f", link η {d['eta_link']:.3f}"
+        w(f"  {f.backend} on {f.accelerator}: η_bw {f.eta_bw:.3f}, η_f {f.eta_f:.3f}, "
+          f"step {f.step_overhead_ms:.2f} ms{link} ({f.points} figures)\n")  # fmt: skip
+    for r in report.not_fitted.to_dict("records"):
+        w(f"  not compared: {r['label']}: {r['reason']}\n")
+    w(
+        f"Calibrated scenario saved to {args.out}.\n"
+        if args.out
+        else "Give --out FILE.json to save the calibrated scenario.\n"
+    )
+    sys.stdout.write(out.getvalue())
+    return 0
+
+
 def cmd_catalog(args: argparse.Namespace) -> int:
     if args.what == "models":
         frame = load_catalog().frame.drop(columns=["notes"])
@@ -275,6 +333,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--precision", help="with --concurrency: only this precision (bf16, fp8, int8, awq, gptq)")
     p.add_argument("--tensor-parallel", type=_positive_int, help="with --concurrency: only this TP degree")
     p.set_defaults(func=cmd_estimate)
+    k = sub.add_parser("calibrate", help="estimate vs measured for load-test result files, and fitted efficiency")
+    k.add_argument("scenario", help="scenario JSON file")
+    k.add_argument("--measurements", action="append", required=True, metavar="FILE",
+                   help="a load-test result (vLLM bench serve JSON, LLMPerf summary, awscurl -P output, GenAI-Perf/"
+                   "AIPerf export JSON or the CSV template); repeat for several")  # fmt: skip
+    k.add_argument("--model", help="model id, when the file does not say")
+    k.add_argument("--instance", help="instance type the test ran on, when the file does not say")
+    k.add_argument(
+        "--backend", help="backend that served it (vllm, lmi-dist, trtllm, tnx …), when the file does not say"
+    )
+    k.add_argument("--precision", help="precision (bf16, fp8, int8, awq, gptq), when the file does not say")
+    k.add_argument("--tensor-parallel", type=_positive_int, help="TP degree, when the file does not say")
+    k.add_argument("--input-tokens", type=_positive_int, help="mean prompt length, when the file does not say")
+    k.add_argument("--concurrency", type=_positive_int, help="concurrent clients, when the file does not say")
+    k.add_argument("--out", help="save the scenario with the measurements and fitted factors here")
+    k.add_argument("--format", choices=("table", "json"), default="table")
+    k.set_defaults(func=cmd_calibrate)
     c = sub.add_parser("catalog", help="what the app knows: models, instances or backends")
     c.add_argument("what", choices=("models", "instances", "backends"))
     c.add_argument("--format", choices=("table", "json", "csv"), default="table")
