@@ -178,15 +178,51 @@ def build_deck(data: ChartInput) -> bytes:
             for cell in row.cells:
                 for p in cell.text_frame.paragraphs:
                     p.font.size = Pt(13)
-    props = prs.core_properties
-    props.author = APP
-    props.last_modified_by = APP
-    props.title = f"Hosting {est.model.name}"
-    props.comments = ""
-    props.keywords = ""
     buf = io.BytesIO()
     prs.save(buf)
-    return buf.getvalue()
+    return _only_app_metadata(buf.getvalue())
+
+
+#: parts of python-pptx's template that describe someone else's machine (a Mac print plist, a thumbnail)
+_TEMPLATE_PARTS = ("ppt/printerSettings/printerSettings1.bin", "docProps/thumbnail.jpeg")
+_CORE_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>{app}</dc:creator>'
+    "<cp:lastModifiedBy>{app}</cp:lastModifiedBy><cp:version>{version}</cp:version></cp:coreProperties>"
+)
+_APP_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    "<Application>{app}</Application></Properties>"
+)
+
+
+def _only_app_metadata(deck: bytes) -> bytes:
+    """The deck with the app's name and version as its only metadata.
+
+    The template's dates, "Microsoft PowerPoint" stamp, printer settings and thumbnail go; zip entry
+    times are fixed, so the file says nothing about the machine or the moment it was made on.
+    """
+    import re
+    import zipfile
+
+    drop = "|".join(re.escape(part.split("/", 1)[1]) for part in _TEMPLATE_PARTS)
+    rel = re.compile(rf'<Relationship [^>]*Target="[^"]*(?:{drop})"\s*/>'.encode())
+    replaced = {
+        "docProps/core.xml": _CORE_XML.format(app=APP, version=app_version()).encode(),
+        "docProps/app.xml": _APP_XML.format(app=APP).encode(),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(deck)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            if name in _TEMPLATE_PARTS:
+                continue
+            data = replaced.get(name) or src.read(name)
+            if name.endswith(".rels"):
+                data = rel.sub(b"", data)
+            dst.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def export(data: ChartInput, path: str | Path, *, chart: str = "cost") -> Path:
