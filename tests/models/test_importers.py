@@ -44,7 +44,8 @@ def test_vllm_append_result_is_one_run_per_line():
     lines = [json.dumps(doc), json.dumps({**doc, "max_concurrency": 32, "mean_tpot_ms": 55.0})]
     runs = measurements_from_text("sweep.json", "\n".join(lines) + "\n")
     assert [(m.label, m.concurrency, m.tpot_ms) for m in runs] == [
-        ("sweep #1 c=16", 16, 41.0), ("sweep #2 c=32", 32, 55.0)
+        ("sweep #1 c=16", 16, 41.0),
+        ("sweep #2 c=32", 32, 55.0),
     ]
 
 
