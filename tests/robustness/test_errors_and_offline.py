@@ -67,3 +67,22 @@ def test_unexpected_error_report_names_versions_and_traceback(qtbot, monkeypatch
     assert text.startswith("LMI Explorer")
     for part in ("Python", "Qt for Python", "matplotlib", "pandas", "ValueError: boom in a slot"):
         assert part in text
+
+
+def test_the_session_blocks_the_network_but_not_local_socket_pairs(offline):
+    import socket as sock
+
+    from tests.conftest import NetworkBlocked
+
+    for attempt in (
+        lambda: sock.socket(sock.AF_INET, sock.SOCK_STREAM),
+        lambda: sock.create_connection(("example.com", 443)),
+        lambda: sock.getaddrinfo("example.com", 443),
+    ):
+        with pytest.raises(NetworkBlocked):
+            attempt()
+    offline.clear()  # the attempts above were this test's own
+    a, b = sock.socketpair()
+    with a, b:
+        a.sendall(b"ping")
+        assert b.recv(4) == b"ping"
