@@ -1,6 +1,7 @@
 """Window responsiveness: slider-to-redraw per tab, and process start to first painted window.
 
-Run: python bench/gui_speed.py [--steps 200] [--runs 5] [--tab Cost ...] [--sweep-only | --startup-only]
+Run: python bench/gui_speed.py [--steps 200] [--runs 5] [--tab Cost ...] [--sweep-only | --startup-only |
+--memory-only]
 (offscreen; prints figures, asserts nothing). Each tab/slider line says how many steps redrew the
 tab's chart, and how many of those were partial (blitted dynamic artists) or full redraws.
 """
@@ -112,6 +113,68 @@ def slider_sweep(steps: int, tabs: list[str] | None = None) -> dict[str, tuple[l
     return results
 
 
+def rss_mb() -> float:
+    """Resident memory of this process now (Linux /proc), else the peak so far (macOS/BSD)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except OSError:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / 1e6 if sys.platform == "darwin" else peak / 1e3
+
+
+def memory_growth(steps: int = 1000) -> tuple[float, float, float]:
+    """Resident MB after the window is up, after a warm-up, and after ``steps`` more slider steps.
+
+    Steps cycle through every tab (25 steps each) and three sliders, so every chart is built and
+    redrawn. The warm-up (two rounds of the tabs) builds each tab's chart and fills the bounded
+    caches (recent estimates, text layouts); growth beyond it would be a leak (figures or artists
+    made per step and never released).
+    """
+    import gc
+
+    from PySide6.QtWidgets import QApplication
+
+    from gui import settings
+
+    app = QApplication.instance() or QApplication([])
+    settings.set_app_names()
+    from gui.main_window import MainWindow
+
+    w = MainWindow(restore=False)
+    w.resize(1280, 800)
+    w.show()
+    app.processEvents()
+    canvases = [t.canvas for t in w.answer_tabs] + [w.traffic_panel.histogram]
+    gc.collect()
+    start = rss_mb()
+    fields = ("requests_per_s", "input_cv", "output_mean")
+
+    def step(i: int) -> None:
+        if i % 25 == 0:
+            w.tabs.setCurrentIndex((i // 25) % w.tabs.count())
+        sl = w.traffic_panel.sliders[fields[(i // 5) % len(fields)]].slider
+        sl.setValue(400 + (i * 7) % 200)
+        app.processEvents()
+        while any(c.redraw_pending for c in canvases):
+            app.processEvents()
+
+    warmup = 2 * 25 * w.tabs.count()
+    for i in range(warmup):
+        step(i)
+    gc.collect()
+    warm = rss_mb()
+    for i in range(warmup, warmup + steps):
+        step(i)
+    gc.collect()
+    end = rss_mb()
+    w.documents.saved = w.qstate.scenario
+    w.close()
+    return start, warm, end
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=200)
@@ -120,7 +183,11 @@ def main() -> None:
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--startup-only", action="store_true")
     mode.add_argument("--sweep-only", action="store_true")
+    mode.add_argument("--memory-only", action="store_true")
     args = ap.parse_args()
+    if args.memory_only:
+        memory()
+        return
     if not args.startup_only:
         sweep(args.steps, [t.lower() for t in args.tab or []])
     if args.sweep_only:
@@ -131,6 +198,14 @@ def main() -> None:
     print(
         f"Process start -> first painted window (median of {args.runs}): app {a:.2f} s, "
         f"bare PySide6 + empty canvas {b:.2f} s, ratio {a / b:.2f}"
+    )
+
+
+def memory(steps: int = 1000) -> None:
+    start, warm, end = memory_growth(steps)
+    print(
+        f"Resident memory: {start:.0f} MB after start, {warm:.0f} MB after the warm-up (every tab twice), "
+        f"{end:.0f} MB after {steps} more slider steps (growth {end - warm:+.1f} MB; {end - start:+.1f} MB since start)"
     )
 
 

@@ -76,7 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] == "--self-check":
         from gui.self_check import run
 
-        return run()
+        shot = args[2] if len(args) > 2 and args[1] == "--screenshot" else None
+        return run(screenshot=shot)
     if args and args[0] in HEADLESS_COMMANDS:
         from gui.cli import main as cli_main
 

@@ -2,7 +2,7 @@
 
 Loads every data table, estimates the default scenario, builds every chart offscreen, builds
 the window offscreen, and exports one PNG and one PPTX to a temporary folder. Exit 0, or 1 with
-the failing step named.
+the failing step named. ``--self-check --screenshot FILE.png`` also saves the window as built.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def _steps() -> list[tuple[str, Callable[[], str]]]:
+def _steps(screenshot: str | None = None) -> list[tuple[str, Callable[[], str]]]:
     state: dict[str, object] = {}
 
     def data() -> str:
@@ -68,9 +68,15 @@ def _steps() -> list[tuple[str, Callable[[], str]]]:
 
         settings.set_app_names()
         w = MainWindow(restore=False)
+        w.resize(1280, 800)
         w.show()
         app.processEvents()
         text = w.decision_tab.card.text.text()
+        if screenshot:
+            for _ in range(5):  # let the deferred chart draws run
+                app.processEvents()
+            if not w.grab().save(screenshot):
+                raise RuntimeError(f"could not save the screenshot to {screenshot}")
         w.documents.saved = w.qstate.scenario
         w.close()
         if "$" not in text:
@@ -89,9 +95,10 @@ def _steps() -> list[tuple[str, Callable[[], str]]]:
             ("export", exports)]  # fmt: skip
 
 
-def run() -> int:
+def run(screenshot: str | None = None) -> int:
+    """Run every step; ``screenshot`` also saves a picture of the window built offscreen."""
     started = time.perf_counter()
-    for name, step in _steps():
+    for name, step in _steps(screenshot):
         try:
             detail = step()
         except Exception as exc:  # report any failure by step, then exit non-zero

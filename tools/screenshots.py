@@ -71,7 +71,7 @@ def main() -> None:
             print(path)
         w.close()
 
-    shoot("default", SCENARIOS["default"], range(5))
+    shoot("default", SCENARIOS["default"], range(6))
     shoot("even", SCENARIOS["even"], range(1))
     shoot("nowhere", SCENARIOS["nowhere"], range(3))
     shoot("inferentia", SCENARIOS["inferentia"], range(2))

@@ -281,7 +281,12 @@ def _stages(scenario: Scenario, prices: PriceTable, only_backends: tuple[str, ..
     return model, ts, grid, perf, hourly, source
 
 
-@lru_cache(maxsize=256)
+#: Recent estimates kept (undo/redo, pinned scenarios, the crossover search). Each holds a ~1,000-row
+#: options frame (~0.3 MB), so the cache is small: recomputing one costs a few milliseconds.
+ESTIMATE_CACHE = 24
+
+
+@lru_cache(maxsize=ESTIMATE_CACHE)
 def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
     """Every option for the scenario, with memory, latency, instance count and monthly cost.
 
