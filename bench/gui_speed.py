@@ -192,8 +192,11 @@ def main() -> None:
         sweep(args.steps, [t.lower() for t in args.tab or []])
     if args.sweep_only:
         return
-    app_times = startup(args.runs, bare=False)
-    bare_times = startup(args.runs, bare=True)
+    app_times: list[float] = []
+    bare_times: list[float] = []
+    for _ in range(args.runs):  # interleaved, so both see the same machine load
+        app_times += startup(1, bare=False)
+        bare_times += startup(1, bare=True)
     a, b = statistics.median(app_times), statistics.median(bare_times)
     print(
         f"Process start -> first painted window (median of {args.runs}): app {a:.2f} s, "

@@ -35,7 +35,7 @@ from gui.theme import system_theme
 from gui.widgets.collapsible import CollapsibleSection
 from models._resources import DataError
 from models.pricing import load_price_list
-from models.scenario import Scenario, dumps, loads
+from models.scenario import Scenario, default_scenario, dumps, loads
 from models.state import AppState
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("LMI Explorer")
         self.theme: ChartTheme = system_theme()
         if state is None:
-            state = AppState(scenario=self._last_scenario() if restore else AppState().scenario)
+            # the crossover what-if is filled in once the window rests (QtState's refine timer)
+            state = AppState(scenario=self._last_scenario() if restore else default_scenario(), with_crossover=False)
         self.qstate = QtState(state, self)
         self.documents = Documents(self.qstate, self)
         self.pinned: list[Scenario] = []
@@ -233,7 +234,7 @@ class MainWindow(QMainWindow):
                 return loads(text, name="last session")
             except DataError as exc:
                 log.warning("could not restore the last scenario: %s", exc)
-        return AppState().scenario
+        return default_scenario()
 
     def _restore_geometry(self) -> None:
         geo = settings.read_bytes("window/geometry")

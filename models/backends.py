@@ -143,6 +143,8 @@ class Efficiency:
 _SUPPORT_CACHE: dict[tuple, Support] = {}
 _METHOD_CACHE: dict[tuple, dict | None] = {}
 _EFF_CACHE: dict[tuple, Efficiency] = {}
+_QUANT_INDEX: dict[int, dict[tuple[str, str], list[dict]]] = {}
+_EFF_INDEX: dict[int, dict[tuple[str, str], dict]] = {}
 
 
 def _opt_int(v: object) -> int | None:
@@ -240,9 +242,12 @@ class BackendData:
         return _METHOD_CACHE[key]
 
     def _precision_method(self, backend: str, precision: str, model: ModelSpec, lmi: int) -> dict | None:
-        q = self.quantization
-        rows = q[(q["backend"] == backend) & (q["precision"] == precision)]
-        for r in rows.to_dict("records"):
+        index = _QUANT_INDEX.get(id(self))
+        if index is None:  # one pass over the table instead of a filtered frame per lookup
+            index = _QUANT_INDEX[id(self)] = {}
+            for r in self.quantization.to_dict("records"):
+                index.setdefault((r["backend"], r["precision"]), []).append(r)
+        for r in index.get((backend, precision), []):
             if not _in_range(lmi, int(r["from_lmi"]), _opt_int(r["to_lmi"])):
                 continue
             types = r["model_types"]
@@ -259,14 +264,17 @@ class BackendData:
         return _EFF_CACHE[key]
 
     def _efficiency_for(self, backend: str, accelerator: str) -> Efficiency:
-        e = self.efficiency
-        rows = e[(e["backend"] == backend) & (e["accelerator"] == accelerator)]
-        calibrated = not rows.empty
-        if rows.empty:
-            rows = e[(e["backend"] == backend) & (e["accelerator"] == "*")]
-        if rows.empty:
+        index = _EFF_INDEX.get(id(self))
+        if index is None:  # first row per (backend, accelerator), as the filtered frame's first row was
+            index = _EFF_INDEX[id(self)] = {}
+            for row in self.efficiency.to_dict("records"):
+                index.setdefault((row["backend"], row["accelerator"]), row)
+        r = index.get((backend, accelerator))
+        calibrated = r is not None
+        if r is None:
+            r = index.get((backend, "*"))
+        if r is None:
             raise DataError(f"data/backends/efficiency.csv: no row for backend '{backend}'.")
-        r = rows.iloc[0]
         return Efficiency(
             float(r["eta_bw"]), float(r["eta_f"]), float(r["step_overhead_ms"]) / 1000, str(r["source"]), calibrated
         )

@@ -201,6 +201,12 @@ class CostTab(ChartTab):
         if id(frame) != self._frame_id:
             self._frame_id = id(frame)
             self._pending_frame = frame
+            if self.isVisible():  # a hidden tab fills its table when shown
+                self._table_timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._pending_frame is not None:
             self._table_timer.start()
 
     @Slot()
