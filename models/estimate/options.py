@@ -28,6 +28,11 @@ from models.units import GIB
 ENCODER_SHARE = 0.5
 
 #: Physics constants per configuration that do not depend on traffic.
+#: per-configuration values collected by ``_assemble``, one tuple per configuration
+_CFG_COLUMNS = (
+    "w", "w_dev", "usable", "room", "kv_total", "kv_dev", "reserve_bounds", "max_batch", "continuous", "tp",
+    "tp_speed", "bandwidth", "flops", "eta_bw", "eta_f", "step_s", "link_latency_s", "link_bytes_s",
+)  # fmt: skip
 STATIC_PHYSICS = (
     "weights", "weights_expert", "expert_hit", "kv_per_token", "params_prefill", "params_decode", "tp_speed",
     "tp_comm", "bandwidth", "flops", "eta_bw", "eta_f", "step_s", "link_latency_s", "link_bytes_s", "layers",
@@ -190,60 +195,75 @@ def _assemble(
         return arr[idx] if len(idx) else np.array([], dtype=dtype)
 
     m = len(cfgs)
-    c = {k: np.zeros(m) for k in STATIC_PHYSICS}
-    weights = np.zeros(m)
-    weights_dev = np.zeros(m)
-    usable = np.zeros(m)
-    room = np.zeros(m)
-    kv_total = np.zeros(m)
-    kv_dev = np.zeros(m)
-    reserve_bounds = np.zeros(m, dtype=bool)
-    max_batch = np.zeros(m, dtype=np.int64)
-    continuous = np.zeros(m, dtype=bool)
-    tps = np.zeros(m, dtype=np.int64)
-    acc_names = []
     enc = ENCODER_SHARE if model.is_encoder_decoder else 0.0
     hit = model.experts_per_token / model.experts if model.experts > 1 else 1.0
     fitted = {(o.backend, o.accelerator): o for o in overrides}
-    for k, cfg in enumerate(cfgs):
+    # one pass collecting plain tuples (a numpy element write per value costs more than the arithmetic)
+    acc_names = []
+    rows_out: list[tuple] = []
+    weights_of: dict[str, float] = {}
+    kv_of: dict[float, float] = {}
+    for cfg in cfgs:
         backend, acc, prec, t = cfg["backend"], cfg["acc"], cfg["prec"], cfg["tp"]
         kv_b = 1.0 if (kv_cache_dtype == "fp8" and acc.fp8_flops) else 2.0
-        w = weight_bytes(model, prec)
+        w = weights_of.get(prec.precision)
+        if w is None:
+            w = weights_of[prec.precision] = weight_bytes(model, prec)
+        kv_total = kv_of.get(kv_b)
+        if kv_total is None:
+            kv_total = kv_of[kv_b] = kv_bytes_per_token(model, kv_b)
         w_dev = w * (1.0 + backend.weight_overhead) / t
-        weights[k] = w
-        weights_dev[k] = w_dev
-        usable[k] = usable_kv_bytes_per_device(backend, acc, w_dev)
-        room[k] = acc.memory_bytes * backend.memory_fraction - acc.reserve_bytes
-        kv_total[k] = kv_bytes_per_token(model, kv_b)
-        kv_dev[k] = kv_bytes_per_token_device(model, t, kv_b, backend.parallelism)
-        reserve_bounds[k] = backend.compiled or not backend.paged_kv
-        max_batch[k] = backend.max_batch
-        continuous[k] = cfg["continuous"]
-        tps[k] = t
-        acc_names.append(acc.name)
         own = fitted.get((backend.backend, acc.accelerator))
         eff = bk.efficiency_for(backend.backend, acc.accelerator) if own is None else _efficiency(own)
         link = hw.interconnects[acc.interconnect]
         link_eff = link.bandwidth_efficiency if own is None or own.eta_link is None else own.eta_link
-        pipeline = backend.parallelism == "pipeline"
-        c["weights"][k] = w * (1.0 - enc)
-        c["weights_expert"][k] = model.expert_params * (w / model.params)
-        c["expert_hit"][k] = hit
-        c["kv_per_token"][k] = kv_total[k]
-        c["params_prefill"][k] = model.active_params * (enc if enc else 1.0)
-        c["params_decode"][k] = model.active_params * (1.0 - enc)
-        c["tp_speed"][k] = 1 if pipeline else t
-        c["tp_comm"][k] = 1 if pipeline else t
-        c["bandwidth"][k] = acc.bandwidth_bytes_s
-        c["flops"][k] = acc.peak(cfg["compute"])
-        c["eta_bw"][k] = eff.eta_bw
-        c["eta_f"][k] = eff.eta_f
-        c["step_s"][k] = eff.step_overhead_s
-        c["link_latency_s"][k] = link.allreduce_latency_s
-        c["link_bytes_s"][k] = acc.link_bytes_s * link_eff
-        c["layers"][k] = model.layers
-        c["hidden"][k] = model.hidden_size
-        c["attn_width"][k] = model.heads * model.d_head
+        rows_out.append((  # in the order of _CFG_COLUMNS
+            w, w_dev, usable_kv_bytes_per_device(backend, acc, w_dev),
+            acc.memory_bytes * backend.memory_fraction - acc.reserve_bytes, kv_total,
+            kv_bytes_per_token_device(model, t, kv_b, backend.parallelism), backend.compiled or not backend.paged_kv,
+            backend.max_batch, cfg["continuous"], t, 1 if backend.parallelism == "pipeline" else t,
+            acc.bandwidth_bytes_s, acc.peak(cfg["compute"]), eff.eta_bw, eff.eta_f, eff.step_overhead_s,
+            link.allreduce_latency_s, acc.link_bytes_s * link_eff,
+        ))  # fmt: skip
+        acc_names.append(acc.name)
+
+    cols = dict(zip(_CFG_COLUMNS, zip(*rows_out, strict=True) if rows_out else ([],) * len(_CFG_COLUMNS),
+                    strict=True))  # fmt: skip
+
+    def f(key: str) -> np.ndarray:
+        return np.array(cols[key], dtype=float).reshape(m)
+
+    weights = f("w")
+    tp_speed = f("tp_speed")
+    c = {
+        "weights": weights * (1.0 - enc),
+        "weights_expert": model.expert_params * (weights / model.params),
+        "expert_hit": np.full(m, hit),
+        "kv_per_token": f("kv_total"),
+        "params_prefill": np.full(m, model.active_params * (enc if enc else 1.0)),
+        "params_decode": np.full(m, model.active_params * (1.0 - enc)),
+        "tp_speed": tp_speed,
+        "tp_comm": tp_speed.copy(),
+        "bandwidth": f("bandwidth"),
+        "flops": f("flops"),
+        "eta_bw": f("eta_bw"),
+        "eta_f": f("eta_f"),
+        "step_s": f("step_s"),
+        "link_latency_s": f("link_latency_s"),
+        "link_bytes_s": f("link_bytes_s"),
+        "layers": np.full(m, float(model.layers)),
+        "hidden": np.full(m, float(model.hidden_size)),
+        "attn_width": np.full(m, float(model.heads * model.d_head)),
+    }
+    weights_dev = f("w_dev")
+    usable = f("usable")
+    room = f("room")
+    kv_total = f("kv_total")
+    kv_dev = f("kv_dev")
+    reserve_bounds = np.array(cols["reserve_bounds"], dtype=bool).reshape(m)
+    max_batch = np.array(cols["max_batch"], dtype=np.int64).reshape(m)
+    continuous = np.array(cols["continuous"], dtype=bool).reshape(m)
+    tps = np.array(cols["tp"], dtype=np.int64).reshape(m)
     return OptionGrid(
         instance=per_inst(names),
         instance_index=idx,
