@@ -27,7 +27,9 @@ from gui.charts import lazy_chart
 from gui.charts.base import ChartInput
 from gui.charts.theme import PRESENTATION, ChartTheme
 from gui.documents import Documents
+from gui.measurement_import import MeasurementImporter, is_measurement_file
 from gui.panels.answers import ChartTab, CostTab, DecisionTab
+from gui.panels.calibration_tab import CalibrationTab
 from gui.panels.deployment_panel import DeploymentPanel
 from gui.panels.model_panel import ModelPanel
 from gui.panels.traffic_panel import TrafficPanel
@@ -40,8 +42,10 @@ from models.state import AppState
 
 log = logging.getLogger(__name__)
 
-TAB_NAMES = ("Decision", "Cost", "Memory", "Traffic", "Break-even", "Load test")
-CHART_KEYS = ("decision", "cost", "memory", "traffic", "breakeven", "loadtest")
+TAB_NAMES = ("Decision", "Cost", "Memory", "Traffic", "Break-even", "Load test", "Calibration")
+CHART_KEYS = ("decision", "cost", "memory", "traffic", "breakeven", "loadtest", "parity")
+#: files the window takes by drag-and-drop: scenarios, price lists and load-test results (told apart by content)
+DROP_SUFFIXES = (".json", ".jsonl", ".csv", ".txt")
 EXPORT_FILTERS = {
     "png": "PNG image, 16:9 at 200 dpi (*.png)",
     "svg": "SVG vector image (*.svg)",
@@ -93,8 +97,12 @@ class MainWindow(QMainWindow):
         self.traffic_tab = ChartTab(lazy_chart("traffic"), self.theme)
         self.breakeven_tab = ChartTab(lazy_chart("breakeven"), self.theme)
         self.loadtest_tab = ChartTab(lazy_chart("loadtest"), self.theme)
+        self.measurements = MeasurementImporter(self.qstate, self)
+        self.calibration_tab = CalibrationTab(lazy_chart("parity"), self.theme, self.qstate)
+        self.calibration_tab.import_requested.connect(self.import_measurements)
         self.answer_tabs: list[ChartTab] = [
             self.decision_tab, self.cost_tab, self.memory_tab, self.traffic_tab, self.breakeven_tab, self.loadtest_tab,
+            self.calibration_tab,
         ]  # fmt: skip
         tips = (
             "The LMI backend-selection diagram with this scenario's path and the recommendation",
@@ -103,6 +111,7 @@ class MainWindow(QMainWindow):
             "Input and output length distributions and the compiled backends' bounds",
             "Monthly cost versus request rate: where quantization pays off",
             "TPOT, TTFT and throughput versus concurrent clients, as a load test would measure them",
+            "Estimate versus measured: your imported load tests (or the published cases), fit and reset",
         )
         for i, (tab, name) in enumerate(zip(self.answer_tabs, TAB_NAMES, strict=True)):
             self.tabs.addTab(tab, name)
@@ -182,6 +191,9 @@ class MainWindow(QMainWindow):
         self.bundled_prices = self._action("Use &bundled prices", self.use_bundled_prices, None,
                                            "Go back to the prices shipped with the app")  # fmt: skip
         file_menu.addAction(self.bundled_prices)
+        file_menu.addAction(self._action("Import &measurements…", lambda: self.import_measurements(), "Ctrl+Shift+M",
+                                         "Compare the estimate with a load-test result (vLLM, LLMPerf, awscurl, "
+                                         "GenAI-Perf/AIPerf, CSV template)"))  # fmt: skip
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
         edit = menu.addMenu("&Edit")
@@ -314,13 +326,15 @@ class MainWindow(QMainWindow):
 
     def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls()
-        if urls and all(u.isLocalFile() and u.toLocalFile().lower().endswith((".json", ".csv")) for u in urls):
+        if urls and all(u.isLocalFile() and u.toLocalFile().lower().endswith(DROP_SUFFIXES) for u in urls):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
         path = Path(event.mimeData().urls()[0].toLocalFile())
         event.acceptProposedAction()
-        if path.suffix.lower() == ".csv":
+        if is_measurement_file(path):  # by content: a load-test result, not a scenario or price list
+            self.import_measurements(path)
+        elif path.suffix.lower() == ".csv":
             self.load_price_list(path)
         else:
             self.documents.open(path)
@@ -345,6 +359,17 @@ class MainWindow(QMainWindow):
     @Slot()
     def use_bundled_prices(self) -> None:
         self.qstate.state.set_prices(None)
+
+    # -- measurements
+    @Slot()
+    def import_measurements(self, path: str | Path | None = None) -> bool:
+        """Import a load-test result (chosen, or dropped) into the scenario and show the Calibration tab."""
+        m = self.measurements
+        done = m.import_file(path) if path else m.choose()
+        if done:
+            self.tabs.setCurrentWidget(self.calibration_tab)
+            self.statusBar().showMessage(f"{m.last_message}. Fit efficiency on the Calibration tab.", 8000)
+        return done
 
     # -- export
     def current_chart(self) -> str:

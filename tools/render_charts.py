@@ -26,6 +26,7 @@ from gui.charts.cost_chart import CostChart  # noqa: E402
 from gui.charts.decision_diagram import DecisionDiagram  # noqa: E402
 from gui.charts.loadtest_chart import LoadTestChart  # noqa: E402
 from gui.charts.memory_chart import MemoryChart  # noqa: E402
+from gui.charts.parity_chart import ParityChart  # noqa: E402
 from gui.charts.theme import DARK, LIGHT, PRESENTATION, ChartTheme  # noqa: E402
 from gui.charts.traffic_chart import TrafficChart  # noqa: E402
 from models.decision import evaluate  # noqa: E402
@@ -39,14 +40,41 @@ CHARTS = {
     "traffic": TrafficChart,
     "breakeven": BreakEvenChart,
     "loadtest": LoadTestChart,
+    "parity": ParityChart,
 }
 SIZES = {"window": ((8.0, 4.5), 100), "slide": ((13.33, 7.5), 150)}
 
 
+SAMPLES = ROOT / "tests" / "models" / "samples" / "measurements"
+
+
+def calibrated(base: Scenario, *, fit: bool) -> Scenario:
+    """The sample load tests imported (vLLM on g6e.2xlarge, lmi-dist on g5.12xlarge), optionally fitted."""
+    from models.calibrated import Calibration
+    from models.fitting import fit_measurements
+    from models.importers import load_measurements
+    from models.measurements import RunFacts
+
+    g6e = RunFacts(instance="g6e.2xlarge", backend="vllm", precision="bf16", tensor_parallel=1)
+    g5 = RunFacts(instance="g5.12xlarge", backend="lmi-dist", precision="bf16", tensor_parallel=4, input_tokens=1000)
+    runs = [
+        *load_measurements(SAMPLES / "vllm_bench_serve.json", g6e),
+        *load_measurements(SAMPLES / "llmperf_summary.json", g6e),
+        *load_measurements(SAMPLES / "measurements.csv", g6e),
+        *load_measurements(SAMPLES / "awscurl_result.json", g5),
+    ]
+    if fit:
+        return base.with_changes(calibration=fit_measurements(runs, base, name="sample load tests").calibration)
+    return base.with_changes(calibration=Calibration("sample load tests", tuple(runs)))
+
+
 def scenarios() -> dict[str, Scenario]:
-    """The review set: default, even traffic, a model that fits nowhere, and one with a break-even rate."""
+    """The review set: default, even traffic, a model that fits nowhere, one with a break-even rate, and the
+    sample load tests imported, before and after the fit."""
     base = default_scenario()
     return {
+        "imported": calibrated(base, fit=False),
+        "fitted": calibrated(base, fit=True),
         "default": base,
         "even": base.with_changes(input_mean=1000, input_cv=0.1, output_mean=500, output_cv=0.1),
         "nofit": base.with_changes(
@@ -76,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     plan: list[tuple[str, ChartTheme, str]] = [(name, LIGHT, size) for name in scenarios() for size in SIZES]
     plan += [("default", DARK, size) for size in SIZES] + [("nofit", DARK, "window")]
     plan += [("default", PRESENTATION, size) for size in SIZES]
+    plan += [("fitted", DARK, "window"), ("fitted", PRESENTATION, "slide")]
     count = 0
     for name, theme, size_name in plan:
         s = scenarios()[name]

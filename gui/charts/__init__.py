@@ -18,6 +18,7 @@ CHARTS: dict[str, tuple[str, str]] = {
     "traffic": ("gui.charts.traffic_chart", "TrafficChart"),
     "breakeven": ("gui.charts.breakeven_chart", "BreakEvenChart"),
     "loadtest": ("gui.charts.loadtest_chart", "LoadTestChart"),
+    "parity": ("gui.charts.parity_chart", "ParityChart"),
 }
 
 
