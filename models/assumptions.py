@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.backends import load_backends
+from models.backends import Efficiency, load_backends
+from models.calibrated import FittedEfficiency
 from models.decision import Decision
 from models.estimate import Estimate
 from models.hardware import load_hardware
+from models.parity_points import accelerator_label
 from models.scenario import DEFAULTS
 from models.units import gib, percent, tokens, usd
 
@@ -51,6 +53,8 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
         acc = hw.accelerators[inst.accelerator]
         b = bk.backends[r.backend]
         eff = bk.efficiency_for(r.backend, acc.accelerator)
+        mine = (r.backend, acc.accelerator)
+        fitted = next((f for f in s.efficiency_overrides() if (f.backend, f.accelerator) == mine), None)
         row = est.options[
             (est.options["backend"] == r.backend)
             & (est.options["instance"] == r.instance)
@@ -63,9 +67,7 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
             Assumption("Backend", b.name, f"memory fraction {b.memory_fraction:g} ({b.memory_mode}), max batch "
                        f"{b.max_batch}, {'compiled' if b.compiled else 'not compiled'}, "
                        f"{'paged KV' if b.paged_kv else 'static KV reservation'}", b.source),
-            Assumption("Backend", "Efficiency", f"η_bw {eff.eta_bw:g}, η_f {eff.eta_f:g}, step "
-                       f"{eff.step_overhead_s * 1000:.2f} ms{'' if eff.calibrated else ' (no measured point here)'}",
-                       eff.source),
+            _efficiency(eff, fitted, s.calibration.name if s.calibration else ""),
             Assumption("Hardware", acc.name, f"{gib(acc.memory_bytes)} usable per device, "
                        f"{acc.bandwidth_bytes_s / 1e9:,.0f} GB/s, {acc.fp16_flops / 1e12:,.0f} TFLOPS 16-bit, "
                        f"reserve {gib(acc.reserve_bytes)}", f"{acc.source} (as of {acc.as_of})"),
@@ -77,4 +79,45 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
             Assumption("Price", r.instance, f"{usd(q.list_usd_per_hour)}/h list, {usd(q.usd_per_hour)}/h used",
                        f"{q.source} (as of {q.as_of})"),
         ]  # fmt: skip
+    missing = unmeasured_accelerators(est)
+    names = ", ".join(accelerator_label(a) for a in missing)
+    out.append(Assumption(
+        "Calibration", "Accelerators without a measured point",
+        f"efficiency assumed, not measured on {names}" if missing else "every candidate accelerator has a measured "
+        "point", "published cases (data/calibration/measured.csv) and the scenario's imported load tests",
+    ))  # fmt: skip
     return out
+
+
+def _efficiency(eff: Efficiency, fitted: FittedEfficiency | None, calibration: str) -> Assumption:
+    """The recommended option's efficiency factors: fitted to the user's measurements, or shipped."""
+    if fitted is None:
+        return Assumption("Backend", "Efficiency", f"η_bw {eff.eta_bw:g}, η_f {eff.eta_f:g}, step "
+                          f"{eff.step_overhead_s * 1000:.2f} ms (shipped"
+                          f"{'' if eff.calibrated else '; no measured point here'})", eff.source)  # fmt: skip
+    link = "" if fitted.eta_link is None else f", TP link {fitted.eta_link:g}"
+    errors = ""
+    if fitted.median_error_before is not None and fitted.median_error_after is not None:
+        errors = f"; median error {percent(fitted.median_error_before)} → {percent(fitted.median_error_after)}"
+    return Assumption("Backend", "Efficiency", f"η_bw {fitted.eta_bw:g}, η_f {fitted.eta_f:g}, step "
+                      f"{fitted.step_overhead_ms:.2f} ms{link} (fitted to your measurements)",
+                      f"fit to {fitted.points} measured figures in '{calibration}'{errors}")  # fmt: skip
+
+
+def unmeasured_accelerators(est: Estimate) -> list[str]:
+    """Accelerators of the scenario's candidate instances with no measured point behind their efficiency.
+
+    A point counts when a shipped published case ran on the accelerator, or one of the scenario's imported
+    load tests ran on an instance with it. Ids, in the order the candidates list them.
+    """
+    from models.calibration import load_cases
+
+    hw = load_hardware()
+    measured = {c.accelerator for c in load_cases()}
+    cal = est.scenario.calibration
+    for m in cal.measurements if cal is not None else ():
+        if m.instance in hw.instances:
+            measured.add(hw.instances[m.instance].accelerator)
+    instances = dict.fromkeys(est.options["instance"].astype(str)) if len(est.options) else {}
+    candidates = dict.fromkeys(hw.instances[i].accelerator for i in instances if i in hw.instances)
+    return [a for a in candidates if a not in measured]
