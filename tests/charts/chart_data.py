@@ -5,10 +5,20 @@ from __future__ import annotations
 from functools import lru_cache
 
 from gui.charts.base import ChartInput
+from models.calibrated import Calibration
 from models.decision import evaluate
 from models.estimate import estimate
+from models.measurements import Measurement
 from models.scenario import default_scenario
 
+#: a scenario with imported load tests (two runs on one deployment): the parity chart's points change
+RUNS = tuple(
+    Measurement(
+        f"sample c={n}", "meta-llama/Llama-3.1-8B", "g6e.2xlarge", "vllm", "bf16", 1, n, 1000.0, 200.0, ttft, tpot, tput
+    )
+    for n, ttft, tpot, tput in ((1, 0.061, 21.8, 45.1), (16, 0.16, 41.0, 385.1))
+)
+CALIBRATED = {"calibration": Calibration("sample load tests", RUNS)}
 NOFIT = {"model_id": "meta-llama/Llama-3.1-405B", "instance_families": ("g5",), "precisions": ("bf16",)}
 
 

@@ -20,12 +20,13 @@ from gui.charts.cost_chart import CostChart
 from gui.charts.decision_diagram import DecisionDiagram
 from gui.charts.loadtest_chart import LoadTestChart
 from gui.charts.memory_chart import MemoryChart
+from gui.charts.parity_chart import ParityChart
 from gui.charts.theme import DARK, LIGHT, PRESENTATION
 from gui.charts.traffic_chart import TrafficChart
-from tests.charts.chart_data import NOFIT, data
+from tests.charts.chart_data import CALIBRATED, NOFIT, data
 
 ROOT = Path(__file__).resolve().parents[2]
-CHARTS = [DecisionDiagram, CostChart, MemoryChart, TrafficChart, BreakEvenChart, LoadTestChart]
+CHARTS = [DecisionDiagram, CostChart, MemoryChart, TrafficChart, BreakEvenChart, LoadTestChart, ParityChart]
 WINDOW, SLIDE = (8.0, 4.5), (13.33, 7.5)
 
 
@@ -104,6 +105,13 @@ def test_no_text_overlaps_or_is_clipped(cls, changes, theme, size):
     assert layout_problems(fig) == []
 
 
+@pytest.mark.parametrize(("theme", "size"), [(LIGHT, WINDOW), (DARK, WINDOW), (PRESENTATION, SLIDE)])
+def test_parity_chart_with_imported_runs_has_no_overlaps(theme, size):
+    fig, chart = build(ParityChart, theme, size)
+    chart.update(data(**CALIBRATED))
+    assert layout_problems(fig) == []
+
+
 def test_compact_traffic_fits_its_small_widget():
     fig, chart = build(TrafficChart, LIGHT, (3.0, 1.2), compact=True)
     chart.update(data(input_mean=1000, input_cv=0.1, output_mean=500, output_cv=0.1))
@@ -133,8 +141,10 @@ def test_update_reports_change_and_keeps_its_artists(cls):
         return [id(a) for ax in fig.axes for a in [*ax.patches, *ax.lines, *ax.texts, *ax.collections]]
 
     before = artists()
-    # a partial redraw is a change too (only the dynamic artists moved)
-    assert chart.update(data(requests_per_s=3.0, input_cv=0.3)) in (True, PARTIAL)
+    # a partial redraw is a change too (only the dynamic artists moved); the parity chart does not read the
+    # traffic, so its change is imported measurements
+    change = CALIBRATED if cls is ParityChart else {"requests_per_s": 3.0, "input_cv": 0.3}
+    assert chart.update(data(**change)) in (True, PARTIAL)
     assert artists() == before  # mutated in place: no artist added, removed or replaced
 
 

@@ -24,11 +24,12 @@ from gui.charts.cost_chart import CostChart
 from gui.charts.decision_diagram import DecisionDiagram
 from gui.charts.loadtest_chart import LoadTestChart
 from gui.charts.memory_chart import MemoryChart
+from gui.charts.parity_chart import ParityChart
 from gui.charts.theme import LIGHT
 from gui.charts.traffic_chart import TrafficChart
 from tests.charts.chart_data import data
 
-CHARTS = [DecisionDiagram, CostChart, MemoryChart, TrafficChart, BreakEvenChart, LoadTestChart]
+CHARTS = [DecisionDiagram, CostChart, MemoryChart, TrafficChart, BreakEvenChart, LoadTestChart, ParityChart]
 OTHER_MODEL = {"model_id": "meta-llama/Llama-2-70b-hf"}
 
 
