@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from gui.charts import CHARTS
 from models._resources import DataError
 from models.cli import UsageError, build_parser
 
@@ -31,7 +32,7 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="charts (png/svg/pdf), a slide deck (pptx) or the options (csv), no window")
     e.add_argument("scenario", help="scenario JSON file")
     e.add_argument("--out", required=True, help="output file; the format follows its extension")
-    e.add_argument("--chart", default="cost", choices=("decision", "cost", "memory", "traffic", "breakeven"),
+    e.add_argument("--chart", default="cost", choices=tuple(CHARTS),
                    help="which chart for png/svg/pdf (default: cost)")  # fmt: skip
     e.add_argument("--prices", help="your own price list CSV (same columns as the bundled one)")
     e.set_defaults(func=cmd_export)

@@ -97,7 +97,8 @@ def _summary(data: ChartInput) -> tuple[str, str]:
 
 
 def build_deck(data: ChartInput) -> bytes:
-    """Title, decision with its path, cost, memory, break-even and assumptions slides."""
+    """Title, decision with its path, cost, memory, break-even, load test, estimate versus measured (with
+    imported measurements) and assumptions slides."""
     from pptx import Presentation
     from pptx.util import Inches, Pt
 
@@ -160,6 +161,15 @@ def build_deck(data: ChartInput) -> bytes:
         s = prs.slides.add_slide(title_only)
         heading(s, title)
         picture(s, chart)
+    # the user's own load tests, when imported: how far the estimate is from what was measured
+    cal = est.scenario.calibration
+    if cal is not None and cal.measurements:
+        from models.parity_points import parity_points
+
+        s = prs.slides.add_slide(title_only)
+        heading(s, "Estimate versus measured")
+        picture(s, "parity", top=1.05, height=5.6)
+        textbox(s, 0.5, 6.7, 12.3, 0.7, [parity_points(est.scenario).text()], size=16)
     # 7+. assumptions, 7 rows per slide so the table stays readable and on the slide
     rows = assumptions(est, dec)
     per_slide = 6

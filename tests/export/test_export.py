@@ -34,7 +34,7 @@ def test_png_is_16_9_at_200_dpi(data, tmp_path):
     assert oct(path.stat().st_mode & 0o777) != "0o600"  # not left with a temporary file's private mode
 
 
-@pytest.mark.parametrize("chart", ["decision", "memory", "traffic", "breakeven"])
+@pytest.mark.parametrize("chart", ["decision", "memory", "traffic", "breakeven", "parity"])
 def test_svg_parses_for_every_chart(data, tmp_path, chart):
     path = export(data, tmp_path / f"{chart}.svg", chart=chart)
     root = ET.parse(path).getroot()
@@ -107,3 +107,41 @@ def test_command_line_export(make_scenario, tmp_path, capsys):
     assert zipfile.is_zipfile(tmp_path / "out.pptx")
     assert cli_main(["export", str(scenario), "--out", str(tmp_path / "out.gif")]) == 2
     assert "unknown export format" in capsys.readouterr().err
+
+
+def test_deck_adds_estimate_versus_measured_with_imported_measurements(make_scenario):
+    from pptx import Presentation
+
+    from models.calibrated import Calibration
+    from tests.charts.chart_data import RUNS
+
+    s = make_scenario(name="Chatbot today", calibration=Calibration("sample load tests", RUNS))
+    est = estimate(s)
+    prs = Presentation(io.BytesIO(build_deck(ChartInput(est, evaluate(s, est)))))
+    slides = list(prs.slides)
+    texts = ["\n".join(sh.text_frame.text for sh in sl.shapes if sh.has_text_frame) for sl in slides]
+    i = next(i for i, t in enumerate(texts) if t.startswith("Estimate versus measured"))
+    assert i == 6  # after the load test, before the assumptions
+    assert sum(1 for sh in slides[i].shapes if sh.shape_type == 13) == 1
+    assert "6 points: median error " in texts[i]
+    assert "Assumptions and sources" in texts[i + 1]
+
+
+def test_deck_without_measurements_has_no_parity_slide(data):
+    from pptx import Presentation
+
+    prs = Presentation(io.BytesIO(build_deck(data)))
+    assert not any(
+        sh.has_text_frame and sh.text_frame.text.startswith("Estimate versus measured")
+        for sl in prs.slides
+        for sh in sl.shapes
+    )
+
+
+def test_command_line_exports_the_parity_chart(make_scenario, tmp_path):
+    scenario = tmp_path / "s.json"
+    save(make_scenario(), scenario)
+    out = tmp_path / "parity.png"
+    assert cli_main(["export", str(scenario), "--out", str(out), "--chart", "parity"]) == 0
+    with Image.open(out) as img:
+        assert img.size == (2666, 1500)
