@@ -34,6 +34,7 @@ class FactsDialog(QDialog):
                  parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.setWindowTitle("About this load test")
+        self.setMinimumWidth(440)
         self.missing = [f for f in FACT_FIELDS if f in missing]
         lay = QVBoxLayout(self)
         what = f"{runs} run{'s' if runs != 1 else ''}"

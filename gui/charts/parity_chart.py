@@ -198,7 +198,7 @@ class ParityChart:
         frame = points.frame
         placed = frame[np.isfinite(frame["estimated"].to_numpy(dtype=float))]
         frame = placed.assign(_slot=self._group_slots(placed))
-        origin = f"your load tests ({points.name})" if points.imported else "published cases"
+        origin = "your load tests" if points.imported else "published cases"
         self.title_artist.set_text(f"{self.title}: {origin}")
         self.subtitle.set(points.text())
         for panel in self.panels:

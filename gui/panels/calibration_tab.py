@@ -113,6 +113,8 @@ class CalibrationTab(ChartTab):
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)  # long case names elide rather than spill into a second, clipped line
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setAccessibleName("Estimate versus measured")
@@ -171,7 +173,9 @@ class CalibrationTab(ChartTab):
         self.model.set_frame(f.assign(on=on, reason=why))
         self.table.resizeColumnsToContents()
         for c in range(self.model.columnCount() - 1):
-            self.table.setColumnWidth(c, min(self.table.columnWidth(c), 320))
+            self.table.setColumnWidth(c, min(self.table.columnWidth(c), 240))
+        for c in (6, 7):  # the shipped-factor estimate and its error mean something only after a fit
+            self.table.setColumnHidden(c, not points.fitted)
         lead = "Your load tests" if points.imported else "No measurements imported yet; the shipped calibration"
         self.summary.setText(f"<b>{lead}:</b> {points.text()}")
         if points.imported and points.elapsed_s:

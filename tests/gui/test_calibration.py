@@ -156,6 +156,7 @@ def test_fit_reset_and_remove_go_through_the_state_with_undo(make_window, asked,
     assert tab.status.text().startswith("Fitted in ")
     assert "vLLM on L40S: η_bw" in tab.status.text()
     assert all(r[6] != "–" for r in rows(w))  # the shipped-factor estimate beside each fitted one
+    assert not tab.table.isColumnHidden(6)
     assert tab.reset_button.isEnabled()
     w._undo()
     assert w.qstate.scenario.calibration == imported
