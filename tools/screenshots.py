@@ -71,7 +71,7 @@ def main() -> None:
             print(path)
         w.close()
 
-    shoot("default", SCENARIOS["default"], range(6))
+    shoot("default", SCENARIOS["default"], range(7))
     shoot("even", SCENARIOS["even"], range(1))
     shoot("nowhere", SCENARIOS["nowhere"], range(3))
     shoot("inferentia", SCENARIOS["inferentia"], range(2))
@@ -100,8 +100,36 @@ def main() -> None:
     w.toggle_presentation()
     w.documents.saved = w.qstate.scenario  # nothing to ask about on close
     w.close()
+    shoot_calibrated(out, width, height, "light")
     app.setPalette(dark_palette())
     shoot("dark", SCENARIOS["default"], range(3))
+    shoot_calibrated(out, width, height, "dark")
+
+
+def shoot_calibrated(out: Path, width: int, height: int, theme: str) -> None:
+    """The Calibration tab with the sample load tests imported, before and after the fit."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from render_charts import calibrated
+
+    from gui.main_window import CHART_KEYS, MainWindow
+    from models.scenario import default_scenario
+    from models.state import AppState
+
+    app = QApplication.instance()
+    for fit in (False, True):
+        w = MainWindow(AppState(scenario=calibrated(default_scenario(), fit=fit)), restore=False)
+        w.resize(width, height)
+        w.show()
+        w.tabs.setCurrentIndex(CHART_KEYS.index("parity"))
+        for _ in range(5):
+            app.processEvents()
+        path = out / f"calibration-{'fitted' if fit else 'imported'}-{theme}-{width}x{height}.png"
+        w.grab().save(str(path))
+        print(path)
+        w.documents.saved = w.qstate.scenario
+        w.close()
 
 
 if __name__ == "__main__":
