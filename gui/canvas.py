@@ -57,6 +57,9 @@ log = logging.getLogger(__name__)
 RELAYOUT_MS = 350
 #: bytes of glyph bitmaps kept for all live canvases together (a tick label is 1–5 kB)
 TEXT_CACHE_BYTES = 8 * 2**20
+#: longer texts (subtitles, summaries) change with almost every step and are drawn uncached, so the
+#: cache holds the labels that do repeat instead of filling with one-off sentences
+TEXT_CACHE_MAX_CHARS = 48
 #: the text cache repeats RendererAgg.draw_text of matplotlib 3.10; other versions draw uncached
 TEXT_CACHE_OK = tuple(int(p) for p in mpl.__version__.split(".")[:2]) == (3, 10)
 
@@ -74,7 +77,7 @@ class CachedTextRenderer(RendererAgg):
     _cache_bytes: ClassVar[int] = 0
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        if ismath or not TEXT_CACHE_OK:
+        if ismath or not TEXT_CACHE_OK or len(s) > TEXT_CACHE_MAX_CHARS:
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
         aa = gc.get_antialiased()
         rc = mpl.rcParams

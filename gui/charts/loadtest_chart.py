@@ -79,8 +79,9 @@ class LoadTestChart:
         grid = figure.add_gridspec(2, 3, height_ratios=(0.001, 1.0))
         self.head = figure.add_subplot(grid[0, :])
         self.head.axis("off")
-        first = figure.add_subplot(grid[1, 0])
-        self.axes = (first, figure.add_subplot(grid[1, 1], sharex=first), figure.add_subplot(grid[1, 2], sharex=first))
+        # the same fixed concurrency range on each (not shared axes: clearing a figure with shared log
+        # axes resets them to a linear 0-1 range first)
+        self.axes = tuple(figure.add_subplot(grid[1, k]) for k in range(3))
         self.ax_tpot, self.ax_ttft, self.ax_tput = self.axes
         self.ax_ttft.set_zorder(2)  # drawn last, so its message box covers the neighbouring panels
         labels = ("TPOT (ms per token)", "TTFT (s, log scale)", "Output tokens/s (one model copy)")
@@ -107,8 +108,10 @@ class LoadTestChart:
         self.message = Message(self.ax_ttft, theme, self.fonts)
         self.sweeps: list[Sweep] = []
         self._keys: tuple | None = None
-        self._tpot_lim = StickyLimit()
-        self._tput_lim = StickyLimit()
+        self._shown = -1  # options in the legend
+        # generous shrink bands: the options shown change as sliders move, and their ranges differ
+        self._tpot_lim = StickyLimit(shrink=0.25)
+        self._tput_lim = StickyLimit(shrink=0.15)
         self._ttft_lim = StickyLogRange(margin=2.0, slack=8.0)
         self._state: tuple | None = None
         self._static: tuple | None = None
@@ -128,12 +131,18 @@ class LoadTestChart:
         self._limit_handle = Line2D([], [], color=self.theme.muted, ls=":", lw=1.1, label="memory limit")
 
     def _show_options(self, sweeps: list[Sweep]) -> None:
-        """Label the slots for these options, hide the unused ones, rebuild the legend."""
+        """Label the slots for these options and hide the unused ones. The legend is rebuilt only when the
+        number of options changes; other option changes rename its entries in place (a partial redraw)."""
         for i, (trio, group) in enumerate(zip(self.lines, self.limits, strict=True)):
             used = i < len(sweeps)
             trio[0].set_label(option_label(sweeps[i]) if used else "_unused")
             for artist in (*trio, *group):
                 artist.set_visible(used)
+        if self.legend is not None and len(sweeps) == self._shown:
+            for text, w in zip(self.legend.get_texts(), sweeps, strict=False):
+                text.set_text(option_label(w))
+            return
+        self._shown = len(sweeps)
         if self.legend is not None:
             self.legend.remove()
             self.legend = None
@@ -155,6 +164,8 @@ class LoadTestChart:
     def dynamic_artists(self) -> list[Artist]:
         """What ordinary slider moves change: the option lines, memory limits, targets and the subtitle."""
         out: list[Artist] = [self.tpot_target, self.ttft_target, self.subtitle.artist]
+        if self.legend is not None:
+            out.append(self.legend)  # its entries are renamed in place when other options take the slots
         for trio in self.lines:
             out.extend(trio)
         for group in self.limits:
@@ -168,7 +179,7 @@ class LoadTestChart:
         resized = self.fonts.refresh()
         if not self._update(data):
             return resized
-        static = (self._keys, self.ax_tpot.get_ylim(), self.ax_ttft.get_ylim(), self.ax_tput.get_ylim(),
+        static = (self._shown, self.ax_tpot.get_ylim(), self.ax_ttft.get_ylim(), self.ax_tput.get_ylim(),
                   self.message.text, self.title_artist.get_text(), line_count(self.subtitle.artist))  # fmt: skip
         full = static != self._static
         self._static = static

@@ -268,3 +268,18 @@ def test_resize_event_alone_refreshes_fonts_and_reports_a_full_redraw():
     fig.canvas.callbacks.process("resize_event", ResizeEvent("resize_event", fig.canvas))
     fig.set_size_inches(8.0, 4.5)
     assert chart.update(data()) is True
+
+
+@pytest.mark.parametrize("cls", CHARTS)
+def test_a_new_theme_rebuilds_the_chart_on_the_same_figure(cls):
+    """The window switches themes by clearing the figure and building the chart again: no warning, same output."""
+    from gui.charts.theme import DARK
+
+    fig, chart = build(cls)
+    chart.update(data())
+    fig.canvas.draw()
+    fig.clear()
+    again = cls(fig, DARK)
+    assert again.update(data()) is True
+    fig.canvas.draw()
+    assert fig.get_facecolor()[:3] != (1.0, 1.0, 1.0)
