@@ -8,6 +8,7 @@ the failing step named. ``--self-check --screenshot FILE.png`` also saves the wi
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def _steps(screenshot: str | None = None) -> list[tuple[str, Callable[[], str]]]:
+def _steps(screenshot: str | None, cleanup: list[str]) -> list[tuple[str, Callable[[], str]]]:
     state: dict[str, object] = {}
 
     def data() -> str:
@@ -61,6 +62,7 @@ def _steps(screenshot: str | None = None) -> list[tuple[str, Callable[[], str]]]
         from PySide6.QtWidgets import QApplication
 
         folder = tempfile.mkdtemp(prefix="lmi-self-check-")
+        cleanup.append(folder)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, folder)
         app = QApplication.instance() or QApplication([])
         from gui import settings
@@ -98,12 +100,17 @@ def _steps(screenshot: str | None = None) -> list[tuple[str, Callable[[], str]]]
 def run(screenshot: str | None = None) -> int:
     """Run every step; ``screenshot`` also saves a picture of the window built offscreen."""
     started = time.perf_counter()
-    for name, step in _steps(screenshot):
-        try:
-            detail = step()
-        except Exception as exc:  # report any failure by step, then exit non-zero
-            sys.stderr.write(f"self-check FAILED at {name}: {type(exc).__name__}: {exc}\n")
-            return 1
-        sys.stdout.write(f"self-check {name}: ok ({detail})\n")
+    cleanup: list[str] = []  # the window's throwaway settings folder
+    try:
+        for name, step in _steps(screenshot, cleanup):
+            try:
+                detail = step()
+            except Exception as exc:  # report any failure by step, then exit non-zero
+                sys.stderr.write(f"self-check FAILED at {name}: {type(exc).__name__}: {exc}\n")
+                return 1
+            sys.stdout.write(f"self-check {name}: ok ({detail})\n")
+    finally:
+        for folder in cleanup:
+            shutil.rmtree(folder, ignore_errors=True)
     sys.stdout.write(f"self-check passed in {time.perf_counter() - started:.1f} s\n")
     return 0
