@@ -48,6 +48,7 @@ def startup(runs: int, bare: bool) -> list[float]:
     out = []
     for _ in range(runs):
         env = dict(os.environ, LMI_BENCH_T0=repr(time.time()), QT_QPA_PLATFORM="offscreen")
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # use bytecode caches, as an installed app does
         if bare:
             env["LMI_BENCH_BARE"] = "1"
         res = subprocess.run([sys.executable, "-c", STARTUP_CHILD], env=env, capture_output=True, text=True,
@@ -194,6 +195,8 @@ def main() -> None:
         return
     app_times: list[float] = []
     bare_times: list[float] = []
+    startup(1, bare=False)  # warm-up, not counted: fills the disk cache and the bytecode caches
+    startup(1, bare=True)
     for _ in range(args.runs):  # interleaved, so both see the same machine load
         app_times += startup(1, bare=False)
         bare_times += startup(1, bare=True)

@@ -128,7 +128,7 @@ def concurrency_sweep(
     f = _fitting(scenario)
     conc = np.asarray(concurrencies, dtype=np.int64)
     r = f.rows
-    cols = (r["backend"], r["instance"], r["precision"], r["tensor_parallel"], r["config"])
+    cols = (r[k].tolist() for k in ("backend", "instance", "precision", "tensor_parallel", "config"))
     config_of = {(b, i, p, int(t)): int(c) for b, i, p, t, c in zip(*cols, strict=True)}
     picked = [(opt, f.config_pos[config_of[opt]]) for opt in options if opt in config_of]
     if not picked:
