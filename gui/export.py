@@ -156,7 +156,7 @@ def build_deck(data: ChartInput) -> bytes:
         ("cost", cost_title),
         ("memory", "Memory fit per device"),
         ("breakeven", "Break-even: cost versus request rate"),
-        ("loadtest", "Load test: what a benchmark at 1 to 512 clients would show"),
+        ("loadtest", "Load test: 1 to 512 concurrent clients"),
     ):
         s = prs.slides.add_slide(title_only)
         heading(s, title)
