@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from models.backends import Efficiency, SupportLevel, load_backends
+from models.backends import Backend, Efficiency, Support, SupportLevel, load_backends
 from models.calibrated import FittedEfficiency
 from models.catalog import ModelSpec
 from models.estimate.memory import (
@@ -21,7 +21,7 @@ from models.estimate.memory import (
     valid_tensor_parallel,
     weight_bytes,
 )
-from models.hardware import load_hardware
+from models.hardware import Accelerator, load_hardware
 from models.units import GIB
 
 #: Share of an encoder-decoder model's parameters in the encoder (T5: about half).
@@ -108,7 +108,7 @@ def option_grid(
         for n, inst in hw.instances.items()
         if _wanted(inst.family, hw.accelerators[inst.accelerator].is_neuron, hardware, families)
     ]
-    rows: dict[str, list] = {k: [] for k in ("inst", "backend", "prec", "tp", "cfg", "reason")}
+    out: list[tuple] = []  # (instance index, backend, precision, TP, configuration or -1, reason) per row
     cfg_index: dict[tuple[str, str, str, int], int] = {}
     cfgs: list[dict] = []
     for backend in bk.backends.values():
@@ -116,67 +116,72 @@ def option_grid(
             continue
         support = bk.support_for(backend.backend, model, lmi)
         supported = support.level in (SupportLevel.SUPPORTED, SupportLevel.FALLBACK)
-        tp_cache: dict[int, list[int]] = {}
+        # instances with the same accelerator and device count get the same rows: work them out once
+        per_kind: dict[tuple[str, int], list[tuple]] = {}
         for i, name in enumerate(names):
             inst = hw.instances[name]
             acc = hw.accelerators[inst.accelerator]
             if (backend.hardware == "neuron") != acc.is_neuron:
                 continue
-            tps = tp_cache.get(inst.devices)
-            if tps is None:
-                tps = valid_tensor_parallel(model, backend, inst.devices)
-                if tensor_parallel is not None:
-                    tps = [t for t in tps if t == tensor_parallel]
-                tp_cache[inst.devices] = tps
-            for pname in precisions:
-                prec = bk.precisions[pname]
-                reason = ""
-                method = None
-                if not supported:
-                    reason = support.reason
-                else:
-                    method = bk.precision_method(backend.backend, pname, model, lmi)
-                    if method is None:
-                        reason = f"{backend.name} does not offer {prec.label} for '{model.model_type}' in LMI v{lmi}."
-                    elif acc.peak(method["compute"]) is None:
-                        need = (
-                            "an Ada or Hopper GPU (L4, L40S, H100, H200)"
-                            if method["compute"] == "fp8"
-                            else "int8 tensor cores (not on V100)"
-                        )
-                        reason = f"{prec.label} ({method['method']}) needs {need}; {acc.name} lacks it."
-                    elif not tps:
-                        why = (
-                            f"TP {tensor_parallel} is not valid here"
-                            if tensor_parallel
-                            else f"{model.heads} heads / {model.kv_heads} KV heads do not split over "
-                            f"{inst.devices} devices"
-                        )
-                        reason = f"No valid tensor-parallel degree: {why}."
-                if reason:
-                    rows["inst"].append(i)
-                    rows["backend"].append(backend)
-                    rows["prec"].append(pname)
-                    rows["tp"].append(tensor_parallel or inst.devices)
-                    rows["cfg"].append(-1)
-                    rows["reason"].append(reason)
-                    continue
-                for t in tps:
-                    key = (backend.backend, acc.accelerator, pname, t)
-                    k = cfg_index.get(key)
-                    if k is None:
-                        k = cfg_index[key] = len(cfgs)
-                        cfgs.append(
-                            {"backend": backend, "acc": acc, "prec": prec, "tp": t, "compute": method["compute"],
-                             "continuous": support.continuous_batching}
-                        )  # fmt: skip
-                    rows["inst"].append(i)
-                    rows["backend"].append(backend)
-                    rows["prec"].append(pname)
-                    rows["tp"].append(t)
-                    rows["cfg"].append(k)
-                    rows["reason"].append("")
+            kind = (acc.accelerator, inst.devices)
+            entries = per_kind.get(kind)
+            if entries is None:
+                entries = per_kind[kind] = _rows_for(
+                    model, backend, acc, inst.devices, precisions, tensor_parallel, lmi, support, supported,
+                    cfg_index, cfgs,
+                )  # fmt: skip
+            out.extend((i, backend, *e) for e in entries)
+    cols = list(zip(*out, strict=True)) if out else [()] * 6
+    rows = dict(zip(("inst", "backend", "prec", "tp", "cfg", "reason"), cols, strict=True))
     return _assemble(model, kv_cache_dtype, names, rows, cfgs, overrides)
+
+
+def _rows_for(
+    model: ModelSpec, backend: Backend, acc: Accelerator, devices: int, precisions: tuple[str, ...],
+    tensor_parallel: int | None, lmi: int, support: Support, supported: bool, cfg_index: dict, cfgs: list[dict],
+) -> list[tuple]:  # fmt: skip
+    """(precision, TP, configuration or -1, reason) rows of one backend on one kind of instance."""
+    bk = load_backends()
+    tps = valid_tensor_parallel(model, backend, devices)
+    if tensor_parallel is not None:
+        tps = [t for t in tps if t == tensor_parallel]
+    entries: list[tuple] = []
+    for pname in precisions:
+        prec = bk.precisions[pname]
+        reason = ""
+        method = None
+        if not supported:
+            reason = support.reason
+        else:
+            method = bk.precision_method(backend.backend, pname, model, lmi)
+            if method is None:
+                reason = f"{backend.name} does not offer {prec.label} for '{model.model_type}' in LMI v{lmi}."
+            elif acc.peak(method["compute"]) is None:
+                need = (
+                    "an Ada or Hopper GPU (L4, L40S, H100, H200)"
+                    if method["compute"] == "fp8"
+                    else "int8 tensor cores (not on V100)"
+                )
+                reason = f"{prec.label} ({method['method']}) needs {need}; {acc.name} lacks it."
+            elif not tps:
+                why = (
+                    f"TP {tensor_parallel} is not valid here"
+                    if tensor_parallel
+                    else f"{model.heads} heads / {model.kv_heads} KV heads do not split over {devices} devices"
+                )
+                reason = f"No valid tensor-parallel degree: {why}."
+        if reason:
+            entries.append((pname, tensor_parallel or devices, -1, reason))
+            continue
+        for t in tps:
+            key = (backend.backend, acc.accelerator, pname, t)
+            k = cfg_index.get(key)
+            if k is None:
+                k = cfg_index[key] = len(cfgs)
+                cfgs.append({"backend": backend, "acc": acc, "prec": prec, "tp": t, "compute": method["compute"],
+                             "continuous": support.continuous_batching})  # fmt: skip
+            entries.append((pname, t, k, ""))
+    return entries
 
 
 def _assemble(
