@@ -28,7 +28,7 @@ from gui.charts.base import ChartInput
 from gui.charts.theme import PRESENTATION, ChartTheme
 from gui.documents import Documents
 from gui.measurement_import import MeasurementImporter, is_measurement_file
-from gui.panels.answers import ChartTab, CostTab, DecisionTab
+from gui.panels.answers import ChartTab, CostTab, DecisionTab, LoadTestTab
 from gui.panels.calibration_tab import CalibrationTab
 from gui.panels.deployment_panel import DeploymentPanel
 from gui.panels.model_panel import ModelPanel
@@ -96,7 +96,10 @@ class MainWindow(QMainWindow):
         self.memory_tab = ChartTab(lazy_chart("memory"), self.theme)
         self.traffic_tab = ChartTab(lazy_chart("traffic"), self.theme)
         self.breakeven_tab = ChartTab(lazy_chart("breakeven"), self.theme)
-        self.loadtest_tab = ChartTab(lazy_chart("loadtest"), self.theme)
+        self.loadtest_tab = LoadTestTab(lazy_chart("loadtest"), self.theme)
+        self.loadtest_options: tuple[tuple[str, str, str, int], ...] = ()  # rows picked in the Cost table
+        self.cost_tab.options_selected.connect(self._on_options_selected)
+        self.loadtest_tab.cleared.connect(lambda: self._on_options_selected(()))
         self.measurements = MeasurementImporter(self.qstate, self)
         self.calibration_tab = CalibrationTab(lazy_chart("parity"), self.theme, self.qstate)
         self.calibration_tab.import_requested.connect(self.import_measurements)
@@ -269,7 +272,7 @@ class MainWindow(QMainWindow):
         if st.estimate is None or st.decision is None:
             return
         self.error_label.hide()
-        data = ChartInput(st.estimate, st.decision)
+        data = ChartInput(st.estimate, st.decision, self.loadtest_options)
         for tab in self.answer_tabs:
             tab.show_data(data)
         self._update_actions()
@@ -282,6 +285,19 @@ class MainWindow(QMainWindow):
         self.bundled_prices.setEnabled(est.prices.name != "bundled")
         ms = est.elapsed_s * 1000
         self.status_time.setText(f"Estimate {ms:.1f} ms · view {(time.perf_counter() - started) * 1000:.0f} ms")
+
+    @Slot(tuple)
+    def _on_options_selected(self, options: tuple) -> None:
+        """Rows picked in the Cost table become the Load test tab's options (an empty pick: the cheapest)."""
+        if not options and not self.loadtest_options:
+            return
+        self.loadtest_options = tuple(options)
+        self.loadtest_tab.set_selection(self.loadtest_options)
+        if not options:
+            self.cost_tab.table.clearSelection()
+        st = self.qstate.state
+        if st.estimate is not None and st.decision is not None:
+            self.loadtest_tab.show_data(ChartInput(st.estimate, st.decision, self.loadtest_options))
 
     @Slot()
     def _update_actions(self) -> None:
@@ -380,7 +396,7 @@ class MainWindow(QMainWindow):
         if st.estimate is None or st.decision is None:
             return None
         self.qstate.refine_now()
-        return ChartInput(st.estimate, st.decision)
+        return ChartInput(st.estimate, st.decision, self.loadtest_options)
 
     def export_to(self, path: str | Path, chart: str | None = None) -> Path | None:
         """Write the current chart/deck/table to ``path`` (format from the extension)."""

@@ -39,10 +39,15 @@ UpdateResult = bool | Literal["partial"]
 
 @dataclass(frozen=True)
 class ChartInput:
-    """Everything a chart may draw: the estimate and the decision for one scenario."""
+    """Everything a chart may draw: the estimate and the decision for one scenario.
+
+    ``loadtest_options`` are the (backend, instance, precision, TP) options the user picked to load-test
+    (rows selected in the options table); empty means the load test shows the cheapest options.
+    """
 
     estimate: Estimate
     decision: Decision
+    loadtest_options: tuple[tuple[str, str, str, int], ...] = ()
 
 
 class Chart(Protocol):

@@ -107,6 +107,7 @@ class LoadTestChart:
         self.subtitle = style_subtitle(self.head, theme, self.fonts)
         self.message = Message(self.ax_ttft, theme, self.fonts)
         self.sweeps: list[Sweep] = []
+        self.user_picked = False  # options chosen in the options table rather than the cheapest
         self._keys: tuple | None = None
         self._shown = -1  # options in the legend
         # generous shrink bands: the options shown change as sliders move, and their ranges differ
@@ -188,11 +189,13 @@ class LoadTestChart:
     def _update(self, data: ChartInput) -> bool:
         est = data.estimate
         s = est.scenario
-        sweeps = concurrency_sweep(s, representative_options(est))
+        picked = list(data.loadtest_options)
+        self.user_picked = bool(picked)
+        sweeps = concurrency_sweep(s, picked or representative_options(est))
         t = s.traffic
         state = (tuple((w.backend, w.instance, w.precision, w.tensor_parallel, w.tpot_ms.tobytes(), w.ttft_s.tobytes(),
                         w.output_tokens_per_s.tobytes(), w.max_concurrency) for w in sweeps),
-                 t.tpot_ms, t.ttft_s, est.model.model_id)  # fmt: skip
+                 t.tpot_ms, t.ttft_s, est.model.model_id, self.user_picked)  # fmt: skip
         if state == self._state:
             return False
         self._state = state
@@ -214,8 +217,11 @@ class LoadTestChart:
             self._tput_lim.reset()
             self._ttft_lim.reset()
             self.subtitle.set("")
-            self.message.show(nothing_fits_text(est, data.decision, "Nothing fits in memory, so there is no load "
-                                                "to test."), width_share=2.6)  # fmt: skip
+            lead = ("None of the options selected in the Cost table fits in memory: select others, or clear the "
+                    "selection to see the cheapest options." if self.user_picked
+                    else "Nothing fits in memory, so there is no load to test.")  # fmt: skip
+            self.message.show(lead if self.user_picked else nothing_fits_text(est, data.decision, lead),
+                              width_share=2.6)  # fmt: skip
             return True
         self.message.hide()
         for trio, group, w in zip(self.lines, self.limits, sweeps, strict=False):
@@ -234,7 +240,9 @@ class LoadTestChart:
         lo = min(min(float(np.min(w.ttft_s)) for w in sweeps), t.ttft_s)
         hi = max(max(float(np.max(w.ttft_s)) for w in sweeps), t.ttft_s)
         self.ax_ttft.set_ylim(*self._ttft_lim.fit(lo, hi))
-        self.subtitle.set(self._summary(sweeps, t.tpot_ms, t.ttft_s, est.traffic.mean_input, est.traffic.mean_output))
+        which = "Selected options" if self.user_picked else "Cheapest options"
+        self.subtitle.set(f"{which}; " + self._summary(sweeps, t.tpot_ms, t.ttft_s, est.traffic.mean_input,
+                                                        est.traffic.mean_output))  # fmt: skip
         return True
 
     @staticmethod
@@ -243,6 +251,6 @@ class LoadTestChart:
         up_to = meets_targets_up_to(w, tpot_ms, ttft_s)
         meets = (f"meets TPOT ≤ {tpot_ms:g} ms and TTFT ≤ {ttft_s:g} s up to {up_to} clients" if up_to
                  else "misses the latency targets even with one client")  # fmt: skip
-        return (f"Closed loop of N clients, {mean_in:,.0f} tokens in / {mean_out:,.0f} out. {option_label(w)} "
+        return (f"closed loop of N clients, {mean_in:,.0f} tokens in / {mean_out:,.0f} out. {option_label(w)} "
                 f"{meets}; memory holds {w.max_concurrency:,} requests (dotted line), beyond that they wait for a "
                 f"slot.")  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import math
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -130,7 +131,13 @@ class DecisionTab(ChartTab):
 
 
 class CostTab(ChartTab):
-    """Grouped bars above; every option in a sortable, filterable table below."""
+    """Grouped bars above; every option in a sortable, filterable table below.
+
+    Selecting rows picks the options the Load test tab shows (``options_selected``).
+    """
+
+    #: (backend, instance, precision, TP) of the selected rows, at most four, in table order
+    options_selected = Signal(tuple)
 
     def __init__(self, make_chart, theme: ChartTheme, parent: QWidget | None = None) -> None:
         super().__init__(make_chart, theme, parent)
@@ -143,6 +150,7 @@ class CostTab(ChartTab):
         self.table.sortByColumn(6, Qt.SortOrder.AscendingOrder)
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setToolTip("Select up to four rows (Ctrl+click) to compare them on the Load test tab")
         self.table.verticalHeader().setVisible(False)
         # fixed row heights and column widths sized once: ResizeToContents re-measures every
         # cell of ~1,000 rows on each refill, which would stall the window
@@ -162,6 +170,7 @@ class CostTab(ChartTab):
         self.count = QLabel()
         self.filter.textChanged.connect(self._on_filter)
         self.fits_only.toggled.connect(self._on_filter)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 8, 2)
         bar.addWidget(self.filter, 1)
@@ -189,6 +198,24 @@ class CostTab(ChartTab):
         self._table_timer.setInterval(250)
         self._table_timer.timeout.connect(self._fill_table)
         self._on_filter()
+
+    def selected_options(self) -> tuple[tuple[str, str, str, int], ...]:
+        """The selected rows as (backend, instance, precision, TP), in table order, at most four."""
+        rows = sorted(self.table.selectionModel().selectedRows(), key=lambda i: i.row())
+        out: list[tuple[str, str, str, int]] = []
+        frame = self.model.frame
+        for index in rows:
+            r = self.proxy.mapToSource(index).row()
+            if 0 <= r < len(frame):
+                row = frame.iloc[r]
+                key = (str(row["backend"]), str(row["instance"]), str(row["precision"]), int(row["tensor_parallel"]))
+                if key not in out:
+                    out.append(key)
+        return tuple(out[:4])
+
+    @Slot()
+    def _on_selection(self) -> None:
+        self.options_selected.emit(self.selected_options())
 
     @Slot()
     def _on_filter(self) -> None:
@@ -231,3 +258,40 @@ class CostTab(ChartTab):
         """Fill the table now (tests, export)."""
         self._table_timer.stop()
         self._fill_table()
+
+
+class LoadTestTab(ChartTab):
+    """The load-test chart with a line saying which options it shows and a way back to the cheapest ones."""
+
+    #: the user asked to show the cheapest options again
+    cleared = Signal()
+
+    def __init__(self, make_chart, theme: ChartTheme, parent: QWidget | None = None) -> None:
+        super().__init__(make_chart, theme, parent)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.clear_button = QPushButton("Show the cheapest options")
+        self.clear_button.setToolTip("Forget the rows selected in the Cost table and load-test the cheapest options")
+        self.clear_button.clicked.connect(self.cleared)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(8, 4, 8, 0)
+        bar.addWidget(self.hint, 1)
+        bar.addWidget(self.clear_button)
+        self.layout().insertLayout(0, bar)
+        self.set_selection(())
+
+    def set_selection(self, options: tuple) -> None:
+        if options:
+            bk = load_backends()
+
+            def name(b: str, i: str, p: str, t: int) -> str:
+                backend = bk.backends[b].name if b in bk.backends else b
+                precision = bk.precisions[p].label if p in bk.precisions else p
+                return f"{backend} · {i} · {precision} · TP{t}"
+
+            names = "; ".join(name(*o) for o in options)
+            self.hint.setText(f"Showing the options selected in the Cost table: {names}.")
+        else:
+            self.hint.setText("Showing the cheapest options. Select up to four rows in the Cost table (Ctrl+2) to "
+                              "load-test those instead.")  # fmt: skip
+        self.clear_button.setVisible(bool(options))
