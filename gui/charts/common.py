@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from matplotlib.colors import to_hex, to_rgb
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, NullLocator
 
 from models.backends import load_backends
 
@@ -227,6 +227,15 @@ def style_axes(ax: Axes, theme: ChartTheme, fonts: Fonts, *, grid: str | None = 
     fonts.on_change(("ticks", id(ax)), lambda s: ax.tick_params(labelsize=tick * s))
     fonts.text(ax.xaxis.label, 9.5)
     fonts.text(ax.yaxis.label, 9.5)
+
+
+def blank_axes(ax: Axes) -> None:
+    """An axes drawn without axis lines or ticks. No tick locators either: the layout engine would
+    otherwise build (and measure) a set of ticks nobody sees on every first draw."""
+    ax.set_axis_off()
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(NullLocator())
+        axis.set_minor_locator(NullLocator())
 
 
 def style_title(figure: Figure, theme: ChartTheme, fonts: Fonts, text: str = "") -> Text:

@@ -20,6 +20,7 @@ from matplotlib.transforms import Affine2D, ScaledTranslation
 from gui.charts.base import PARTIAL
 from gui.charts.common import (
     Fonts,
+    blank_axes,
     line_count,
     mix,
     model_name,
@@ -116,7 +117,7 @@ class DecisionDiagram:
         self.ax = ax = figure.add_subplot()
         ax.set_xlim(*X_RANGE)
         ax.set_ylim(0.03, 0.97)
-        ax.set_axis_off()
+        blank_axes(ax)
         self.title_artist = style_title(figure, theme, self.fonts, self.title)
         self.subtitle = style_subtitle(ax, theme, self.fonts)
         spec = diagram()
@@ -178,7 +179,7 @@ class DecisionDiagram:
         shape.set_edgecolor(t.muted)
         shape.set_linewidth(1.0)
         shape.set_zorder(2)
-        ax.add_patch(shape)
+        ax.add_artist(shape)  # fixed limits: no data-limit update (costly for curved paths)
         label = ax.text(x, y, text, ha="center", va="center", color=t.foreground, zorder=4, linespacing=1.05)
         self.fonts.text(label, NODE_PT)
         return _Node(n["id"], kind, x, y, half_w, half_h, shape, label, scale)
@@ -187,7 +188,7 @@ class DecisionDiagram:
         t, ax = self.theme, self.ax
         na, nb = self.nodes[a], self.nodes[b]
         arrow = _Edge(na, nb, self.fonts, arrowstyle="-|>", color=t.muted, linewidth=1.0, zorder=1)
-        ax.add_patch(arrow)
+        ax.add_artist(arrow)
         self.edge_arrows[(a, b)] = arrow
         if not text:
             return

@@ -23,6 +23,7 @@ from gui.charts.common import (
     Message,
     StickyLimit,
     StickyLogRange,
+    blank_axes,
     line_count,
     model_name,
     nothing_fits_text,
@@ -78,7 +79,7 @@ class LoadTestChart:
         # a thin, empty row on top carries the subtitle across all three panels
         grid = figure.add_gridspec(2, 3, height_ratios=(0.001, 1.0))
         self.head = figure.add_subplot(grid[0, :])
-        self.head.axis("off")
+        blank_axes(self.head)
         # the same fixed concurrency range on each (not shared axes: clearing a figure with shared log
         # axes resets them to a linear 0-1 range first)
         self.axes = tuple(figure.add_subplot(grid[1, k]) for k in range(3))

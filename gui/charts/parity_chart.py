@@ -23,6 +23,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLoca
 
 from gui.charts.common import (
     Fonts,
+    blank_axes,
     prepare_figure,
     style_axes,
     style_legend,
@@ -137,7 +138,7 @@ class ParityChart:
         self.fonts = Fonts(figure, theme)
         grid = figure.add_gridspec(2, 3, height_ratios=(0.001, 1.0))
         self.head = figure.add_subplot(grid[0, :])
-        self.head.axis("off")
+        blank_axes(self.head)
         self.colours = GROUP_COLOURS_DARK if theme.name == "dark" else GROUP_COLOURS
         self.panels: list[_Panel] = []
         for i, metric in enumerate(METRICS):
