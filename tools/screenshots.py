@@ -66,14 +66,14 @@ def main() -> None:
                 app.processEvents()
             w.cost_tab.flush()
             app.processEvents()
-            path = out / f"{name}-{w.tabs.tabText(i).lower()}-{width}x{height}.png"
+            path = out / f"{name}-{w.tabs.tabText(i).lower().replace(' ', '-')}-{width}x{height}.png"
             w.grab().save(str(path))
             print(path)
         w.close()
 
     shoot("default", SCENARIOS["default"], range(7))
     shoot("even", SCENARIOS["even"], range(1))
-    shoot("nowhere", SCENARIOS["nowhere"], range(3))
+    shoot("nowhere", SCENARIOS["nowhere"], (0, 1, 2, 5))
     shoot("inferentia", SCENARIOS["inferentia"], range(2))
     # meeting workflow: three pinned scenarios compared, and presentation mode
     w = MainWindow(AppState(scenario=default_scenario()), restore=False)
