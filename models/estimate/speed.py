@@ -157,8 +157,9 @@ def operating_point(
     if rows == 0:
         empty = np.zeros(0)
         return OperatingPoint(empty.astype(np.int64), SteadyState(empty, empty, empty), np.zeros(0, dtype=object))
-    grid = np.broadcast_to(_GRID, (rows, len(_GRID)))
-    grid = np.minimum(grid, bmax[:, None])
+    # grid points past the largest memory limit would all clip to it: stop at the first one beyond
+    points = _GRID[: int(np.searchsorted(_GRID, bmax.max())) + 1]
+    grid = np.minimum(np.broadcast_to(points, (rows, len(points))), bmax[:, None])
     st = steady_state(ph, grid, utilisation)
     ok = (st.tpot_s <= tpot_target_s) & (st.ttft_s <= ttft_target_s)
     # largest feasible grid point (latency grows with B, so feasibility is a prefix)
