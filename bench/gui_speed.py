@@ -57,6 +57,19 @@ def startup(runs: int, bare: bool) -> list[float]:
     return out
 
 
+def startup_medians(runs: int) -> tuple[float, float]:
+    """Median start-up of the app and of the bare baseline, runs interleaved so both see the same machine
+    load, after one uncounted warm-up of each (disk and bytecode caches)."""
+    startup(1, bare=False)
+    startup(1, bare=True)
+    app_times: list[float] = []
+    bare_times: list[float] = []
+    for _ in range(runs):
+        app_times += startup(1, bare=False)
+        bare_times += startup(1, bare=True)
+    return statistics.median(app_times), statistics.median(bare_times)
+
+
 def slider_sweep(steps: int, tabs: list[str] | None = None) -> dict[str, tuple[list[float], int, int]]:
     """Per tab and slider: ms from a slider value change until every visible canvas has redrawn.
 
@@ -193,14 +206,7 @@ def main() -> None:
         sweep(args.steps, [t.lower() for t in args.tab or []])
     if args.sweep_only:
         return
-    app_times: list[float] = []
-    bare_times: list[float] = []
-    startup(1, bare=False)  # warm-up, not counted: fills the disk cache and the bytecode caches
-    startup(1, bare=True)
-    for _ in range(args.runs):  # interleaved, so both see the same machine load
-        app_times += startup(1, bare=False)
-        bare_times += startup(1, bare=True)
-    a, b = statistics.median(app_times), statistics.median(bare_times)
+    a, b = startup_medians(args.runs)
     print(
         f"Process start -> first painted window (median of {args.runs}): app {a:.2f} s, "
         f"bare PySide6 + empty canvas {b:.2f} s, ratio {a / b:.2f}"

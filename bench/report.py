@@ -38,14 +38,7 @@ def main() -> int:
     args = ap.parse_args()
 
     print("== Start-up: process start -> first painted window")
-    app_t: list[float] = []
-    bare_t: list[float] = []
-    gui_speed.startup(1, bare=False)  # warm-up, not counted (disk and bytecode caches)
-    gui_speed.startup(1, bare=True)
-    for _ in range(args.runs):
-        app_t += gui_speed.startup(1, bare=False)
-        bare_t += gui_speed.startup(1, bare=True)
-    a, b = statistics.median(app_t), statistics.median(bare_t)
+    a, b = gui_speed.startup_medians(args.runs)
     print(f"  app {a:.2f} s, bare PySide6 + empty canvas {b:.2f} s (medians of {args.runs}): "
           f"ratio {a / b:.2f} (target <= {TARGETS['startup_ratio']})")  # fmt: skip
 

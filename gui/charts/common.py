@@ -229,6 +229,25 @@ def style_axes(ax: Axes, theme: ChartTheme, fonts: Fonts, *, grid: str | None = 
     fonts.text(ax.yaxis.label, 9.5)
 
 
+#: one colour per line or group (Okabe–Ito, colour-blind safe), with brighter variants on dark
+SERIES_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9")
+SERIES_COLOURS_DARK = ("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#F0E442")
+
+
+def series_colours(theme: ChartTheme) -> tuple[str, ...]:
+    return SERIES_COLOURS_DARK if theme.name == "dark" else SERIES_COLOURS
+
+
+def panels_under_a_head(figure: Figure, panels: int) -> tuple[Axes, list[Axes]]:
+    """A thin, blank row on top (its left title carries a subtitle across all panels) and ``panels`` axes
+    side by side below it. Not shared axes: clearing a figure with shared log axes resets them to a
+    linear 0-1 range first."""
+    grid = figure.add_gridspec(2, panels, height_ratios=(0.001, 1.0))
+    head = figure.add_subplot(grid[0, :])
+    blank_axes(head)
+    return head, [figure.add_subplot(grid[1, k]) for k in range(panels)]
+
+
 def blank_axes(ax: Axes) -> None:
     """An axes drawn without axis lines or ticks. No tick locators either: the layout engine would
     otherwise build (and measure) a set of ticks nobody sees on every first draw."""

@@ -23,12 +23,13 @@ from gui.charts.common import (
     Message,
     StickyLimit,
     StickyLogRange,
-    blank_axes,
     line_count,
     model_name,
     nothing_fits_text,
+    panels_under_a_head,
     precision_label,
     prepare_figure,
+    series_colours,
     style_axes,
     style_legend,
     style_subtitle,
@@ -44,9 +45,6 @@ if TYPE_CHECKING:
     from gui.charts.base import ChartInput, UpdateResult
     from gui.charts.theme import ChartTheme
 
-#: line colours by position (Okabe–Ito, colour-blind safe), dark-theme variants where needed
-LINE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
-LINE_COLOURS_DARK = ("#56B4E9", "#E69F00", "#009E73", "#CC79A7")
 LINE_STYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D")
 
@@ -76,13 +74,8 @@ class LoadTestChart:
         self.theme = theme
         prepare_figure(figure, theme)
         self.fonts = Fonts(figure, theme)
-        # a thin, empty row on top carries the subtitle across all three panels
-        grid = figure.add_gridspec(2, 3, height_ratios=(0.001, 1.0))
-        self.head = figure.add_subplot(grid[0, :])
-        blank_axes(self.head)
-        # the same fixed concurrency range on each (not shared axes: clearing a figure with shared log
-        # axes resets them to a linear 0-1 range first)
-        self.axes = tuple(figure.add_subplot(grid[1, k]) for k in range(3))
+        self.head, panels = panels_under_a_head(figure, 3)  # each gets the same fixed concurrency range
+        self.axes = tuple(panels)
         self.ax_tpot, self.ax_ttft, self.ax_tput = self.axes
         self.ax_ttft.set_zorder(2)  # drawn last, so its message box covers the neighbouring panels
         labels = ("TPOT (ms per token)", "TTFT (s, log scale)", "Output tokens/s (one model copy)")
@@ -120,12 +113,9 @@ class LoadTestChart:
 
     # ------------------------------------------------------------------ artists
 
-    def _colours(self) -> tuple[str, ...]:
-        return LINE_COLOURS_DARK if self.theme.name == "dark" else LINE_COLOURS
-
     def _make_lines(self) -> None:
         """Four line slots per panel and their memory-limit verticals, made once and relabelled as options change."""
-        colours = self._colours()
+        colours = series_colours(self.theme)
         for i in range(MAX_SWEEP_OPTIONS):
             style = {"color": colours[i], "ls": LINE_STYLES[i], "marker": MARKERS[i], "markersize": 4, "lw": 1.8}
             self.lines.append(tuple(ax.plot([], [], **style)[0] for ax in self.axes))  # type: ignore[arg-type]

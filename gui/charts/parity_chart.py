@@ -22,9 +22,11 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
 from gui.charts.common import (
+    SERIES_COLOURS,
     Fonts,
-    blank_axes,
+    panels_under_a_head,
     prepare_figure,
+    series_colours,
     style_axes,
     style_legend,
     style_subtitle,
@@ -47,9 +49,7 @@ if TYPE_CHECKING:
     from models.parity_points import ParityPoints
 
 #: group colours (backend × accelerator), Okabe–Ito; the dark theme swaps the deep blue for sky blue
-GROUP_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9")
-GROUP_COLOURS_DARK = ("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#F0E442")
-MAX_GROUPS = len(GROUP_COLOURS)
+MAX_GROUPS = len(SERIES_COLOURS)
 #: the worst points of a panel that carry their error as a label (the rest on hover and in the table)
 MAX_LABELS = 3
 PANEL_TITLES = {
@@ -136,13 +136,10 @@ class ParityChart:
         self.theme = theme
         prepare_figure(figure, theme)
         self.fonts = Fonts(figure, theme)
-        grid = figure.add_gridspec(2, 3, height_ratios=(0.001, 1.0))
-        self.head = figure.add_subplot(grid[0, :])
-        blank_axes(self.head)
-        self.colours = GROUP_COLOURS_DARK if theme.name == "dark" else GROUP_COLOURS
+        self.head, axes = panels_under_a_head(figure, len(METRICS))
+        self.colours = series_colours(theme)
         self.panels: list[_Panel] = []
-        for i, metric in enumerate(METRICS):
-            ax = figure.add_subplot(grid[1, i])
+        for ax, metric in zip(axes, METRICS, strict=True):
             style_axes(ax, theme, self.fonts, grid="both")
             ax.grid(True, which="major", color=theme.grid, linewidth=0.5)
             ax.set_xscale("log")
