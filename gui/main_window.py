@@ -277,7 +277,7 @@ class MainWindow(QMainWindow):
             tab.show_data(data)
         self._update_actions()
         est = st.estimate
-        price_dates = sorted({d for d in est.prices.frame["as_of"].dropna() if d})
+        price_dates = est.prices.as_of_dates
         self.status_data.setText(f"Prices as of {price_dates[0]}–{price_dates[-1]}" if price_dates else "")
         self.status_data.setToolTip("Dates of the price sources in use; models and specs carry their own dates")
         self.status_prices.setText(f"Price list: {est.prices.name}")

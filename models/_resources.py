@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+from models.table import Table
 
 MAX_TABLE_BYTES = 5 * 1024 * 1024
 #: control characters (other than tab and newlines) and lone surrogates: no table or scenario needs
@@ -166,7 +166,7 @@ def _convert(value: str, col: Column, where: str) -> Any:
     return number
 
 
-def parse_table(text: str, schema: dict[str, Column], name: str) -> pd.DataFrame:
+def parse_table(text: str, schema: dict[str, Column], name: str) -> Table:
     """Parse CSV text against a schema; unknown extra columns are kept as text."""
     full = {**schema, **SOURCE_COLUMNS}
     # a UTF-8 BOM and old Mac line ends are what spreadsheets write; both are simply accepted
@@ -204,10 +204,10 @@ def parse_table(text: str, schema: dict[str, Column], name: str) -> pd.DataFrame
             f"{name}: line {reader.line_num}: not a readable CSV file ({exc}); check the quotes, "
             "and that the file is complete."
         ) from exc
-    return pd.DataFrame.from_records(records, columns=header)
+    return Table(header, records)
 
 
-def read_table(relpath: str, schema: dict[str, Column]) -> pd.DataFrame:
+def read_table(relpath: str, schema: dict[str, Column]) -> Table:
     """Read and validate one shipped CSV table (``relpath`` under ``data/``)."""
     path = data_root() / relpath
     return parse_table(read_text(path, label=f"data/{relpath}"), schema, f"data/{relpath}")

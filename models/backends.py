@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-import pandas as pd
-
 from models._resources import Column, DataError, read_table
 from models.catalog import ModelSpec
+from models.table import Table, missing
 
 BACKEND_SCHEMA: dict[str, Column] = {
     "backend": Column("str"),
@@ -148,7 +147,7 @@ _EFF_INDEX: dict[int, dict[tuple[str, str], dict]] = {}
 
 
 def _opt_int(v: object) -> int | None:
-    return None if v is None or pd.isna(v) else int(v)  # type: ignore[arg-type]
+    return None if missing(v) else int(v)  # type: ignore[arg-type]
 
 
 def _in_range(lmi: int, frm: int, to: int | None) -> bool:
@@ -161,11 +160,11 @@ class BackendData:
 
     backends: dict[str, Backend]
     precisions: dict[str, Precision]
-    support: pd.DataFrame
-    quantization: pd.DataFrame
-    releases: pd.DataFrame
-    containers: pd.DataFrame
-    efficiency: pd.DataFrame
+    support: Table
+    quantization: Table
+    releases: Table
+    containers: Table
+    efficiency: Table
 
     @property
     def lmi_versions(self) -> list[int]:
@@ -176,8 +175,8 @@ class BackendData:
         return self.lmi_versions[-1]
 
     def release_label(self, lmi: int) -> str:
-        row = self.releases[self.releases["lmi_version"] == lmi]
-        djl = row["djl_version"].iloc[0] if len(row) else "?"
+        rows = self.releases.where(lmi_version=lmi)
+        djl = rows[0]["djl_version"] if rows else "?"
         return f"LMI v{lmi} ({djl})"
 
     def dynamic_backend(self, lmi: int) -> str:
@@ -187,10 +186,10 @@ class BackendData:
 
     def container(self, backend: str, lmi: int) -> tuple[str, str]:
         """(container name, image) for a backend in a release; ('', '') when none is documented."""
-        rows = self.containers[(self.containers["backend"] == backend) & (self.containers["lmi_version"] == lmi)]
-        if rows.empty:
+        rows = self.containers.where(backend=backend, lmi_version=lmi)
+        if not rows:
             return "", ""
-        r = rows.iloc[0]
+        r = rows[0]
         return str(r["container"]), str(r["image"])
 
     def support_for(self, backend: str, model: ModelSpec, lmi: int) -> Support:
@@ -206,9 +205,9 @@ class BackendData:
         if not b.available(lmi):
             when = f"up to LMI v{b.to_lmi}" if b.to_lmi and lmi > b.to_lmi else f"from LMI v{b.from_lmi}"
             return Support(SupportLevel.RETIRED, f"{b.name} is not in LMI v{lmi} (available {when}).", False)
-        rows = self.support[self.support["backend"] == backend]
-        exact = rows[rows["model_type"] == model.model_type]
-        if exact.empty and (rows["model_type"] == "*").any():
+        rows = self.support.where(backend=backend)
+        exact = [r for r in rows if r["model_type"] == model.model_type]
+        if not exact and any(r["model_type"] == "*" for r in rows):
             if model.architecture.endswith(ACCELERATE_SUFFIXES):
                 return Support(
                     SupportLevel.FALLBACK,
@@ -217,20 +216,20 @@ class BackendData:
                     b.continuous_batching,
                 )
             return Support(SupportLevel.UNSUPPORTED, f"{model.architecture} is not a text-generation class.", False)
-        if exact.empty:
+        if not exact:
             return Support(
                 SupportLevel.UNSUPPORTED,
                 f"{b.name} does not list the '{model.model_type}' architecture.",
                 False,
             )
-        r = exact.iloc[0]
+        r = exact[0]
         frm, to = int(r["from_lmi"]), _opt_int(r["to_lmi"])
         if lmi < frm:
             return Support(SupportLevel.NOT_YET, f"{b.name} supports '{model.model_type}' from LMI v{frm}.", False)
         if to is not None and lmi > to:
             return Support(SupportLevel.RETIRED, f"{b.name} dropped '{model.model_type}' after LMI v{to}.", False)
         cb = r["continuous_batching"]
-        cont = b.continuous_batching if cb is None or pd.isna(cb) else bool(cb)
+        cont = b.continuous_batching if missing(cb) else bool(cb)
         how = "continuous batching" if cont else "static batching"
         return Support(SupportLevel.SUPPORTED, f"{b.name} supports '{model.model_type}' ({how}).", cont)
 
@@ -245,13 +244,13 @@ class BackendData:
         index = _QUANT_INDEX.get(id(self))
         if index is None:  # one pass over the table instead of a filtered frame per lookup
             index = _QUANT_INDEX[id(self)] = {}
-            for r in self.quantization.to_dict("records"):
+            for r in self.quantization.records:
                 index.setdefault((r["backend"], r["precision"]), []).append(r)
         for r in index.get((backend, precision), []):
             if not _in_range(lmi, int(r["from_lmi"]), _opt_int(r["to_lmi"])):
                 continue
             types = r["model_types"]
-            if types and not pd.isna(types) and model.model_type not in str(types).split(";"):
+            if not missing(types) and types and model.model_type not in str(types).split(";"):
                 continue
             return r
         return None
@@ -267,7 +266,7 @@ class BackendData:
         index = _EFF_INDEX.get(id(self))
         if index is None:  # first row per (backend, accelerator), as the filtered frame's first row was
             index = _EFF_INDEX[id(self)] = {}
-            for row in self.efficiency.to_dict("records"):
+            for row in self.efficiency.records:
                 index.setdefault((row["backend"], row["accelerator"]), row)
         r = index.get((backend, accelerator))
         calibrated = r is not None
@@ -280,8 +279,8 @@ class BackendData:
         )
 
 
-def _check_refs(frame: pd.DataFrame, name: str, col: str, known: set[str]) -> None:
-    for i, v in enumerate(frame[col].tolist(), start=2):
+def _check_refs(table: Table, name: str, col: str, known: set[str]) -> None:
+    for i, v in enumerate(table[col], start=2):
         if v not in known:
             raise DataError(f"data/backends/{name}: row {i}, column '{col}': unknown '{v}'.")
 
@@ -308,7 +307,7 @@ def load_backends() -> BackendData:
             to_lmi=_opt_int(r["to_lmi"]),
             source=r["source"],
         )
-        for r in bframe.to_dict("records")
+        for r in bframe.records
     }
     pframe = read_table("backends/precisions.csv", PRECISION_SCHEMA)
     precisions = {
@@ -321,7 +320,7 @@ def load_backends() -> BackendData:
             r["full_precision"],
             r["source"],
         )
-        for r in pframe.to_dict("records")
+        for r in pframe.records
     }
     support = read_table("backends/support.csv", SUPPORT_SCHEMA)
     quant = read_table("backends/quantization.csv", QUANT_SCHEMA)

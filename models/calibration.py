@@ -67,7 +67,7 @@ class Case:
 def load_cases() -> tuple[Case, ...]:
     frame = read_table("calibration/measured.csv", CASE_SCHEMA)
     out = []
-    for r in frame.to_dict("records"):
+    for r in frame.records:
         spec = ModelSpec(
             model_id=r["model"],
             name=r["model"],

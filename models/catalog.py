@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from models._resources import Column, DataError, read_table
+from models.table import Table, missing
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MODELS_CSV = "catalog/models.csv"
 
@@ -139,7 +142,7 @@ def validate_spec(spec: ModelSpec) -> None:
 
 def _row_to_spec(row: dict) -> ModelSpec:
     def opt_int(v: object, default: int) -> int:
-        return default if v is None or pd.isna(v) else int(v)  # type: ignore[arg-type]
+        return default if missing(v) else int(v)  # type: ignore[arg-type]
 
     active = row.get("active_params_billion")
     return ModelSpec(
@@ -156,7 +159,7 @@ def _row_to_spec(row: dict) -> ModelSpec:
         vocab_size=int(row["vocab_size"]),
         context=int(row["context"]),
         head_dim=opt_int(row.get("head_dim"), 0),
-        active_params_billion=None if active is None or pd.isna(active) else float(active),
+        active_params_billion=None if missing(active) else float(active),
         experts=opt_int(row.get("experts"), 1),
         experts_per_token=opt_int(row.get("experts_per_token"), 1),
         tied_embeddings=bool(row["tied_embeddings"]),
@@ -172,7 +175,12 @@ class Catalog:
     """All catalog models, by id."""
 
     models: dict[str, ModelSpec]
-    frame: pd.DataFrame
+    table: Table
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The catalog as a pandas frame (for listings)."""
+        return self.table.frame
 
     def get(self, model_id: str) -> ModelSpec:
         try:
@@ -200,7 +208,7 @@ def load_catalog() -> Catalog:
     """Load and validate ``data/catalog/models.csv`` once."""
     frame = read_table(MODELS_CSV, MODEL_SCHEMA)
     models: dict[str, ModelSpec] = {}
-    for i, row in enumerate(frame.to_dict("records"), start=2):
+    for i, row in enumerate(frame.records, start=2):
         spec = _row_to_spec(row)
         try:
             validate_spec(spec)
@@ -209,4 +217,4 @@ def load_catalog() -> Catalog:
         if spec.model_id in models:
             raise DataError(f"data/{MODELS_CSV}: row {i}, column 'model_id': duplicate '{spec.model_id}'.")
         models[spec.model_id] = spec
-    return Catalog(models=models, frame=frame)
+    return Catalog(models=models, table=frame)

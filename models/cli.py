@@ -296,7 +296,7 @@ def cmd_catalog(args: argparse.Namespace) -> int:
         ).drop(columns=["notes"], errors="ignore")
     else:
         bk = load_backends()
-        frame = bk.support.pivot_table(index="model_type", columns="backend", values="from_lmi", aggfunc="min")
+        frame = bk.support.frame.pivot_table(index="model_type", columns="backend", values="from_lmi", aggfunc="min")
         frame = frame.map(lambda v: "" if pd.isna(v) else f"v{int(v)}+").reset_index()
         if args.format == "table":
             sys.stdout.write("Backends (first LMI release with support per architecture; '*' = any class):\n")

@@ -10,11 +10,11 @@ import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-import pandas as pd
+import numpy as np
 
 from models.backends import SupportLevel, diagram_json, load_backends
 from models.estimate import Estimate, estimate
-from models.estimate.pipeline import cheapest_monthly
+from models.estimate.pipeline import OptionRow, cheapest_monthly
 from models.scenario import DEFAULTS, Scenario
 from models.units import percent, usd
 
@@ -62,7 +62,7 @@ class Decision:
         return [s.reason for s in self.steps if s.reason]
 
 
-def _cheapest(est: Estimate, backend: str) -> pd.Series | None:
+def _cheapest(est: Estimate, backend: str) -> OptionRow | None:
     return est.best(backend=backend)
 
 
@@ -103,7 +103,7 @@ def crossover_spread(scenario: Scenario, compiled: str, dynamic: str) -> float |
     return round((lo + hi) / 2, 2)
 
 
-def _describe(row: pd.Series) -> str:
+def _describe(row: OptionRow) -> str:
     prec = load_backends().precisions[row["precision"]].label
     n = int(row["instances"])
     return (
@@ -135,8 +135,8 @@ def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover:
     backend: str | None = None
     if hw in ("inferentia", "both") and tnx_ok:
         inf_best = _cheapest(est, "tnx")
-        gpu_best = est.feasible[est.feasible["backend"] != "tnx"]
-        gpu_cost = float(gpu_best["monthly_usd"].iloc[0]) if not gpu_best.empty else math.inf
+        gpu_best = est.best(other_than="tnx")
+        gpu_cost = float(gpu_best["monthly_usd"]) if gpu_best is not None else math.inf
         if hw == "inferentia" or (inf_best is not None and float(inf_best["monthly_usd"]) <= gpu_cost):
             backend = "tnx"
             why = (
@@ -253,10 +253,11 @@ def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover:
     full = est.best(backend=backend, full_precision=True)
     quant = est.best(backend=backend, full_precision=False)
     if chosen is None:
-        anywhere = est.feasible
-        unpriced = est.options[est.options["fits"] & est.options["monthly_usd"].isna()]
-        if anywhere.empty and not unpriced.empty:
-            first = unpriced.iloc[0]
+        alt = est.best()
+        c = est.columns
+        unpriced = np.flatnonzero(c["fits"].astype(bool) & np.isnan(c["monthly_usd"].astype(float)))
+        if alt is None and len(unpriced):
+            first = est.row(unpriced[0])
             d = scenario.deployment
             hint = (
                 f"{len(unpriced)} option(s) fit, for example {first['backend_name']} on {first['instance']}, "
@@ -267,13 +268,12 @@ def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover:
             path.append("nothing_fits")
             rec = _recommendation(backend, lmi, None, "No priced option. " + hint)
             return Decision(tuple(path), tuple(steps), rec, None, crossover, tuple(notes))
-        if anywhere.empty:
+        if alt is None:
             hint = _what_would_fit(scenario)
             steps.append(Step("cost", "nothing_fits", f"No option fits or meets the targets. {hint}", "nothing fits"))
             path.append("nothing_fits")
             rec = _recommendation(backend, lmi, None, "Nothing fits. " + hint)
             return Decision(tuple(path), tuple(steps), rec, None, crossover, tuple(notes))
-        alt = anywhere.iloc[0]
         notes.append(
             f"{bk.backends[backend].name} has no option that fits and meets the targets; "
             f"the cheapest option overall is {alt['backend_name']}."
@@ -302,22 +302,20 @@ def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover:
 
     # --- does the rule of thumb agree with the numbers?
     disagreement = None
-    overall = est.feasible
-    if not overall.empty:
-        top = overall.iloc[0]
-        if str(top["backend"]) != backend:
-            diff = float(chosen["monthly_usd"]) - float(top["monthly_usd"])
-            if diff > 0.05 * float(chosen["monthly_usd"]):
-                disagreement = (
-                    f"The guide's rule points to {bk.backends[backend].name}, but the estimate finds "
-                    f"{top['backend_name']} cheaper: {_describe(top)}, {usd(diff, per='mo')} less."
-                )
+    top = est.best()
+    if top is not None and str(top["backend"]) != backend:
+        diff = float(chosen["monthly_usd"]) - float(top["monthly_usd"])
+        if diff > 0.05 * float(chosen["monthly_usd"]):
+            disagreement = (
+                f"The guide's rule points to {bk.backends[backend].name}, but the estimate finds "
+                f"{top['backend_name']} cheaper: {_describe(top)}, {usd(diff, per='mo')} less."
+            )
     summary = f"{bk.backends[backend].name}: {_describe(chosen)}."
     rec = _recommendation(backend, lmi, chosen, summary)
     return Decision(tuple(path), tuple(steps), rec, disagreement, crossover, tuple(notes))
 
 
-def _recommendation(backend: str, lmi: int, row: pd.Series | None, summary: str) -> Recommendation:
+def _recommendation(backend: str, lmi: int, row: OptionRow | None, summary: str) -> Recommendation:
     bk = load_backends()
     container, image = bk.container(backend, lmi)
     if row is None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from models._resources import Column, DataError, read_table
+from models.table import Table, missing
 from models.units import GIB, MIB
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ACCELERATOR_SCHEMA: dict[str, Column] = {
     "accelerator": Column("str"),
@@ -98,8 +101,16 @@ class Hardware:
     accelerators: dict[str, Accelerator]
     instances: dict[str, InstanceType]
     interconnects: dict[str, Interconnect]
-    accelerator_frame: pd.DataFrame
-    instance_frame: pd.DataFrame
+    accelerator_table: Table
+    instance_table: Table
+
+    @property
+    def accelerator_frame(self) -> pd.DataFrame:
+        return self.accelerator_table.frame
+
+    @property
+    def instance_frame(self) -> pd.DataFrame:
+        return self.instance_table.frame
 
     def families(self) -> list[str]:
         return sorted({i.family for i in self.instances.values()})
@@ -110,7 +121,7 @@ def load_hardware() -> Hardware:
     """Load accelerators, interconnects and instance types, cross-checked."""
     acc_frame = read_table("hardware/accelerators.csv", ACCELERATOR_SCHEMA)
     accelerators: dict[str, Accelerator] = {}
-    for r in acc_frame.to_dict("records"):
+    for r in acc_frame.records:
         per = r["devices_per_chip"]
         link = r["interconnect_gb_s"]
         accelerators[r["accelerator"]] = Accelerator(
@@ -121,18 +132,18 @@ def load_hardware() -> Hardware:
             memory_bytes=r["usable_memory_mib"] * MIB / per,
             bandwidth_bytes_s=r["bandwidth_gb_s"] * 1e9 / per,
             fp16_flops=r["fp16_tflops"] * 1e12 / per,
-            int8_ops=None if pd.isna(r["int8_tops"]) else r["int8_tops"] * 1e12 / per,
-            fp8_flops=None if pd.isna(r["fp8_tflops"]) else r["fp8_tflops"] * 1e12 / per,
+            int8_ops=None if missing(r["int8_tops"]) else r["int8_tops"] * 1e12 / per,
+            fp8_flops=None if missing(r["fp8_tflops"]) else r["fp8_tflops"] * 1e12 / per,
             bf16=r["bf16"],
             interconnect=r["interconnect"],
-            link_bytes_s=(FALLBACK_LINK_GB_S if link is None or pd.isna(link) else link) * 1e9,
+            link_bytes_s=(FALLBACK_LINK_GB_S if missing(link) else link) * 1e9,
             reserve_bytes=r["runtime_reserve_gib"] * GIB,
             source=r["source"],
             as_of=r["as_of"] or "",
         )
     inst_frame = read_table("hardware/instances.csv", INSTANCE_SCHEMA)
     instances: dict[str, InstanceType] = {}
-    for i, r in enumerate(inst_frame.to_dict("records"), start=2):
+    for i, r in enumerate(inst_frame.records, start=2):
         acc = accelerators.get(r["accelerator"])
         if acc is None:
             raise DataError(
@@ -151,7 +162,7 @@ def load_hardware() -> Hardware:
     ic_frame = read_table("hardware/interconnects.csv", INTERCONNECT_SCHEMA)
     interconnects = {
         r["interconnect"]: Interconnect(r["interconnect"], r["allreduce_latency_us"] * 1e-6, r["bandwidth_efficiency"])
-        for r in ic_frame.to_dict("records")
+        for r in ic_frame.records
     }
     for acc in accelerators.values():
         if acc.interconnect not in interconnects:

@@ -305,7 +305,7 @@ def _csv(name: str, text: str, facts: RunFacts) -> list[Measurement]:
     if frame.empty:
         raise DataError(f"{name}: no measurement rows; add one row per load-test run below the header.")
     out = []
-    for i, row in enumerate(frame.to_dict("records"), start=2):
+    for i, row in enumerate(frame.records, start=2):
         metrics = {}
         for col in ("ttft_s", "tpot_ms", "output_tokens_per_s"):
             v = row[col]

@@ -138,8 +138,14 @@ def concurrency_sweep(
     bmax = f.bmax[pos]
     figures = _closed_loop(ph, bmax, np.broadcast_to(conc, (len(pos), len(conc))), f.mean_output)
     return [
-        Sweep(*opt, max_concurrency=int(bmax[i]), concurrency=conc, tpot_ms=figures["tpot_ms"][i],
-              ttft_s=figures["ttft_s"][i], output_tokens_per_s=figures["output_tokens_per_s"][i])
+        Sweep(
+            *opt,
+            max_concurrency=int(bmax[i]),
+            concurrency=conc,
+            tpot_ms=figures["tpot_ms"][i],
+            ttft_s=figures["ttft_s"][i],
+            output_tokens_per_s=figures["output_tokens_per_s"][i],
+        )
         for i, (opt, _) in enumerate(picked)
     ]
 
@@ -155,8 +161,7 @@ def representative_options(est: Estimate) -> list[tuple[str, str, str, int]]:
     picks = [est.best(), est.best(full_precision=True), est.best(full_precision=False)]
     first = picks[0]
     if first is not None:
-        others = est.feasible[est.feasible["backend"] != first["backend"]]
-        picks.append(None if others.empty else others.iloc[0])
+        picks.append(est.best(other_than=str(first["backend"])))
     rows = [r for r in picks if r is not None]
     if not rows:
         o = est.options

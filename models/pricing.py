@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from models._resources import Column, DataError, parse_table, read_table, read_text
+from models.table import Table, missing
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PRICES_CSV = "pricing/prices.csv"
 
@@ -37,7 +39,7 @@ class PriceQuote:
 class PriceTable:
     """Prices keyed by (instance, region, platform); ``name`` says which list is in use."""
 
-    frame: pd.DataFrame
+    table: Table
     name: str = "bundled"
     content: str = ""
 
@@ -48,8 +50,18 @@ class PriceTable:
         return isinstance(other, PriceTable) and (self.name, self.content) == (other.name, other.content)
 
     @property
+    def frame(self) -> pd.DataFrame:
+        """The list as a pandas frame (for listings and checks)."""
+        return self.table.frame
+
+    @property
     def regions(self) -> list[str]:
-        return sorted(self.frame["region"].unique().tolist())
+        return sorted(set(self.table["region"]))
+
+    @property
+    def as_of_dates(self) -> tuple[str, ...]:
+        """The distinct 'as of' dates of the list's sources, oldest first."""
+        return _as_of_dates(self)
 
     @property
     def lookup(self) -> dict[tuple[str, str, str], tuple[float | None, str, str]]:
@@ -69,23 +81,29 @@ class PriceTable:
 
 
 @lru_cache(maxsize=8)
+def _as_of_dates(table: PriceTable) -> tuple[str, ...]:
+    return tuple(sorted({d for d in table.table["as_of"] if d}))
+
+
+@lru_cache(maxsize=8)
 def _lookup(table: PriceTable) -> dict[tuple[str, str, str], tuple[float | None, str, str]]:
     out: dict[tuple[str, str, str], tuple[float | None, str, str]] = {}
-    for r in table.frame.to_dict("records"):
+    for r in table.table.records:
         value = r["usd_per_hour"]
-        price = None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+        price = None if missing(value) else float(value)
         out[(r["instance"], r["region"], r["platform"])] = (price, r["source"], r["as_of"] or "")
     return out
 
 
-def _check_duplicates(frame: pd.DataFrame, name: str) -> None:
-    dup = frame.duplicated(subset=["instance", "region", "platform"], keep="first")
-    if dup.any():
-        first = int(dup.to_numpy().nonzero()[0][0])
-        r = frame.iloc[first]
-        raise DataError(
-            f"{name}: row {first + 2}: a second price for {r['instance']} in {r['region']} on {r['platform']}."
-        )
+def _check_duplicates(table: Table, name: str) -> None:
+    seen: set[tuple[str, str, str]] = set()
+    for i, r in enumerate(table.records):
+        key = (r["instance"], r["region"], r["platform"])
+        if key in seen:
+            raise DataError(
+                f"{name}: row {i + 2}: a second price for {r['instance']} in {r['region']} on {r['platform']}."
+            )
+        seen.add(key)
 
 
 @lru_cache(maxsize=1)
@@ -93,7 +111,7 @@ def load_prices() -> PriceTable:
     """The bundled price list."""
     frame = read_table(PRICES_CSV, PRICE_SCHEMA)
     _check_duplicates(frame, f"data/{PRICES_CSV}")
-    return PriceTable(frame=frame, name="bundled")
+    return PriceTable(table=frame, name="bundled")
 
 
 def parse_price_list(text: str, name: str) -> PriceTable:
@@ -102,7 +120,7 @@ def parse_price_list(text: str, name: str) -> PriceTable:
     if frame.empty:
         raise DataError(f"{name}: has a header but no price rows.")
     _check_duplicates(frame, name)
-    return PriceTable(frame=frame, name=name, content=text)
+    return PriceTable(table=frame, name=name, content=text)
 
 
 @lru_cache(maxsize=8)

@@ -166,5 +166,5 @@ def load_presets() -> dict[str, Preset]:
             r["tpot_ms"],
             r["source"],
         )
-        for r in frame.to_dict("records")
+        for r in frame.records
     }

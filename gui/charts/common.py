@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.ticker import FuncFormatter, NullLocator
 
 from models.backends import load_backends
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.legend import Legend
@@ -416,19 +416,29 @@ def model_name(estimate_name: str) -> str:
     return estimate_name.rsplit("/", 1)[-1]
 
 
-def first_reasons(options: pd.DataFrame, n: int = 1) -> list[str]:
-    """Distinct reasons of the options that came closest to fitting (smallest weights per device share)."""
-    if options.empty:
-        return []
-    failed = options[~options["fits"] & (options["reason"].astype(str) != "")]
-    closeness = failed["weights_gib_per_device"] / failed["device_gib"]
-    ranked = failed.assign(_c=closeness).sort_values("_c", na_position="last", kind="stable")
-    return pd.unique(ranked["reason"].astype(str))[:n].tolist()
+def first_reasons(columns: Mapping[str, Any], n: int = 1) -> list[str]:
+    """Distinct reasons of the options that came closest to fitting (smallest weights per device share).
+
+    ``columns``: the estimate's columns or its options frame (anything indexed by column name).
+    """
+    fits = np.asarray(columns["fits"], dtype=bool)
+    reason = np.asarray(columns["reason"], dtype=object).astype(str)
+    failed = np.flatnonzero(~fits & (reason != ""))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        closeness = (np.asarray(columns["weights_gib_per_device"], dtype=float)[failed]
+                     / np.asarray(columns["device_gib"], dtype=float)[failed])  # fmt: skip
+    out: list[str] = []
+    for r in reason[failed[np.argsort(closeness, kind="stable")]]:  # NaN sorts last
+        if r not in out:
+            out.append(r)
+            if len(out) == n:
+                break
+    return out
 
 
 def nothing_fits_text(est: Estimate, dec: Decision | None, lead: str = "Nothing fits.") -> str:
     """The 'nothing fits' message: the closest miss and what would make it fit, in words."""
-    parts = [lead, *first_reasons(est.options)]
+    parts = [lead, *first_reasons(est.columns)]
     if dec is not None:
         hint = next((s.reason for s in dec.steps if s.to == "nothing_fits"), "")
         hint = hint.removeprefix("No option fits or meets the targets.").strip()

@@ -189,8 +189,8 @@ class CostTab(ChartTab):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         lay.addWidget(splitter)
-        self._frame_id: int | None = None
-        self._pending_frame = None
+        self._listed: Estimate | None = None  # the estimate whose options the table holds or will hold
+        self._pending: Estimate | None = None
         # The table is text for reading, not a chart to follow the slider: refill it once the
         # slider rests (formatting ~1,000 rows on every step would stall the drag).
         self._table_timer = QTimer(self)
@@ -206,7 +206,7 @@ class CostTab(ChartTab):
         frame = self.model.frame
         for index in rows:
             r = self.proxy.mapToSource(index).row()
-            if 0 <= r < len(frame):
+            if frame is not None and 0 <= r < len(frame):
                 row = frame.iloc[r]
                 key = (str(row["backend"]), str(row["instance"]), str(row["precision"]), int(row["tensor_parallel"]))
                 if key not in out:
@@ -224,23 +224,23 @@ class CostTab(ChartTab):
 
     def show_data(self, data: ChartInput) -> None:
         super().show_data(data)
-        frame = data.estimate.options
-        if id(frame) != self._frame_id:
-            self._frame_id = id(frame)
-            self._pending_frame = frame
+        est = data.estimate
+        if est is not self._listed:  # the options frame is built only when the table is filled
+            self._listed = est
+            self._pending = est
             if self.isVisible():  # a hidden tab fills its table when shown
                 self._table_timer.start()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self._pending_frame is not None:
+        if self._pending is not None:
             self._table_timer.start()
 
     @Slot()
     def _fill_table(self) -> None:
-        if self._pending_frame is not None:
-            frame, self._pending_frame = self._pending_frame, None
-            self.model.set_frame(frame)
+        if self._pending is not None:
+            est, self._pending = self._pending, None
+            self.model.set_frame(est.options)
             self._on_filter()
             if not self._sized and self.model.rowCount():
                 self._size_columns()

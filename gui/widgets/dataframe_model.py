@@ -9,10 +9,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -34,7 +37,7 @@ class DataFrameModel(QAbstractTableModel):
     def __init__(self, columns: list[ColumnSpec], parent=None) -> None:
         super().__init__(parent)
         self.columns = columns
-        self.frame = pd.DataFrame(columns=[c.key for c in columns])
+        self.frame: pd.DataFrame | None = None  # no rows until the first set_frame
         self._values: list[list[object]] = []
         self._text_rows: list[list[str] | None] = []
         self._fits: list[bool] = []

@@ -9,9 +9,9 @@ import math
 import time
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from models.backends import load_backends
 from models.catalog import ModelSpec
@@ -23,6 +23,9 @@ from models.pricing import PriceTable
 from models.scenario import Scenario
 from models.traffic import TrafficShape, make_shape
 from models.units import GIB
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OPTION_COLUMNS = [
     "backend",
@@ -77,48 +80,92 @@ class TrafficStats:
     spread: float
 
 
+class OptionRow(dict):
+    """One option's figures by column (like a row of ``Estimate.options``); ``name`` is its row number."""
+
+    name: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self)
+
+
 @dataclass(frozen=True)
 class Estimate:
-    """The answer for one scenario; ``options`` has one row per option (see OPTION_COLUMNS)."""
+    """The answer for one scenario: one value per option in each of ``columns`` (see OPTION_COLUMNS).
+
+    The views that draw the first window read the columns (numpy arrays); ``options`` and
+    ``feasible`` are the same rows as pandas frames, built on first use.
+    """
 
     scenario: Scenario
     model: ModelSpec
     traffic: TrafficStats
-    options: pd.DataFrame
+    columns: dict[str, np.ndarray]
     prices: PriceTable
     elapsed_s: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @cached_property
+    def options(self) -> pd.DataFrame:
+        """Every option, one row each (computed once)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.columns, columns=OPTION_COLUMNS)
+
+    @property
+    def option_count(self) -> int:
+        return len(self.columns["backend"])
+
+    @cached_property
+    def feasible_rows(self) -> np.ndarray:
+        """Row numbers of the options that fit and meet the targets with a known price, cheapest first
+        (ties: fewer devices, then lower TP, then table order)."""
+        c = self.columns
+        ok = np.flatnonzero(c["fits"].astype(bool) & ~np.isnan(c["monthly_usd"].astype(float)))
+        order = np.lexsort((c["tensor_parallel"][ok], c["devices"][ok], c["monthly_usd"][ok]))
+        return ok[order]
+
+    @cached_property
     def feasible(self) -> pd.DataFrame:
         """Options that fit and meet the targets, with a known price, cheapest first (computed once)."""
-        o = self.options
-        ok = o[o["fits"] & o["monthly_usd"].notna()]
-        return ok.sort_values(["monthly_usd", "devices", "tensor_parallel"], kind="stable")
+        return self.options.iloc[self.feasible_rows]
+
+    def row(self, i: int) -> OptionRow:
+        """The figures of option ``i`` (a row number of ``options``)."""
+        out = OptionRow((k, v[i]) for k, v in self.columns.items())
+        out.name = int(i)
+        return out
 
     @cached_property
     def _feasible_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        f = self.feasible
+        rows = self.feasible_rows
         full = {p for p, v in load_backends().precisions.items() if v.full_precision}
-        prec = f["precision"].to_numpy()
-        return prec, f["backend"].to_numpy(), np.isin(prec, list(full))
+        prec = self.columns["precision"][rows]
+        return prec, self.columns["backend"][rows], np.isin(prec, list(full))
 
     def best(
-        self, *, precision: str | None = None, backend: str | None = None, full_precision: bool | None = None
-    ) -> pd.Series | None:
-        """Cheapest feasible option matching the filters, or None (numpy masks: called often per tick)."""
+        self,
+        *,
+        precision: str | None = None,
+        backend: str | None = None,
+        full_precision: bool | None = None,
+        other_than: str | None = None,
+    ) -> OptionRow | None:
+        """Cheapest feasible option matching the filters (``other_than``: not on that backend), or None."""
         prec, back, is_full = self._feasible_keys
         mask = np.ones(len(prec), dtype=bool)
         if precision is not None:
             mask &= prec == precision
         if backend is not None:
             mask &= back == backend
+        if other_than is not None:
+            mask &= back != other_than
         if full_precision is not None:
             mask &= is_full == full_precision
         hits = np.flatnonzero(mask)
-        return None if len(hits) == 0 else self.feasible.iloc[hits[0]]
+        return None if len(hits) == 0 else self.row(self.feasible_rows[hits[0]])
 
-    def best_by_precision(self) -> dict[str, pd.Series]:
+    def best_by_precision(self) -> dict[str, OptionRow]:
         out = {}
         for p in self.scenario.deployment.precisions:
             b = self.best(precision=p)
@@ -327,47 +374,44 @@ def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
     with np.errstate(divide="ignore", invalid="ignore"):
         per_m = usd_per_million_tokens(monthly, t.requests_per_s, d.hours_per_month, ts.mean_input + ts.mean_output)
         per_m_out = usd_per_million_tokens(monthly, t.requests_per_s, d.hours_per_month, ts.mean_output)
-    options = pd.DataFrame(
-        {
-            "backend": grid.backend,
-            "backend_name": grid.backend_name,
-            "instance": grid.instance,
-            "family": grid.family,
-            "accelerator": grid.accelerator,
-            "devices": grid.devices,
-            "precision": grid.precision,
-            "tensor_parallel": grid.tensor_parallel,
-            "replicas_per_instance": rpi,
-            "fits": fits,
-            "reason": reason,
-            "weights_gib": pick(grid.c_weights) / GIB,
-            "weights_gib_per_device": pick(grid.c_weights_dev) / GIB,
-            "device_gib": grid.device_gib,
-            "reserve_gib_per_device": grid.reserve_gib,
-            "usable_kv_gib_per_device": np.maximum(pick(grid.c_usable_dev), 0) / GIB,
-            "kv_bytes_per_token": pick(grid.c_kv_total),
-            "kv_bytes_per_token_guide": kv_bytes_per_token_guide(model),
-            "kv_capacity_tokens": pick(perf.kv_cap, 0.0),
-            "max_concurrency": pick(perf.bmax, 0).astype(np.int64),
-            "operating_concurrency": conc,
-            "limited_by": np.where(fits, pick(perf.limited_by, ""), ""),
-            "ttft_s": np.where(fits, pick(perf.ttft_s), math.nan),
-            "tpot_ms": np.where(fits, pick(perf.tpot_s) * 1000.0, math.nan),
-            "requests_per_s_per_replica": x,
-            "output_tokens_per_s_per_replica": x * ts.mean_output,
-            "replicas": replicas.astype(np.int64),
-            "instances": n_inst,
-            "hourly_usd": hourly,
-            "monthly_usd": monthly,
-            "usd_per_million_tokens": per_m,
-            "usd_per_million_output_tokens": per_m_out,
-            "compiled": grid.compiled,
-            "continuous_batching": np.where(has, pick(grid.c_continuous.astype(float), 0.0) > 0, False),
-            "share_beyond_bounds": np.where(grid.compiled, ts.share_beyond, 0.0),
-            "price_source": source_i[grid.instance_index] if n else np.zeros(0, dtype=object),
-        },
-        columns=OPTION_COLUMNS,
-    )
+    columns: dict[str, np.ndarray] = {
+        "backend": grid.backend,
+        "backend_name": grid.backend_name,
+        "instance": grid.instance,
+        "family": grid.family,
+        "accelerator": grid.accelerator,
+        "devices": grid.devices,
+        "precision": grid.precision,
+        "tensor_parallel": grid.tensor_parallel,
+        "replicas_per_instance": rpi,
+        "fits": fits,
+        "reason": reason,
+        "weights_gib": pick(grid.c_weights) / GIB,
+        "weights_gib_per_device": pick(grid.c_weights_dev) / GIB,
+        "device_gib": grid.device_gib,
+        "reserve_gib_per_device": grid.reserve_gib,
+        "usable_kv_gib_per_device": np.maximum(pick(grid.c_usable_dev), 0) / GIB,
+        "kv_bytes_per_token": pick(grid.c_kv_total),
+        "kv_bytes_per_token_guide": np.full(n, float(kv_bytes_per_token_guide(model))),
+        "kv_capacity_tokens": pick(perf.kv_cap, 0.0),
+        "max_concurrency": pick(perf.bmax, 0).astype(np.int64),
+        "operating_concurrency": conc,
+        "limited_by": np.where(fits, pick(perf.limited_by, ""), ""),
+        "ttft_s": np.where(fits, pick(perf.ttft_s), math.nan),
+        "tpot_ms": np.where(fits, pick(perf.tpot_s) * 1000.0, math.nan),
+        "requests_per_s_per_replica": x,
+        "output_tokens_per_s_per_replica": x * ts.mean_output,
+        "replicas": replicas.astype(np.int64),
+        "instances": n_inst,
+        "hourly_usd": hourly,
+        "monthly_usd": monthly,
+        "usd_per_million_tokens": per_m,
+        "usd_per_million_output_tokens": per_m_out,
+        "compiled": grid.compiled,
+        "continuous_batching": np.where(has, pick(grid.c_continuous.astype(float), 0.0) > 0, False),
+        "share_beyond_bounds": np.where(grid.compiled, ts.share_beyond, 0.0),
+        "price_source": source_i[grid.instance_index] if n else np.zeros(0, dtype=object),
+    }
     notes = []
     if d.kv_cache_dtype == "fp8":
         notes.append("fp8 KV cache applies only on FP8-capable parts (L4, L40S, H100, H200); others keep 16-bit.")
@@ -375,7 +419,7 @@ def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
         scenario=scenario,
         model=model,
         traffic=ts,
-        options=options,
+        columns=columns,
         prices=prices,
         elapsed_s=time.perf_counter() - started,
         notes=tuple(notes),

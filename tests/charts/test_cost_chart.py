@@ -126,7 +126,7 @@ def test_unknown_price_is_marked_with_a_question_mark(chart):
     o = est.options.copy()
     unknown = o["instance"] == top
     o.loc[unknown, ["hourly_usd", "monthly_usd"]] = np.nan
-    chart.update(ChartInput(replace(est, options=o), d.decision))
+    chart.update(ChartInput(replace(est, columns={c: o[c].to_numpy() for c in o}), d.decision))
     assert chart.categories[-1] == top  # fits, but without a price it sorts last
     fitting = o[unknown & o["fits"]]["precision"].unique()
     assert len(fitting)

@@ -26,7 +26,14 @@ def test_default_window_answers(make_window):
     assert "vLLM" in text
     assert "Uneven traffic" in text
     assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == [
-        "Decision", "Cost", "Memory", "Traffic", "Break-even", "Load test", "Calibration"]
+        "Decision",
+        "Cost",
+        "Memory",
+        "Traffic",
+        "Break-even",
+        "Load test",
+        "Calibration",
+    ]
     assert w.status_prices.text() == "Price list: bundled"
     assert "ms" in w.status_time.text()
 
