@@ -130,13 +130,14 @@ def read_text(path: Path, *, label: str | None = None, limit: int = MAX_TABLE_BY
         raise DataError(f"{name}: not UTF-8 text (byte {exc.start}). Save the file as UTF-8 and try again.") from exc
 
 
-def _convert(value: str, col: Column, where: str) -> Any:
+def _convert(value: str, col: Column, where: str, *, clean: bool = False) -> Any:
+    """One cell as its column's type; ``clean``: the whole file was already found free of control characters."""
     text = value.strip()
     if text == "":
         if col.required:
             raise DataError(f"{where}: is empty but a value is required.")
         return None
-    if BAD_TEXT.search(text):
+    if not clean and BAD_TEXT.search(text):
         raise DataError(f"{where}: contains control characters; retype the value as plain text.")
     if col.kind == "str":
         if col.choices is not None and text not in col.choices:
@@ -187,6 +188,8 @@ def parse_table(text: str, schema: dict[str, Column], name: str) -> Table:
         hint = " Separate the columns with commas." if len(header) == 1 else ""
         raise DataError(f"{name}: missing column(s) {', '.join(missing)}.{hint}")
     index = {c: header.index(c) for c in header}
+    columns = [(c, i, full.get(c, Column("str", required=False))) for c, i in index.items()]
+    clean = BAD_TEXT.search(text) is None  # one scan of the file instead of one per cell
     records: list[dict[str, Any]] = []
     try:
         for line_no, row in enumerate(reader, start=2):
@@ -195,9 +198,11 @@ def parse_table(text: str, schema: dict[str, Column], name: str) -> Table:
             if len(row) != len(header):
                 raise DataError(f"{name}: row {line_no} has {len(row)} cells but the header has {len(header)}.")
             rec: dict[str, Any] = {}
-            for col_name, idx in index.items():
-                col = full.get(col_name, Column("str", required=False))
-                rec[col_name] = _convert(row[idx], col, f"{name}: row {line_no}, column '{col_name}'")
+            for col_name, idx, col in columns:
+                try:
+                    rec[col_name] = _convert(row[idx], col, "", clean=clean)
+                except DataError as exc:  # the place is named only when something is wrong
+                    raise DataError(f"{name}: row {line_no}, column '{col_name}'{exc}") from None
             records.append(rec)
     except csv.Error as exc:
         raise DataError(

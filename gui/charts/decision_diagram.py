@@ -120,7 +120,7 @@ class DecisionDiagram:
         blank_axes(ax)
         self.title_artist = style_title(figure, theme, self.fonts, self.title)
         self.subtitle = style_subtitle(ax, theme, self.fonts)
-        spec = diagram()
+        self._spec = spec = diagram()
         self.nodes: dict[str, _Node] = {}
         for n in spec["nodes"]:
             self.nodes[n["id"]] = self._make_node(n)
@@ -145,6 +145,10 @@ class DecisionDiagram:
             ),
             theme, self.fonts, 7.0,
         )  # fmt: skip
+        # the diagram's own texts sit inside fixed axes limits: leaving them out of the layout pass saves
+        # measuring ~100 texts twice on every relayout (only the title, subtitle and legend need room)
+        for text in [*self.node_labels.values(), *self.edge_labels.values(), *self.value_labels.values()]:
+            text.set_in_layout(False)
         self.fonts.on_change("geometry", self._apply_scale)
         self._state: tuple | None = None
         self._static: tuple | None = None
@@ -222,7 +226,7 @@ class DecisionDiagram:
 
     def _diagonals_from_left(self, node_id: str) -> bool:
         """True if slanted edges arrive from the left (their labels would collide on that side)."""
-        spec = diagram()
+        spec = self._spec
         n = self.nodes[node_id]
         for e in spec["edges"]:
             if e["to"] == node_id:
