@@ -75,7 +75,13 @@ class Accelerator:
 
     def peak(self, compute: str) -> float | None:
         """Dense peak ops/s for a compute type (fp16, fp8, int8); None when unsupported."""
-        return {"fp16": self.fp16_flops, "fp8": self.fp8_flops, "int8": self.int8_ops}[compute]
+        if compute == "fp16":
+            return self.fp16_flops
+        if compute == "fp8":
+            return self.fp8_flops
+        if compute == "int8":
+            return self.int8_ops
+        raise KeyError(compute)
 
 
 @dataclass(frozen=True, slots=True)

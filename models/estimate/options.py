@@ -208,27 +208,40 @@ def _assemble(
     rows_out: list[tuple] = []
     weights_of: dict[str, float] = {}
     kv_of: dict[float, float] = {}
+    kv_dev_of: dict[tuple[int, float, str], float] = {}
+    pairs: dict[tuple[str, str], tuple] = {}  # what depends only on the backend and the accelerator
     for cfg in cfgs:
         backend, acc, prec, t = cfg["backend"], cfg["acc"], cfg["prec"], cfg["tp"]
-        kv_b = 1.0 if (kv_cache_dtype == "fp8" and acc.fp8_flops) else 2.0
+        pair = pairs.get((backend.backend, acc.accelerator))
+        if pair is None:
+            own = fitted.get((backend.backend, acc.accelerator))
+            eff = bk.efficiency_for(backend.backend, acc.accelerator) if own is None else _efficiency(own)
+            link = hw.interconnects[acc.interconnect]
+            link_eff = link.bandwidth_efficiency if own is None or own.eta_link is None else own.eta_link
+            pair = pairs[(backend.backend, acc.accelerator)] = (
+                1.0 if (kv_cache_dtype == "fp8" and acc.fp8_flops) else 2.0,
+                acc.memory_bytes * backend.memory_fraction - acc.reserve_bytes,
+                backend.compiled or not backend.paged_kv, backend.max_batch, backend.parallelism == "pipeline",
+                acc.bandwidth_bytes_s, eff.eta_bw, eff.eta_f, eff.step_overhead_s, link.allreduce_latency_s,
+                acc.link_bytes_s * link_eff,
+            )  # fmt: skip
+        kv_b, room, reserve_bounds, max_batch, pipeline, bandwidth, eta_bw, eta_f, step_s, latency, link_bytes = pair
         w = weights_of.get(prec.precision)
         if w is None:
             w = weights_of[prec.precision] = weight_bytes(model, prec)
         kv_total = kv_of.get(kv_b)
         if kv_total is None:
             kv_total = kv_of[kv_b] = kv_bytes_per_token(model, kv_b)
+        kv_dev = kv_dev_of.get((t, kv_b, backend.parallelism))
+        if kv_dev is None:
+            kv_dev = kv_dev_of[(t, kv_b, backend.parallelism)] = kv_bytes_per_token_device(
+                model, t, kv_b, backend.parallelism
+            )
         w_dev = w * (1.0 + backend.weight_overhead) / t
-        own = fitted.get((backend.backend, acc.accelerator))
-        eff = bk.efficiency_for(backend.backend, acc.accelerator) if own is None else _efficiency(own)
-        link = hw.interconnects[acc.interconnect]
-        link_eff = link.bandwidth_efficiency if own is None or own.eta_link is None else own.eta_link
         rows_out.append((  # in the order of _CFG_COLUMNS
-            w, w_dev, usable_kv_bytes_per_device(backend, acc, w_dev),
-            acc.memory_bytes * backend.memory_fraction - acc.reserve_bytes, kv_total,
-            kv_bytes_per_token_device(model, t, kv_b, backend.parallelism), backend.compiled or not backend.paged_kv,
-            backend.max_batch, cfg["continuous"], t, 1 if backend.parallelism == "pipeline" else t,
-            acc.bandwidth_bytes_s, acc.peak(cfg["compute"]), eff.eta_bw, eff.eta_f, eff.step_overhead_s,
-            link.allreduce_latency_s, acc.link_bytes_s * link_eff,
+            w, w_dev, usable_kv_bytes_per_device(backend, acc, w_dev), room, kv_total, kv_dev, reserve_bounds,
+            max_batch, cfg["continuous"], t, 1 if pipeline else t, bandwidth, acc.peak(cfg["compute"]), eta_bw,
+            eta_f, step_s, latency, link_bytes,
         ))  # fmt: skip
         acc_names.append(acc.name)
 

@@ -273,7 +273,10 @@ def _performance(
         "tpot": "Concurrency limited by the TPOT target.",
         "ttft": "Concurrency limited by the TTFT target.",
     }
-    for k in range(m):
+    ok = conc > 0
+    for lim, text in limit_text.items():
+        reason[ok & (limited == lim)] = text
+    for k in np.flatnonzero(~ok):  # only the configurations that fail get a sentence of their own
         t = int(grid.c_tp[k])
         if usable[k] <= 0:
             reason[k] = (
@@ -294,9 +297,6 @@ def _performance(
             else:
                 reason[k] = f"Misses the TTFT target even with one request ({ttft[k]:.2f} s > {ttft_target_s:g} s)."
             limited[k] = ""
-        else:
-            reason[k] = limit_text.get(str(limited[k]), "")
-    ok = conc > 0
     return _Performance(fits, cap, bmax, conc, np.where(ok, x, math.nan), np.where(ok, ttft, math.nan),
                         np.where(ok, tpot, math.nan), limited, reason)  # fmt: skip
 
