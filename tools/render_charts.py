@@ -3,7 +3,7 @@
     python tools/render_charts.py [OUT_DIR]      (default screenshots/charts/)
 
 Writes ``<scenario>_<theme>_<size>_<chart>.png``: 8×4.5 in at 100 dpi (the window) and
-13.33×7.5 in at 150 dpi (a slide), plus the compact traffic widget at 3×1.2 in.
+13.33×7.5 in at 150 dpi (a slide).
 """
 
 from __future__ import annotations
@@ -115,10 +115,6 @@ def main(argv: list[str] | None = None) -> int:
             if args.chart and chart_name not in args.chart:
                 continue
             render(cls, data, theme, size, dpi, out / f"{name}_{theme.name}_{size_name}_{chart_name}.png")
-            count += 1
-        if size_name == "window" and (not args.chart or "traffic" in args.chart):
-            render(TrafficChart, data, theme, (3.0, 1.2), 200, out / f"{name}_{theme.name}_compact_traffic.png",
-                   compact=True)  # fmt: skip
             count += 1
     print(f"{count} charts written to {out} in {time.perf_counter() - started:.1f} s")
     return 0

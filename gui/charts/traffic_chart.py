@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from gui.charts.base import PARTIAL
 from gui.charts.common import Fonts, StickyLimit, line_count, prepare_figure, style_axes, style_legend, style_title
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 BINS = 40
 TAIL = 0.999  # the x axis reaches this percentile (or the bound, if larger)
 HEADROOM = 1.45  # y axis above the tallest bin, so the labels at the top never sit on the bars
-COMPACT_SIZE = (3.0, 1.2)  # inches: the small widget next to the traffic sliders
 
 
 def length_top(dists: list[LengthDistribution], bounds: list[float]) -> float:
@@ -46,7 +45,7 @@ def length_edges(dists: list[LengthDistribution], bounds: list[float]) -> np.nda
     return np.linspace(0.0, length_top(dists, bounds), BINS + 1)
 
 
-def _tokens_tick(value: float, _pos: object = None) -> str:
+def tokens_tick(value: float, _pos: object = None) -> str:
     return f"{value / 1000:g}k" if value >= 10_000 else f"{value:,.0f}"
 
 
@@ -54,17 +53,16 @@ class _Panel:
     """One distribution (or two, overlaid) on an axes: step patches, bound and mean lines, bound label."""
 
     def __init__(self, ax: Axes, theme: ChartTheme, fonts: Fonts, colours: list[str], names: list[str],
-                 *, label_size: float, fill_alpha: float, sticky_y: bool = True) -> None:  # fmt: skip
+                 *, label_size: float, fill_alpha: float) -> None:  # fmt: skip
         self.ax = ax
         self._xlim = StickyLimit(grow=1.25)
-        # without y ticks (compact) the y limit is not static: it can follow the data exactly
-        self._ylim = StickyLimit(grow=1.2) if sticky_y else None
+        self._ylim = StickyLimit(grow=1.2)
         edges = np.linspace(0, 1, BINS + 1)
         self.steps: list[StepPatch] = []
         self.bound_lines: list[Line2D] = []
         self.mean_lines: list[Line2D] = []
         for k, (colour, name) in enumerate(zip(colours, names, strict=True)):
-            # overlaid (compact): the second distribution is an outline, so both stay visible where they coincide
+            # overlaid: the second distribution is an outline, so both stay visible where they coincide
             filled = k == 0
             step = ax.stairs(np.zeros(BINS), edges, fill=filled, color=colour, alpha=fill_alpha if filled else 1.0,
                              linewidth=0 if filled else 1.3, label=name, zorder=2 if filled else 3)  # fmt: skip
@@ -82,7 +80,7 @@ class _Panel:
             self.bound_labels.append(ann)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v * 100:.3g} %"))
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
-        ax.xaxis.set_major_formatter(FuncFormatter(_tokens_tick))
+        ax.xaxis.set_major_formatter(FuncFormatter(tokens_tick))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
         ax.set_ylim(0, 1)
 
@@ -96,7 +94,7 @@ class _Panel:
             top = max(top, float(share.max()) if len(share) else 0.0)
         self.ax.set_xlim(0, edges[-1])
         need = max(top, 1e-6) * HEADROOM
-        self.ax.set_ylim(0, self._ylim.fit(need) if self._ylim is not None else need)
+        self.ax.set_ylim(0, self._ylim.fit(need))
         for line, x in zip(self.bound_lines, bounds, strict=True):
             line.set_xdata([x, x])
         for line, x in zip(self.mean_lines, means, strict=True):
@@ -113,95 +111,62 @@ class _Panel:
 class TrafficChart:
     """Length histograms of input and output tokens with the compiled backends' bounds.
 
-    ``compact=True`` draws both distributions overlaid on one small axes (about 300×120 px) with
-    tiny fonts and no title. ``panels`` holds the step patches and lines per axes.
+    ``panels`` holds the step patches and lines per axes. The small preview beside the traffic
+    sliders is a native widget with the same bins (``gui/widgets/length_histogram.py``).
     """
 
     title: str = "Request lengths"
 
-    def __init__(self, figure: Figure, theme: ChartTheme, compact: bool = False) -> None:
+    def __init__(self, figure: Figure, theme: ChartTheme) -> None:
         self.figure = figure
         self.theme = theme
-        self.compact = compact
         colours = [theme.memory_colours["weights"], theme.memory_colours["kv"]]
         prepare_figure(figure, theme)
-        if compact:
-            figure.get_layout_engine().set(w_pad=0.02, h_pad=0.02)
-            self.fonts = Fonts(figure, theme, reference=COMPACT_SIZE, minimum=0.9)
-            ax = figure.add_subplot()
-            style_axes(ax, theme, self.fonts, tick=5.5)
-            self.fonts.text(ax.xaxis.label, 6.0)
-            ax.set_xlabel("Tokens per request", labelpad=1)
-            ax.tick_params(length=2, pad=1)
-            self.axes = [ax]
-            self.panels = [_Panel(ax, theme, self.fonts, colours, ["input", "output"], label_size=5.0, fill_alpha=0.45,
-                                  sticky_y=False)]  # fmt: skip
-            ax.yaxis.set_major_locator(NullLocator())  # shares need no scale at this size; the shape says it
-            for line in self.panels[0].mean_lines:
-                line.set_visible(False)
-            for ann in self.panels[0].bound_labels:
-                ann.set_visible(False)  # no room for words at this size: the legend says what the dashes are
-            handles = [
-                Patch(facecolor=colours[0], alpha=0.6, label="input"),
-                Line2D([], [], color=colours[1], lw=1.3, label="output"),
-                Line2D([], [], color=theme.muted, ls="--", lw=1, label="bound"),
-            ]
-            # one row above the axes: at this size any legend inside would cover the bars or the bounds
-            legend = figure.legend(handles=handles, loc="outside upper right", ncols=3, handlelength=1.2,
-                                   handletextpad=0.4, borderpad=0.2, columnspacing=1.0, frameon=False)  # fmt: skip
-            self.legend = style_legend(legend, theme, self.fonts, 5.0)
-            self.title_artist = None
-        else:
-            self.fonts = Fonts(figure, theme)
-            self.axes = list(figure.subplots(1, 2, sharey=False))
-            self.panels = []
-            self._ax_titles: list[Text] = []
-            for ax, colour, name in zip(self.axes, colours, ["input", "output"], strict=True):
-                style_axes(ax, theme, self.fonts)
-                ax.set_xlabel("Tokens per request")
-                self._ax_titles.append(self.fonts.text(ax.set_title("", loc="left", color=theme.foreground), 9.0))
-                self.panels.append(_Panel(ax, theme, self.fonts, [colour], [name], label_size=7.5, fill_alpha=0.55))
-            self.axes[0].set_ylabel("Share of requests")
-            handles = [
-                Patch(facecolor=colours[0], alpha=0.7, label="input tokens"),
-                Patch(facecolor=colours[1], alpha=0.7, label="output tokens"),
-                Line2D([], [], color=theme.foreground, ls=":", lw=1.4, label="mean"),
-                Line2D([], [], color=theme.foreground, ls="--", lw=1.4, label="compiled backends' bound"),
-            ]
-            legend = figure.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
-            self.legend = style_legend(legend, theme, self.fonts)
-            self.title_artist = style_title(figure, theme, self.fonts, self.title)
+        self.fonts = Fonts(figure, theme)
+        self.axes = list(figure.subplots(1, 2, sharey=False))
+        self.panels = []
+        self._ax_titles: list[Text] = []
+        for ax, colour, name in zip(self.axes, colours, ["input", "output"], strict=True):
+            style_axes(ax, theme, self.fonts)
+            ax.set_xlabel("Tokens per request")
+            self._ax_titles.append(self.fonts.text(ax.set_title("", loc="left", color=theme.foreground), 9.0))
+            self.panels.append(_Panel(ax, theme, self.fonts, [colour], [name], label_size=7.5, fill_alpha=0.55))
+        self.axes[0].set_ylabel("Share of requests")
+        handles = [
+            Patch(facecolor=colours[0], alpha=0.7, label="input tokens"),
+            Patch(facecolor=colours[1], alpha=0.7, label="output tokens"),
+            Line2D([], [], color=theme.foreground, ls=":", lw=1.4, label="mean"),
+            Line2D([], [], color=theme.foreground, ls="--", lw=1.4, label="compiled backends' bound"),
+        ]
+        legend = figure.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
+        self.legend = style_legend(legend, theme, self.fonts)
+        self.title_artist = style_title(figure, theme, self.fonts, self.title)
         self._state: tuple | None = None
         self._static: tuple | None = None
 
     def dynamic_artists(self) -> list[Artist]:
         """What ordinary slider moves change: the steps, bound and mean lines, their labels, the titles.
 
-        On the full chart the axes too: a length slider moves the (sticky) token range several times per
-        drag, and the bins, so the shares' range, follow it. The compact chart keeps its one token axis
-        static: redrawing all of it costs less than drawing that axis on every step.
+        The axes too: a length slider moves the (sticky) token range several times per drag, and the
+        bins, so the shares' range, follow it.
         """
         out: list[Artist] = []
         for panel in self.panels:
             out += [*panel.steps, *panel.bound_lines, *panel.mean_lines, *panel.bound_labels]
-        if not self.compact:
-            out += [*self._ax_titles, self.title_artist]
-            out += [axis for ax in self.axes for axis in (ax.xaxis, ax.yaxis)]
+        out += [*self._ax_titles, self.title_artist]
+        out += [axis for ax in self.axes for axis in (ax.xaxis, ax.yaxis)]
         return out
 
     def update(self, data: ChartInput) -> UpdateResult:
         """Redraw the distributions and bounds for the scenario's traffic.
 
-        True if something static changed (the compact chart's token range, the layout), PARTIAL if
+        True if something static changed (a title's line count, the layout), PARTIAL if
         only dynamic artists did, False if nothing did.
         """
         resized = self.fonts.refresh()
         if not self._update(data):
             return resized
-        if self.compact:
-            static: tuple = (self.axes[0].get_xlim(),)
-        else:
-            static = tuple(line_count(t) for t in [*self._ax_titles, self.title_artist])
+        static = tuple(line_count(t) for t in [*self._ax_titles, self.title_artist])
         full = static != self._static
         self._static = static
         return True if full or resized else PARTIAL
@@ -215,10 +180,6 @@ class TrafficChart:
             return False
         self._state = state
         shape = ts.shape
-        if self.compact:
-            self.panels[0].set([shape.input, shape.output], [ts.mean_input, ts.mean_output],
-                               [ts.bound_input, ts.bound_output], ["", ""])  # fmt: skip
-            return True
         for title, panel, dist, mean, bound, name in zip(
             self._ax_titles, self.panels, [shape.input, shape.output], [ts.mean_input, ts.mean_output],
             [ts.bound_input, ts.bound_output], ["Input", "Output"], strict=True,

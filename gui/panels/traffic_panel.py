@@ -8,10 +8,9 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QFormLayout, QVBoxLayout, QWidget
 
 from gui.binding import QtState, blocked
-from gui.canvas import PlotCanvas
 from gui.charts.base import ChartInput
 from gui.charts.theme import ChartTheme
-from gui.charts.traffic_chart import TrafficChart
+from gui.widgets.length_histogram import LengthHistogram
 from gui.widgets.sliders import ScaledSlider
 from models.traffic import load_presets
 
@@ -68,10 +67,7 @@ class TrafficPanel(QWidget):
             sl.dragFinished.connect(state.drag_finished)
             self.sliders[name] = sl
             lay.addWidget(sl)
-        self.histogram = PlotCanvas(lambda fig, th: TrafficChart(fig, th, compact=True), theme, size=(3.2, 1.3))
-        self.histogram.setMinimumHeight(120)
-        self.histogram.setMaximumHeight(150)
-        self.histogram.setToolTip("Input and output length distributions of this traffic")
+        self.histogram = LengthHistogram(theme)
         lay.addWidget(self.histogram)
         state.changed.connect(self.refresh)
         self.refresh()

@@ -112,12 +112,6 @@ def test_parity_chart_with_imported_runs_has_no_overlaps(theme, size):
     assert layout_problems(fig) == []
 
 
-def test_compact_traffic_fits_its_small_widget():
-    fig, chart = build(TrafficChart, LIGHT, (3.0, 1.2), compact=True)
-    chart.update(data(input_mean=1000, input_cv=0.1, output_mean=500, output_cv=0.1))
-    assert layout_problems(fig) == []
-
-
 @pytest.mark.parametrize("cls", CHARTS)
 def test_every_chart_has_a_title_and_labelled_axes(cls):
     fig, chart = build(cls)

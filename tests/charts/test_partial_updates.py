@@ -138,13 +138,6 @@ def test_decision_path_change_is_full_value_change_is_partial():
     assert chart.update(data(input_cv=0.1, output_cv=0.1)) is True
 
 
-def test_compact_traffic_token_range_change_is_full():
-    _fig, chart = build(TrafficChart, (3.0, 1.2), compact=True)
-    chart.update(data())
-    assert chart.update(data(input_cv=0.48)) == PARTIAL
-    assert chart.update(data(input_mean=8000.0)) is True  # the token axis (static here) must grow
-
-
 @pytest.mark.parametrize("cls", CHARTS)
 def test_dynamic_artists_are_drawn_artists_of_the_figure(cls):
     fig, chart = build(cls)

@@ -13,10 +13,10 @@ from gui.charts.traffic_chart import BINS, TrafficChart
 from tests.charts.chart_data import NOFIT, data
 
 
-def build(compact: bool = False, size=(8, 4.5)) -> TrafficChart:
+def build(size=(8, 4.5)) -> TrafficChart:
     fig = Figure(figsize=size)
     FigureCanvasAgg(fig)
-    return TrafficChart(fig, LIGHT, compact=compact)
+    return TrafficChart(fig, LIGHT)
 
 
 def test_bound_and_mean_lines_sit_at_the_traffic_numbers():
@@ -71,16 +71,3 @@ def test_traffic_is_drawn_even_when_nothing_fits():
     chart.update(d)
     assert chart.panels[0].bound_lines[0].get_xdata()[0] == d.estimate.traffic.bound_input
     assert float(np.sum(chart.panels[0].steps[0].get_data()[0])) > 0.99
-
-
-def test_compact_overlays_both_on_one_small_axes():
-    chart = build(compact=True, size=(3.0, 1.2))
-    d = data(input_mean=1000, input_cv=0.1, output_mean=500, output_cv=0.1)
-    chart.update(d)
-    assert len(chart.axes) == 1
-    panel = chart.panels[0]
-    assert len(panel.steps) == 2
-    assert [line.get_xdata()[0] for line in panel.bound_lines] == [1255, 628]
-    assert chart.figure.get_suptitle() == ""
-    assert [t.get_text() for t in chart.legend.get_texts()] == ["input", "output", "bound"]
-    assert chart.legend.get_texts()[0].get_fontsize() <= 6

@@ -28,7 +28,7 @@ def show_tab(w, qtbot, index: int):
     w.tabs.setCurrentIndex(index)
     canvas = w.answer_tabs[index].canvas
     qtbot.waitUntil(lambda: canvas.full_draw_count >= 1, timeout=5000)
-    settled(qtbot, canvas, w.traffic_panel.histogram)
+    settled(qtbot, canvas)
     return canvas
 
 
@@ -79,17 +79,24 @@ def test_an_ordinary_step_is_one_partial_redraw_showing_the_new_state(make_windo
     assert np.array_equal(full_redraw_buffer(canvas), after)  # exactly what a full redraw draws
 
 
-def test_the_histogram_beside_the_sliders_redraws_partially_too(make_window, qtbot):
+def test_the_histogram_beside_the_sliders_follows_each_step(make_window, qtbot):
+    """One paint per slider step that changes the lengths, none for a rate step; its token axis grows."""
     w = make_window()
     hist = w.traffic_panel.histogram
     show_tab(w, qtbot, COST)
-    draws, fulls = hist.draw_count, hist.full_draw_count
+    qtbot.waitUntil(lambda: hist.paint_count >= 1, timeout=5000)
+    paints, output = hist.paint_count, hist.shares[1].copy()
     step(w, "output_cv")
-    qtbot.waitUntil(lambda: not hist.redraw_pending, timeout=5000)
-    assert (hist.draw_count, hist.full_draw_count) == (draws + 1, fulls)
-    w.qstate.update(input_mean=8000.0)  # far longer prompts: its (static) token axis must grow
-    qtbot.waitUntil(lambda: not hist.redraw_pending, timeout=5000)
-    assert hist.full_draw_count == fulls + 1
+    qtbot.waitUntil(lambda: hist.paint_count > paints, timeout=5000)
+    assert not np.allclose(hist.shares[1], output)  # the output spread changed its shares
+    paints, top = hist.paint_count, hist.edges[-1]
+    step(w, "requests_per_s")  # the rate does not change the lengths
+    settled(qtbot, w.cost_tab.canvas)
+    assert hist.paint_count == paints
+    w.qstate.update(input_mean=8000.0)  # far longer prompts: the token axis must grow
+    qtbot.waitUntil(lambda: hist.paint_count > paints, timeout=5000)
+    assert hist.edges[-1] > top
+    assert hist.bounds[0] <= hist.edges[-1]  # the bound stays on the axis
 
 
 def test_big_jumps_are_full_redraws(make_window, qtbot):
