@@ -45,6 +45,14 @@ EDGE_PT = 6.5  # edge and value label size
 CHAR_PT = 0.56  # average glyph width per point of font size
 LINE_PT = 1.2  # line height per point of font size
 DIAMOND_HALF_HEIGHT = 31.0  # points at scale 1
+#: hand layout (inches and points): the margins the charts' layout engine keeps, the title's and the
+#: subtitle's sizes (``style_title``, ``style_subtitle``), a line's height per point of font size, and the
+#: gap between the subtitle and the diagram (matplotlib's axes title pad)
+PAD_IN = 0.06
+TITLE_PT = 11.5
+SUBTITLE_PT = 8.5
+LINE_HEIGHT = 1.2
+TITLE_GAP_PT = 6.0
 X_RANGE = (-0.005, 1.035)  # axes limits around the 0..1 layout, so edge nodes are not clipped
 REF_PT_PER_X = 530.0  # points per x unit on an 8 in wide figure, for placing labels between shapes
 
@@ -112,7 +120,8 @@ class DecisionDiagram:
     def __init__(self, figure: Figure, theme: ChartTheme) -> None:
         self.figure = figure
         self.theme = theme
-        prepare_figure(figure, theme)
+        # placed by hand (_place): a layout engine would measure every text of the diagram on each layout
+        prepare_figure(figure, theme, constrained=False)
         self.fonts = Fonts(figure, theme)
         self.ax = ax = figure.add_subplot()
         ax.set_xlim(*X_RANGE)
@@ -145,11 +154,9 @@ class DecisionDiagram:
             ),
             theme, self.fonts, 7.0,
         )  # fmt: skip
-        # the diagram's own texts sit inside fixed axes limits: leaving them out of the layout pass saves
-        # measuring ~100 texts twice on every relayout (only the title, subtitle and legend need room)
-        for text in [*self.node_labels.values(), *self.edge_labels.values(), *self.value_labels.values()]:
-            text.set_in_layout(False)
         self.fonts.on_change("geometry", self._apply_scale)
+        self.fonts.on_resize(("place", id(self)), self._place)  # after the subtitle's re-wrap (registered first)
+        self._place()
         self._state: tuple | None = None
         self._static: tuple | None = None
 
@@ -253,6 +260,23 @@ class DecisionDiagram:
         self.fonts.text(ann, EDGE_PT)
         return ann
 
+    def _place(self) -> None:
+        """Title at the top, the subtitle's lines under it, the diagram's axes in the rest.
+
+        What constrained layout would do here, worked out from the font sizes: the diagram's texts
+        all sit inside fixed axes limits, so only the title and subtitle need room.
+        """
+        w_in, h_in = self.figure.get_size_inches()
+        s = self.fonts.scale
+        lines = line_count(self.subtitle.artist) if self.subtitle.artist.get_text() else 0
+        title_in = TITLE_PT * s * LINE_HEIGHT / 72
+        subtitle_in = (lines * SUBTITLE_PT * s * LINE_HEIGHT + TITLE_GAP_PT * s) / 72
+        top_in = PAD_IN + title_in + PAD_IN + subtitle_in
+        self.title_artist.set_y(1.0 - PAD_IN / h_in)
+        self.ax.set_position(
+            (PAD_IN / w_in, PAD_IN / h_in, 1.0 - 2 * PAD_IN / w_in, max(1.0 - (top_in + PAD_IN) / h_in, 0.05))
+        )
+
     def _apply_scale(self, s: float) -> None:
         for node in self.nodes.values():
             node.scale.clear().scale(s / 72.0)
@@ -288,6 +312,7 @@ class DecisionDiagram:
         self._state = state
         self.title_artist.set_text(title)
         self.subtitle.set(rec)
+        self._place()
         self._style(path, values)
         static = (path, title, line_count(self.subtitle.artist))
         full = static != self._static
