@@ -38,9 +38,7 @@ def main() -> int:
     args = ap.parse_args()
 
     print("== Start-up: process start -> first painted window")
-    a, b = gui_speed.startup_medians(args.runs)
-    print(f"  app {a:.2f} s, bare PySide6 + empty canvas {b:.2f} s (medians of {args.runs}): "
-          f"ratio {a / b:.2f} (target <= {TARGETS['startup_ratio']})")  # fmt: skip
+    print(f"  {gui_speed.startup_line(args.runs, TARGETS['startup_ratio'])}")
 
     print(f"== Slider step -> visible chart redrawn ({args.steps} steps per slider, 3 sliders per tab)")
     per_tab: dict[str, list[float]] = {}

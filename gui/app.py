@@ -8,6 +8,12 @@ import sys
 from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from gui.main_window import MainWindow
 
 HEADLESS_COMMANDS = ("estimate", "catalog", "calibrate", "export", "-h", "--help")
 
@@ -34,8 +40,12 @@ def _configure_logging() -> None:
         root.addHandler(logging.StreamHandler())
 
 
-def run_window(args: Sequence[str]) -> int:
-    """Start Qt and show the main window (optionally opening a scenario file)."""
+def start_window(args: Sequence[str] = (), *, restore: bool = True) -> tuple[QApplication, MainWindow]:
+    """Start Qt and show the main window (optionally opening a scenario file); the caller runs the event loop.
+
+    ``restore=False`` starts from the default scenario at the default size, with no offer to restore
+    unsaved work (benchmarks, checks).
+    """
     os.environ.setdefault("QT_API", "pyside6")
     from PySide6.QtWidgets import QApplication
 
@@ -60,13 +70,19 @@ def run_window(args: Sequence[str]) -> int:
         matplotlib.rcParams[key] = []
     from gui.main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(restore=restore)
     window.show()
     files = [a for a in args if not a.startswith("-")]
     if files:
         window.documents.open(files[0])
-    else:
+    elif restore:
         window.documents.offer_restore()
+    return app, window
+
+
+def run_window(args: Sequence[str]) -> int:
+    """Start Qt, show the main window and run until it closes."""
+    app, _window = start_window(args)
     return app.exec()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QImage
 
 from gui.charts.base import ChartInput
 from gui.charts.theme import DARK, LIGHT
@@ -23,10 +23,12 @@ def data(**changes) -> ChartInput:
 
 
 def image_colours(widget) -> np.ndarray:
-    img = widget.grab().toImage().convertToFormat(widget.grab().toImage().Format.Format_RGB32)
-    ptr = img.constBits()
-    arr = np.frombuffer(ptr, dtype=np.uint8, count=img.sizeInBytes()).reshape(img.height(), img.bytesPerLine() // 4, 4)
-    return arr[:, : img.width(), :3][..., ::-1]  # BGRA in memory -> RGB
+    """The widget as painted, RGB (the image is kept alive while its pixels are copied)."""
+    img = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    w, h = img.width(), img.height()
+    raw = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes())
+    bgra = raw.reshape(h, img.bytesPerLine())[:, : w * 4].reshape(h, w, 4).copy()
+    return bgra[..., 2::-1]  # BGRA in memory -> RGB
 
 
 def near(arr: np.ndarray, colour: str, tol: int = 40) -> int:
