@@ -65,7 +65,8 @@ def start_window(args: Sequence[str] = (), *, restore: bool = True) -> tuple[QAp
     install(reporter)
     import matplotlib
 
-    matplotlib.rcdefaults()
+    if Path(matplotlib.matplotlib_fname()).parent != Path(matplotlib.get_data_path()):
+        matplotlib.rcdefaults()  # a user's matplotlibrc is in effect: charts look the same on every laptop
     for key in [k for k in matplotlib.rcParams if k.startswith("keymap.")]:
         matplotlib.rcParams[key] = []
     from gui.main_window import MainWindow

@@ -51,3 +51,25 @@ def test_options_table_brings_pandas_when_shown(qtbot):
     qtbot.waitUntil(lambda: cost.model.rowCount() == w.qstate.state.estimate.option_count, timeout=5000)
     assert cost.model.rowCount() > 100
     w.documents.saved = w.qstate.scenario
+
+
+RC_CHILD = r"""
+import sys
+from gui.app import start_window
+import matplotlib
+app, w = start_window([], restore=False)
+print("facecolor:", matplotlib.rcParams["axes.facecolor"], "keymaps:", matplotlib.rcParams["keymap.save"])
+w.documents.saved = w.qstate.scenario
+w.close()
+"""
+
+
+def test_a_users_matplotlibrc_does_not_restyle_the_charts(tmp_path):
+    (tmp_path / "matplotlibrc").write_text("axes.facecolor: red\n")
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path),
+               MATPLOTLIBRC=str(tmp_path))  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", RC_CHILD], env=env, cwd=root, capture_output=True, text=True,
+                         timeout=60, check=True).stdout  # fmt: skip
+    assert "facecolor: white" in out  # the user's red is reset to matplotlib's default
+    assert "keymaps: []" in out  # and matplotlib's key bindings never steal the window's shortcuts
