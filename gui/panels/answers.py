@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -70,8 +71,29 @@ class RecommendationCard(QFrame):
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # on a small screen the reasons can outgrow the card: they scroll instead of being cut off
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.text)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         lay = QVBoxLayout(self)
-        lay.addWidget(self.text)
+        lay.addWidget(self.scroll)
+
+    #: the card grows to show its whole text up to this many lines; longer texts scroll
+    MAX_LINES = 12
+
+    def _fit(self) -> None:
+        """Ask for the height the text needs at the card's width (capped), so the splitter makes room."""
+        m = self.layout().contentsMargins()
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        width = max(self.width() - m.left() - m.right() - 2 * self.frameWidth() - bar, 80)
+        need = self.text.heightForWidth(width) + m.top() + m.bottom() + 2 * self.frameWidth()
+        self.setMinimumHeight(min(need, self.MAX_LINES * self.fontMetrics().lineSpacing()))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()  # a new width wraps the text differently
 
     def show_decision(self, est: Estimate, dec: Decision) -> None:
         r = dec.recommendation
@@ -95,6 +117,7 @@ class RecommendationCard(QFrame):
         for note in (*dec.notes, *est.notes):
             extra += f"<p style='margin:2px 0; color:#8b949e'>{e(note)}</p>"
         self.text.setText(f"{head}<ul style='margin:4px 0 0 -20px'>{reasons}</ul>{extra}")
+        self._fit()
 
 
 class ChartTab(QWidget):

@@ -270,3 +270,21 @@ def test_rows_selected_in_the_cost_table_are_load_tested(make_window, qtbot):
     qtbot.waitUntil(lambda: chart.subtitle.text.startswith("Cheapest options"))
     assert w.loadtest_options == ()
     assert not w.loadtest_tab.clear_button.isVisible()
+
+
+@pytest.mark.parametrize("size", [(1024, 640), (1280, 800)])
+def test_the_recommendation_is_never_cut_off(make_window, qtbot, size):
+    """A long 'nothing fits' answer on a small screen: the card grows to show it, or scrolls past a dozen lines."""
+    w = make_window()
+    w.resize(*size)
+    w.qstate.update(model_id="meta-llama/Llama-3.1-405B", instance_families=("g5",), precisions=("bf16",))
+    card = w.decision_tab.card
+    qtbot.waitUntil(lambda: "Nothing fits" in card_text(w))
+    bar = card.scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=3000)  # every line visible
+    assert card.text.height() <= card.scroll.viewport().height()
+    card.text.setText("<p>" + "<br>".join(f"reason {i}" for i in range(40)) + "</p>")
+    card._fit()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=3000)  # too long for any card: it scrolls instead
+    assert card.height() <= card.MAX_LINES * card.fontMetrics().lineSpacing() + 40  # of pushing the diagram away
+    assert w.decision_tab.canvas.height() >= 260
