@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, Slot
 from PySide6.QtGui import QAction, QFont, QGuiApplication, QImage, QKeySequence
@@ -27,7 +28,6 @@ from gui.charts import lazy_chart
 from gui.charts.base import ChartInput
 from gui.charts.theme import PRESENTATION, ChartTheme
 from gui.documents import Documents
-from gui.measurement_import import MeasurementImporter, is_measurement_file
 from gui.panels.answers import ChartTab, CostTab, DecisionTab, LoadTestTab
 from gui.panels.calibration_tab import CalibrationTab
 from gui.panels.deployment_panel import DeploymentPanel
@@ -39,6 +39,9 @@ from models._resources import DataError
 from models.pricing import load_price_list
 from models.scenario import Scenario, default_scenario, dumps, loads
 from models.state import AppState
+
+if TYPE_CHECKING:
+    from gui.measurement_import import MeasurementImporter
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +103,7 @@ class MainWindow(QMainWindow):
         self.loadtest_options: tuple[tuple[str, str, str, int], ...] = ()  # rows picked in the Cost table
         self.cost_tab.options_selected.connect(self._on_options_selected)
         self.loadtest_tab.cleared.connect(lambda: self._on_options_selected(()))
-        self.measurements = MeasurementImporter(self.qstate, self)
+        self._measurements: MeasurementImporter | None = None  # loads (with its parsers) on the first import
         self.calibration_tab = CalibrationTab(lazy_chart("parity"), self.theme, self.qstate)
         self.calibration_tab.import_requested.connect(self.import_measurements)
         self.answer_tabs: list[ChartTab] = [
@@ -348,6 +351,8 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event) -> None:
         path = Path(event.mimeData().urls()[0].toLocalFile())
         event.acceptProposedAction()
+        from gui.measurement_import import is_measurement_file
+
         if is_measurement_file(path):  # by content: a load-test result, not a scenario or price list
             self.import_measurements(path)
         elif path.suffix.lower() == ".csv":
@@ -377,6 +382,14 @@ class MainWindow(QMainWindow):
         self.qstate.state.set_prices(None)
 
     # -- measurements
+    @property
+    def measurements(self) -> MeasurementImporter:
+        if self._measurements is None:
+            from gui.measurement_import import MeasurementImporter
+
+            self._measurements = MeasurementImporter(self.qstate, self)
+        return self._measurements
+
     @Slot()
     def import_measurements(self, path: str | Path | None = None) -> bool:
         """Import a load-test result (chosen, or dropped) into the scenario and show the Calibration tab."""

@@ -11,14 +11,13 @@ import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models._resources import BAD_TEXT, DataError, read_json, read_text, write_atomic
-from models.calibrated import Calibration, FittedEfficiency
-from models.calibrated import from_dict as calibration_from_dict
-from models.calibrated import to_dict as calibration_to_dict
-from models.calibrated import validate as validate_calibration
 from models.catalog import ModelSpec, load_catalog, validate_spec
+
+if TYPE_CHECKING:
+    from models.calibrated import Calibration, FittedEfficiency
 
 SCHEMA_VERSION = 3
 MAX_SCENARIO_BYTES = 2 * 1024 * 1024
@@ -240,6 +239,8 @@ def validate(s: Scenario) -> None:
     if not s.name or len(s.name) > 200:
         raise DataError("name: must be 1 to 200 characters.")
     if s.calibration is not None:
+        from models.calibrated import validate as validate_calibration
+
         validate_calibration(s.calibration)
 
 
@@ -266,7 +267,7 @@ def to_dict(s: Scenario) -> dict[str, Any]:
         "traffic": asdict(s.traffic),
         "deployment": dep,
         "price_list": None if s.price_list is None else {"name": s.price_list.name, "csv": s.price_list.csv},
-        "calibration": None if s.calibration is None else calibration_to_dict(s.calibration),
+        "calibration": None if s.calibration is None else _calibration_dict(s.calibration),
     }
 
 
@@ -422,7 +423,7 @@ def from_dict(data: Any) -> Scenario:
     deployment = _build(Deployment, "deployment", _expect_obj("deployment", obj.get("deployment", {})))
     name = _text("name", obj.get("name", "Untitled scenario"))
     price_list = _price_list(obj.get("price_list"))
-    calibration = calibration_from_dict(obj.get("calibration"))
+    calibration = None if obj.get("calibration") is None else _calibration_from(obj["calibration"])
     scenario = Scenario(
         model_id=model_id, custom_model=custom, traffic=traffic, deployment=deployment, name=name,
         price_list=price_list, calibration=calibration,
@@ -501,3 +502,17 @@ def default_scenario() -> Scenario:
     from models.backends import load_backends
 
     return Scenario(deployment=Deployment(lmi_release=load_backends().latest_lmi))
+
+
+# The calibration modules are read only for scenarios that carry measurements (most do not), which
+# keeps them off the way to the first window.
+def _calibration_dict(c: Calibration) -> dict[str, Any]:
+    from models.calibrated import to_dict
+
+    return to_dict(c)
+
+
+def _calibration_from(value: Any) -> Calibration | None:
+    from models.calibrated import from_dict
+
+    return from_dict(value)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from models.backends import Backend, Efficiency, Support, SupportLevel, load_backends
-from models.calibrated import FittedEfficiency
 from models.catalog import ModelSpec
 from models.estimate.memory import (
     kv_bytes_per_token,
@@ -23,6 +23,9 @@ from models.estimate.memory import (
 )
 from models.hardware import Accelerator, load_hardware
 from models.units import GIB
+
+if TYPE_CHECKING:
+    from models.calibrated import FittedEfficiency
 
 #: Share of an encoder-decoder model's parameters in the encoder (T5: about half).
 ENCODER_SHARE = 0.5

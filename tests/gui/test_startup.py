@@ -22,6 +22,8 @@ def done():
         app.processEvents()
         print("cheapest:", w.qstate.state.estimate.best()["instance"])
         print("pandas imported:", "pandas" in sys.modules)
+        later = ("models.importers", "models.calibrated", "models.loadtest")
+        print("loaded early:", [m for m in later if m in sys.modules])
         w.documents.saved = w.qstate.scenario
     finally:
         app.quit()
@@ -37,6 +39,7 @@ def test_first_window_paints_without_pandas(tmp_path):
                          timeout=60, check=True).stdout  # fmt: skip
     assert "cheapest: " in out  # the window computed a real answer
     assert "pandas imported: False" in out
+    assert "loaded early: []" in out  # calibration and load-test code loads when first used
 
 
 def test_options_table_brings_pandas_when_shown(qtbot):
