@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -40,6 +41,21 @@ def _configure_logging() -> None:
         root.addHandler(logging.StreamHandler())
 
 
+#: after the window has painted, pandas (a third of a second to import; the options table, exports and
+#: charts of the other tabs need it) loads in the background, so the first switch to those tabs is quick
+PRELOAD_AFTER_MS = 300
+
+
+def _preload_in_background() -> None:
+    def work() -> None:
+        try:
+            import pandas  # noqa: F401
+        except Exception:  # the tab that needs it will say what went wrong
+            log.exception("preloading pandas failed")
+
+    threading.Thread(target=work, name="preload", daemon=True).start()
+
+
 def start_window(args: Sequence[str] = (), *, restore: bool = True) -> tuple[QApplication, MainWindow]:
     """Start Qt and show the main window (optionally opening a scenario file); the caller runs the event loop.
 
@@ -47,6 +63,7 @@ def start_window(args: Sequence[str] = (), *, restore: bool = True) -> tuple[QAp
     unsaved work (benchmarks, checks).
     """
     os.environ.setdefault("QT_API", "pyside6")
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from gui import settings
@@ -73,6 +90,7 @@ def start_window(args: Sequence[str] = (), *, restore: bool = True) -> tuple[QAp
 
     window = MainWindow(restore=restore)
     window.show()
+    QTimer.singleShot(PRELOAD_AFTER_MS, _preload_in_background)
     files = [a for a in args if not a.startswith("-")]
     if files:
         window.documents.open(files[0])

@@ -76,3 +76,31 @@ def test_a_users_matplotlibrc_does_not_restyle_the_charts(tmp_path):
                          timeout=60, check=True).stdout  # fmt: skip
     assert "facecolor: white" in out  # the user's red is reset to matplotlib's default
     assert "keymaps: []" in out  # and matplotlib's key bindings never steal the window's shortcuts
+
+
+PRELOAD_CHILD = r"""
+import sys, time
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv)
+from gui.app import start_window
+_app, w = start_window([], restore=False)
+app.processEvents()
+print("pandas at first paint:", "pandas" in sys.modules)
+deadline = time.monotonic() + 20
+while "pandas" not in sys.modules and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.02)
+print("pandas once idle:", "pandas" in sys.modules)
+w.documents.saved = w.qstate.scenario
+w.close()
+"""
+
+
+def test_pandas_loads_in_the_background_once_the_window_is_up(tmp_path):
+    """So the first switch to the Cost tab does not wait a third of a second for the import."""
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", PRELOAD_CHILD], env=env, cwd=root, capture_output=True, text=True,
+                         timeout=60, check=True).stdout  # fmt: skip
+    assert "pandas at first paint: False" in out
+    assert "pandas once idle: True" in out
