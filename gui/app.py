@@ -7,7 +7,6 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,29 +20,61 @@ HEADLESS_COMMANDS = ("estimate", "catalog", "calibrate", "export", "-h", "--help
 log = logging.getLogger(__name__)
 
 
-def _configure_logging() -> None:
-    """A rotating log file in the user's app-data folder, plus stderr when run from a terminal."""
+class _EarlyRecords(logging.Handler):
+    """Holds what is logged during start-up until the log file is open, so nothing is lost."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _configure_logging() -> _EarlyRecords | None:
+    """Log to stderr when run from a terminal; records wait for the log file (:func:`_open_log_file`).
+
+    None when logging is already set up (an embedding program or the tests).
+    """
+    root = logging.getLogger()
+    if root.handlers:
+        return None
+    root.setLevel(logging.INFO)
+    early = _EarlyRecords()
+    root.addHandler(early)
+    if sys.stderr is not None and sys.stderr.isatty():
+        root.addHandler(logging.StreamHandler())
+    return early
+
+
+def _open_log_file(early: _EarlyRecords | None) -> None:
+    """A rotating log file in the user's app-data folder, opened once the window is up, with the start-up
+    records written first."""
+    if early is None:
+        return
+    from logging.handlers import RotatingFileHandler
+
     from PySide6.QtCore import QStandardPaths
 
     root = logging.getLogger()
-    if root.handlers:
-        return
-    root.setLevel(logging.INFO)
     folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handler = RotatingFileHandler(folder / "lmi-explorer.log", maxBytes=1_000_000, backupCount=2)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        for record in early.records:
+            handler.handle(record)
         root.addHandler(handler)
     except OSError:
-        pass
-    if sys.stderr is not None and sys.stderr.isatty():
-        root.addHandler(logging.StreamHandler())
+        pass  # no log file: the window still reports errors itself
+    finally:
+        root.removeHandler(early)
 
 
-#: after the window has painted, pandas (a third of a second to import; the options table, exports and
-#: charts of the other tabs need it) loads in the background, so the first switch to those tabs is quick
-PRELOAD_AFTER_MS = 300
+#: once the window has painted, the log file opens and pandas (a third of a second to import; the options
+#: table, exports and the charts of the other tabs need it) loads in the background, so the first switch
+#: to those tabs is quick
+AFTER_START_MS = 300
 
 
 def _preload_in_background() -> None:
@@ -70,7 +101,7 @@ def start_window(args: Sequence[str] = (), *, restore: bool = True) -> tuple[QAp
 
     settings.set_app_names()
     app = QApplication.instance() or QApplication([sys.argv[0], *args])
-    _configure_logging()
+    early_log = _configure_logging()
     from importlib import resources
 
     from PySide6.QtGui import QIcon
@@ -90,7 +121,7 @@ def start_window(args: Sequence[str] = (), *, restore: bool = True) -> tuple[QAp
 
     window = MainWindow(restore=restore)
     window.show()
-    QTimer.singleShot(PRELOAD_AFTER_MS, _preload_in_background)
+    QTimer.singleShot(AFTER_START_MS, lambda: (_open_log_file(early_log), _preload_in_background()))
     files = [a for a in args if not a.startswith("-")]
     if files:
         window.documents.open(files[0])

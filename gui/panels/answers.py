@@ -79,6 +79,7 @@ class RecommendationCard(QFrame):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         lay = QVBoxLayout(self)
         lay.addWidget(self.scroll)
+        self._fitted: tuple[int, str] | None = None
 
     #: the card grows to show its whole text up to this many lines; longer texts scroll
     MAX_LINES = 12
@@ -88,6 +89,10 @@ class RecommendationCard(QFrame):
         m = self.layout().contentsMargins()
         bar = self.scroll.verticalScrollBar().sizeHint().width()
         width = max(self.width() - m.left() - m.right() - 2 * self.frameWidth() - bar, 80)
+        key = (width, self.text.text())
+        if key == self._fitted:  # a height change (the splitter) wraps nothing differently
+            return
+        self._fitted = key
         need = self.text.heightForWidth(width) + m.top() + m.bottom() + 2 * self.frameWidth()
         self.setMinimumHeight(min(need, self.MAX_LINES * self.fontMetrics().lineSpacing()))
 

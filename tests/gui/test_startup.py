@@ -104,3 +104,30 @@ def test_pandas_loads_in_the_background_once_the_window_is_up(tmp_path):
                          timeout=60, check=True).stdout  # fmt: skip
     assert "pandas at first paint: False" in out
     assert "pandas once idle: True" in out
+
+
+LOG_CHILD = r"""
+import logging
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtWidgets import QApplication
+from gui import settings
+settings.set_app_names()
+app = QApplication([])
+from gui.app import _configure_logging, _open_log_file
+early = _configure_logging()
+logging.getLogger("lmi").warning("logged while the window starts")
+_open_log_file(early)
+logging.getLogger("lmi").warning("logged later")
+print(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+"""
+
+
+def test_what_is_logged_during_start_up_reaches_the_log_file(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"),
+               XDG_CONFIG_HOME=str(tmp_path))  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", LOG_CHILD], env=env, cwd=root, capture_output=True, text=True,
+                         timeout=60, check=True).stdout  # fmt: skip
+    log_file = Path(out.strip().splitlines()[-1]) / "lmi-explorer.log"
+    lines = log_file.read_text().splitlines()
+    assert [line.split(": ", 1)[1] for line in lines] == ["logged while the window starts", "logged later"]
