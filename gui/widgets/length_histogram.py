@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.charts.common import StickyLimit
@@ -94,7 +94,10 @@ class LengthHistogram(QWidget):
         colours = [QColor(t.memory_colours["weights"]), QColor(t.memory_colours["kv"])]
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor(t.background))
+        p.setPen(Qt.PenStyle.NoPen)  # not fillRect: resolving its overloads builds Qt's 169 gradient presets
+        p.setBrush(QColor(t.background))
+        p.drawRect(self.rect())
+        p.setBrush(Qt.BrushStyle.NoBrush)
         font = QFont(self.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.78))
         p.setFont(font)
@@ -124,7 +127,7 @@ class LengthHistogram(QWidget):
             if k == 0:  # input filled, output an outline on top: both stay visible where they coincide
                 fill = QColor(colour)
                 fill.setAlphaF(INPUT_FILL_ALPHA)
-                p.fillPath(path, QBrush(fill))
+                p.fillPath(path, fill)
             else:
                 p.setPen(QPen(colour, 1.3))
                 p.drawPath(path)
@@ -167,7 +170,10 @@ class LengthHistogram(QWidget):
             if kind == "patch":
                 fill = QColor(colour)
                 fill.setAlphaF(0.6)
-                p.fillRect(QRectF(x, y - 4, key_w, 8), fill)
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(fill)
+                p.drawRect(QRectF(x, y - 4, key_w, 8))
+                p.setBrush(Qt.BrushStyle.NoBrush)
             else:
                 style = Qt.PenStyle.DashLine if kind == "dash" else Qt.PenStyle.SolidLine
                 p.setPen(QPen(colour, 1.3, style))
