@@ -246,7 +246,12 @@ def memory_and_physics(
     return fits, cap, bmax, idx, ph
 
 
-@lru_cache(maxsize=128)
+#: Traffic states kept per grid set: a drag goes back and forth over a few, and one crossover search
+#: (after the inputs rest) asks about a dozen. Each holds ~20 kB of arrays per 350 configurations.
+PERFORMANCE_CACHE = 48
+
+
+@lru_cache(maxsize=PERFORMANCE_CACHE)
 def _performance(
     grid: OptionGrid, context: int, mean_in: float, mean_out: float, b_in: float, b_out: float,
     percentile: float, tpot_target_s: float, ttft_target_s: float, utilisation: float,
