@@ -84,6 +84,30 @@ def startup_line(runs: int, target: float | None = None) -> str:
     )
 
 
+def _window():
+    """The main window at 1280×800 on the default scenario, shown; with the app and the tabs' canvases."""
+    from PySide6.QtWidgets import QApplication
+
+    from gui import settings
+
+    app = QApplication.instance() or QApplication([])
+    settings.set_app_names()
+    from gui.main_window import MainWindow
+
+    w = MainWindow(restore=False)
+    w.resize(1280, 800)
+    w.show()
+    app.processEvents()
+    return app, w, [t.canvas for t in w.answer_tabs]
+
+
+def _settle(app, canvases) -> None:
+    """Run the event loop until no full or partial redraw is queued on any canvas."""
+    app.processEvents()
+    while any(c.redraw_pending for c in canvases):
+        app.processEvents()
+
+
 def slider_sweep(steps: int, tabs: list[str] | None = None) -> dict[str, tuple[list[float], int, int]]:
     """Per tab and slider: ms from a slider value change until every visible canvas has redrawn.
 
@@ -91,19 +115,9 @@ def slider_sweep(steps: int, tabs: list[str] | None = None) -> dict[str, tuple[l
     (estimate + deciding not to draw). Returns (times, steps that redrew the tab's chart, steps
     that redrew it in full); the rest of the redraws were partial.
     """
-    from PySide6.QtWidgets import QApplication
+    from gui.main_window import TAB_NAMES
 
-    from gui import settings
-
-    app = QApplication.instance() or QApplication([])
-    settings.set_app_names()
-    from gui.main_window import TAB_NAMES, MainWindow
-
-    w = MainWindow(restore=False)
-    w.resize(1280, 800)
-    w.show()
-    app.processEvents()
-    canvases = [t.canvas for t in w.answer_tabs]
+    app, w, canvases = _window()
     results: dict[str, tuple[list[float], int, int]] = {}
     sweeps = (("requests_per_s", "rate"), ("input_cv", "input spread"), ("output_mean", "output length"))
     for tab_index, tab_name in enumerate(TAB_NAMES):
@@ -123,17 +137,13 @@ def slider_sweep(steps: int, tabs: list[str] | None = None) -> dict[str, tuple[l
                 # sweep up and down around the start, one slider step (0.5 % of the range) at a time
                 offset = (i % 40) * 5 if (i // 40) % 2 == 0 else (40 - i % 40) * 5
                 sl.slider.setValue(max(0, min(1000, start - 100 + offset)))
-                app.processEvents()
-                while any(c.redraw_pending for c in canvases):  # a full or partial redraw is queued, not done
-                    app.processEvents()
+                _settle(app, canvases)  # a full or partial redraw queued is not done
                 times.append((time.perf_counter() - t0) * 1000)
                 redrew += canvas.draw_count > before
                 full += canvas.full_draw_count > before_full
             results[f"{tab_name} / {label}"] = (times, redrew, full)
             sl.slider.setValue(start)
-            app.processEvents()
-            while any(c.redraw_pending for c in canvases):
-                app.processEvents()
+            _settle(app, canvases)
     documents = getattr(w, "documents", None)
     if documents is not None:
         documents.saved = w.qstate.scenario  # the sweep is no work to keep: close without the save prompt
@@ -163,19 +173,7 @@ def memory_growth(steps: int = 1000) -> tuple[float, float, float]:
     """
     import gc
 
-    from PySide6.QtWidgets import QApplication
-
-    from gui import settings
-
-    app = QApplication.instance() or QApplication([])
-    settings.set_app_names()
-    from gui.main_window import MainWindow
-
-    w = MainWindow(restore=False)
-    w.resize(1280, 800)
-    w.show()
-    app.processEvents()
-    canvases = [t.canvas for t in w.answer_tabs]
+    app, w, canvases = _window()
     gc.collect()
     start = rss_mb()
     fields = ("requests_per_s", "input_cv", "output_mean")
@@ -185,9 +183,7 @@ def memory_growth(steps: int = 1000) -> tuple[float, float, float]:
             w.tabs.setCurrentIndex((i // 25) % w.tabs.count())
         sl = w.traffic_panel.sliders[fields[(i // 5) % len(fields)]].slider
         sl.setValue(400 + (i * 7) % 200)
-        app.processEvents()
-        while any(c.redraw_pending for c in canvases):
-            app.processEvents()
+        _settle(app, canvases)
 
     warmup = 2 * 25 * w.tabs.count()
     for i in range(warmup):

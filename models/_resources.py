@@ -130,18 +130,21 @@ def read_text(path: Path, *, label: str | None = None, limit: int = MAX_TABLE_BY
         raise DataError(f"{name}: not UTF-8 text (byte {exc.start}). Save the file as UTF-8 and try again.") from exc
 
 
-def _convert(value: str, col: Column, where: str, *, clean: bool = False) -> Any:
-    """One cell as its column's type; ``clean``: the whole file was already found free of control characters."""
+def _convert(value: str, col: Column, *, clean: bool = False) -> Any:
+    """One cell as its column's type; ``clean``: the whole file was already found free of control characters.
+
+    Messages say what is wrong with the value; the caller names the file, row and column.
+    """
     text = value.strip()
     if text == "":
         if col.required:
-            raise DataError(f"{where}: is empty but a value is required.")
+            raise DataError("is empty but a value is required.")
         return None
     if not clean and BAD_TEXT.search(text):
-        raise DataError(f"{where}: contains control characters; retype the value as plain text.")
+        raise DataError("contains control characters; retype the value as plain text.")
     if col.kind == "str":
         if col.choices is not None and text not in col.choices:
-            raise DataError(f"{where}: '{text}' is not one of {', '.join(col.choices)}.")
+            raise DataError(f"'{text}' is not one of {', '.join(col.choices)}.")
         return text
     if col.kind == "bool":
         low = text.lower()
@@ -149,21 +152,21 @@ def _convert(value: str, col: Column, where: str, *, clean: bool = False) -> Any
             return True
         if low in ("false", "no", "0"):
             return False
-        raise DataError(f"{where}: '{text}' is not true or false.")
+        raise DataError(f"'{text}' is not true or false.")
     try:
         number = float(text)
     except ValueError as exc:
-        raise DataError(f"{where}: '{text}' is not a number.") from exc
+        raise DataError(f"'{text}' is not a number.") from exc
     if not math.isfinite(number):
-        raise DataError(f"{where}: '{text}' is not a finite number.")
+        raise DataError(f"'{text}' is not a finite number.")
     if col.kind == "int":
         if number != int(number):
-            raise DataError(f"{where}: '{text}' is not a whole number.")
+            raise DataError(f"'{text}' is not a whole number.")
         number = int(number)
     if col.minimum is not None and number < col.minimum:
-        raise DataError(f"{where}: {text} is below the minimum {col.minimum:g}.")
+        raise DataError(f"{text} is below the minimum {col.minimum:g}.")
     if col.maximum is not None and number > col.maximum:
-        raise DataError(f"{where}: {text} is above the maximum {col.maximum:g}.")
+        raise DataError(f"{text} is above the maximum {col.maximum:g}.")
     return number
 
 
@@ -200,9 +203,9 @@ def parse_table(text: str, schema: dict[str, Column], name: str) -> Table:
             rec: dict[str, Any] = {}
             for col_name, idx, col in columns:
                 try:
-                    rec[col_name] = _convert(row[idx], col, "", clean=clean)
+                    rec[col_name] = _convert(row[idx], col, clean=clean)
                 except DataError as exc:  # the place is named only when something is wrong
-                    raise DataError(f"{name}: row {line_no}, column '{col_name}'{exc}") from None
+                    raise DataError(f"{name}: row {line_no}, column '{col_name}': {exc}") from None
             records.append(rec)
     except csv.Error as exc:
         raise DataError(

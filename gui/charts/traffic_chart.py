@@ -45,6 +45,11 @@ def length_edges(dists: list[LengthDistribution], bounds: list[float]) -> np.nda
     return np.linspace(0.0, length_top(dists, bounds), BINS + 1)
 
 
+def token_locator() -> MaxNLocator:
+    """Round token ticks (0, 1,000, 2,000 … or 0, 2.5k, 5k …), at most six: the chart's and the panel histogram's."""
+    return MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
+
+
 def tokens_tick(value: float, _pos: object = None) -> str:
     return f"{value / 1000:g}k" if value >= 10_000 else f"{value:,.0f}"
 
@@ -81,7 +86,7 @@ class _Panel:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v * 100:.3g} %"))
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
         ax.xaxis.set_major_formatter(FuncFormatter(tokens_tick))
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+        ax.xaxis.set_major_locator(token_locator())
         ax.set_ylim(0, 1)
 
     def set(self, dists: list[LengthDistribution], means: list[float], bounds: list[float], labels: list[str]) -> None:

@@ -16,26 +16,20 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.charts.common import StickyLimit
-from gui.charts.traffic_chart import BINS, HEADROOM, length_top, tokens_tick
+from gui.charts.traffic_chart import BINS, HEADROOM, length_top, token_locator, tokens_tick
 
 if TYPE_CHECKING:
     from gui.charts.base import ChartInput
     from gui.charts.theme import ChartTheme
 
-#: (maximum ticks, nice steps) of the token axis: 0, 1,000, 2,000, ... or 0, 2.5k, 5k, ...
-NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
-MAX_TICKS = 5
 INPUT_FILL_ALPHA = 0.45
 
 
-def nice_ticks(top: float, most: int = MAX_TICKS) -> list[float]:
-    """Ticks from 0 to at most ``top`` at a round step, no more than ``most`` + 1 of them."""
+def nice_ticks(top: float) -> list[float]:
+    """The Traffic chart's token ticks from 0 up to ``top``."""
     if not (top > 0 and np.isfinite(top)):
         return [0.0]
-    raw = top / most
-    magnitude = 10.0 ** np.floor(np.log10(raw))
-    step = next((s * magnitude for s in NICE_STEPS if s * magnitude >= raw), 10.0 * magnitude)
-    return [float(v) for v in np.arange(0.0, top + step * 1e-9, step)]
+    return [float(v) for v in token_locator().tick_values(0.0, top) if 0.0 <= v <= top * (1 + 1e-9)]
 
 
 class LengthHistogram(QWidget):

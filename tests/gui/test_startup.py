@@ -6,6 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+
+def run_child(code: str, home: Path, **env: str) -> str:
+    """Run ``code`` in a fresh Python (offscreen, with ``home`` as its home and settings folder); its output."""
+    root = Path(__file__).resolve().parents[2]
+    full = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(home), XDG_CONFIG_HOME=str(home), **env)
+    return subprocess.run([sys.executable, "-c", code], env=full, cwd=root, capture_output=True, text=True,
+                          timeout=60, check=True).stdout  # fmt: skip
+
+
 CHILD = r"""
 import sys
 from PySide6.QtCore import QTimer
@@ -33,10 +42,7 @@ app.exec()
 
 
 def test_first_window_paints_without_pandas(tmp_path):
-    root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path))
-    out = subprocess.run([sys.executable, "-c", CHILD], env=env, cwd=root, capture_output=True, text=True,
-                         timeout=60, check=True).stdout  # fmt: skip
+    out = run_child(CHILD, tmp_path)
     assert "cheapest: " in out  # the window computed a real answer
     assert "pandas imported: False" in out
     assert "loaded early: []" in out  # calibration and load-test code loads when first used
@@ -69,11 +75,7 @@ w.close()
 
 def test_a_users_matplotlibrc_does_not_restyle_the_charts(tmp_path):
     (tmp_path / "matplotlibrc").write_text("axes.facecolor: red\n")
-    root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path),
-               MATPLOTLIBRC=str(tmp_path))  # fmt: skip
-    out = subprocess.run([sys.executable, "-c", RC_CHILD], env=env, cwd=root, capture_output=True, text=True,
-                         timeout=60, check=True).stdout  # fmt: skip
+    out = run_child(RC_CHILD, tmp_path, MATPLOTLIBRC=str(tmp_path))
     assert "facecolor: white" in out  # the user's red is reset to matplotlib's default
     assert "keymaps: []" in out  # and matplotlib's key bindings never steal the window's shortcuts
 
@@ -98,10 +100,7 @@ w.close()
 
 def test_pandas_loads_in_the_background_once_the_window_is_up(tmp_path):
     """So the first switch to the Cost tab does not wait a third of a second for the import."""
-    root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path))
-    out = subprocess.run([sys.executable, "-c", PRELOAD_CHILD], env=env, cwd=root, capture_output=True, text=True,
-                         timeout=60, check=True).stdout  # fmt: skip
+    out = run_child(PRELOAD_CHILD, tmp_path)
     assert "pandas at first paint: False" in out
     assert "pandas once idle: True" in out
 
@@ -123,11 +122,7 @@ print(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLoc
 
 
 def test_what_is_logged_during_start_up_reaches_the_log_file(tmp_path):
-    root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"),
-               XDG_CONFIG_HOME=str(tmp_path))  # fmt: skip
-    out = subprocess.run([sys.executable, "-c", LOG_CHILD], env=env, cwd=root, capture_output=True, text=True,
-                         timeout=60, check=True).stdout  # fmt: skip
+    out = run_child(LOG_CHILD, tmp_path, XDG_DATA_HOME=str(tmp_path / "data"))
     log_file = Path(out.strip().splitlines()[-1]) / "lmi-explorer.log"
     lines = log_file.read_text().splitlines()
     assert [line.split(": ", 1)[1] for line in lines] == ["logged while the window starts", "logged later"]
