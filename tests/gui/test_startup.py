@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def run_child(code: str, home: Path, **env: str) -> str:
     """Run ``code`` in a fresh Python (offscreen, with ``home`` as its home and settings folder); its output."""
@@ -126,3 +128,43 @@ def test_what_is_logged_during_start_up_reaches_the_log_file(tmp_path):
     log_file = Path(out.strip().splitlines()[-1]) / "lmi-explorer.log"
     lines = log_file.read_text().splitlines()
     assert [line.split(": ", 1)[1] for line in lines] == ["logged while the window starts", "logged later"]
+
+
+GC_CHILD = r"""
+import gc, sys, time
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv)
+from gui.app import start_window
+_app, w = start_window([], restore=False)
+print("collecting while starting:", gc.isenabled())
+deadline = time.monotonic() + 20
+while not gc.isenabled() and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.02)
+print("collecting once up:", gc.isenabled(), "frozen:", gc.get_freeze_count())
+w.documents.saved = w.qstate.scenario
+w.close()
+"""
+
+
+def test_garbage_collection_waits_until_the_window_is_up(tmp_path):
+    """No collections while start-up builds its long-lived objects; then they are set aside."""
+    out = run_child(GC_CHILD, tmp_path)
+    assert "collecting while starting: False" in out
+    assert "collecting once up: True" in out
+    assert int(out.rsplit("frozen:", 1)[1]) > 50_000  # ~90,000 containers: modules, classes, functions, widgets
+
+
+def test_a_failed_start_turns_garbage_collection_back_on(monkeypatch, qapp):
+    import gc
+
+    from gui import app as app_module
+
+    def fail(*_args):
+        raise RuntimeError("no display")
+
+    monkeypatch.setattr(app_module, "_start_window", fail)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="no display"):
+        app_module.start_window([], restore=False)
+    assert gc.isenabled()
