@@ -168,3 +168,29 @@ def test_a_failed_start_turns_garbage_collection_back_on(monkeypatch, qapp):
     with pytest.raises(RuntimeError, match="no display"):
         app_module.start_window([], restore=False)
     assert gc.isenabled()
+
+
+HOOK_CHILD = r"""
+import linecache, sys
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv)
+import shibokensupport.feature as feature
+original = feature._mod_uses_pyside
+from gui.app import start_window
+_app, w = start_window([], restore=False)
+import gui.main_window, models.table, matplotlib.figure, matplotlib.backends.backend_qt
+print("sources kept:", sum(1 for f in linecache.cache if "matplotlib" in f))
+mods = [gui.main_window, models.table, matplotlib.figure, matplotlib.backends.backend_qt, sys]
+print("uses PySide6:", [feature.pyside_feature_dict[m.__name__] for m in mods[:4]])
+print("same answers:", [feature._mod_uses_pyside(m) for m in mods] == [original(m) for m in mods])
+w.documents.saved = w.qstate.scenario
+w.close()
+"""
+
+
+def test_pyside6s_import_check_reads_files_without_keeping_their_source(tmp_path):
+    """PySide6 looks into every module imported after it; it used to keep ~9 MB of their source in memory."""
+    out = run_child(HOOK_CHILD, tmp_path)
+    assert "same answers: True" in out
+    assert "uses PySide6: [0, -1, -1, 0]" in out  # 0: uses PySide6, -1: does not
+    assert "sources kept: 0" in out
