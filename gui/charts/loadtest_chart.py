@@ -107,7 +107,7 @@ class LoadTestChart:
         # generous shrink bands: the options shown change as sliders move, and their ranges differ
         self._tpot_lim = StickyLimit(shrink=0.25)
         self._tput_lim = StickyLimit(shrink=0.15)
-        self._ttft_lim = StickyLogRange(margin=2.0, slack=8.0)
+        self._ttft_lim = StickyLogRange(margin=3.0, slack=24.0)
         self._state: tuple | None = None
         self._static: tuple | None = None
 
