@@ -30,15 +30,18 @@ def breakeven_curves(est: Estimate, rates: np.ndarray) -> pd.DataFrame:
     Returns columns ``rate``, ``full_usd``, ``quantized_usd``; NaN where no option of that kind fits.
     """
     rates = np.asarray(rates, dtype=float).reshape(-1)
-    o = est.options
+    o = est.columns  # not the options frame: this runs on every slider move
     t = est.scenario.traffic
     d = est.scenario.deployment
-    ok = (o["fits"] & o["hourly_usd"].notna() & (o["requests_per_s_per_replica"] > 0)).to_numpy(dtype=bool)
-    per_replica = o["requests_per_s_per_replica"].to_numpy(dtype=float)[ok] * d.target_utilisation
-    per_instance = np.maximum(o["replicas_per_instance"].to_numpy(dtype=float)[ok], 1.0)
-    hourly = o["hourly_usd"].to_numpy(dtype=float)[ok]
+    rate_per_replica = np.asarray(o["requests_per_s_per_replica"], dtype=float)
+    hourly_all = np.asarray(o["hourly_usd"], dtype=float)
+    with np.errstate(invalid="ignore"):
+        ok = np.asarray(o["fits"], dtype=bool) & ~np.isnan(hourly_all) & (rate_per_replica > 0)
+    per_replica = rate_per_replica[ok] * d.target_utilisation
+    per_instance = np.maximum(np.asarray(o["replicas_per_instance"], dtype=float)[ok], 1.0)
+    hourly = hourly_all[ok]
     full_set = {p for p, v in load_backends().precisions.items() if v.full_precision}
-    full = o["precision"].isin(full_set).to_numpy(dtype=bool)[ok]
+    full = np.isin(np.asarray(o["precision"], dtype=object), list(full_set))[ok]
     peak = rates[:, None] * t.peak_to_average
     replicas = np.ceil(peak / per_replica[None, :])
     instances = np.maximum(d.min_instances, np.ceil(replicas / per_instance[None, :]))

@@ -18,7 +18,6 @@ from matplotlib.ticker import FuncFormatter, NullLocator
 from models.backends import load_backends
 
 if TYPE_CHECKING:
-    import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.legend import Legend
@@ -393,16 +392,17 @@ def instance_label(instance: str) -> str:
     return f"{family}.\n{size}" if size else family
 
 
-def instance_order(options: pd.DataFrame) -> tuple[list[str], list[str]]:
+def instance_order(columns: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """Instance types that fit something, cheapest best option first (unpriced last), and those that fit nothing.
 
-    Numpy rather than a pandas groupby: this runs on every slider move.
+    ``columns``: the estimate's columns or its options frame. Numpy rather than a pandas groupby: this runs
+    on every slider move.
     """
-    if options.empty:
+    inst = np.asarray(columns["instance"], dtype=object)
+    if len(inst) == 0:
         return [], []
-    inst = options["instance"].to_numpy(dtype=object)
-    fits = options["fits"].to_numpy(dtype=bool)
-    monthly = np.nan_to_num(options["monthly_usd"].to_numpy(dtype=float), nan=math.inf)
+    fits = np.asarray(columns["fits"], dtype=bool)
+    monthly = np.nan_to_num(np.asarray(columns["monthly_usd"], dtype=float), nan=math.inf)
     idx = np.nonzero(fits)[0]
     order = idx[np.lexsort((inst[idx].astype(str), monthly[idx]))]
     fitting = list(dict.fromkeys(inst[order].tolist()))

@@ -288,7 +288,7 @@ def _label_lines(labels: tuple[str, ...] | None) -> int:
 
 def _table(est: Estimate, precisions: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, list[str], int, list[str]]:
     """Cheapest monthly cost and status (0 bar, 1 does not fit, 2 price unknown) per shown (instance, precision)."""
-    o = est.options
+    o = est.columns  # not the options frame: this runs on every slider move
     fitting, nothing = instance_order(o)
     shown = fitting[:MAX_CATEGORIES]
     values = np.full((MAX_CATEGORIES, len(precisions)), math.inf)
@@ -296,11 +296,11 @@ def _table(est: Estimate, precisions: tuple[str, ...]) -> tuple[np.ndarray, np.n
     if shown:
         row = {name: i for i, name in enumerate(shown)}
         col = {p: j for j, p in enumerate(precisions)}
-        fits = o["fits"].to_numpy(dtype=bool)
+        fits = np.asarray(o["fits"], dtype=bool)
         idx = np.nonzero(fits)[0]
-        inst = o["instance"].to_numpy(dtype=object)[idx]
-        prec = o["precision"].to_numpy(dtype=object)[idx]
-        monthly = o["monthly_usd"].to_numpy(dtype=float)[idx]
+        inst = np.asarray(o["instance"], dtype=object)[idx]
+        prec = np.asarray(o["precision"], dtype=object)[idx]
+        monthly = np.asarray(o["monthly_usd"], dtype=float)[idx]
         i = np.array([row.get(x, -1) for x in inst.tolist()], dtype=np.int64)
         j = np.array([col.get(x, -1) for x in prec.tolist()], dtype=np.int64)
         keep = (i >= 0) & (j >= 0)
@@ -317,7 +317,7 @@ def _savings_text(est: Estimate) -> str:
     """What quantizing saves (or costs) against full precision, in one line."""
     s = est.savings()
     if s is None:
-        if est.feasible.empty:
+        if len(est.feasible_rows) == 0:
             return "No option fits and has a known price."
         if est.best(full_precision=True) is None:
             return "Only quantized options fit (or were chosen); nothing to compare at full precision."

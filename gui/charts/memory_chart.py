@@ -69,8 +69,7 @@ def memory_table(est: Estimate, rec: Recommendation | None) -> pd.DataFrame:
     Columns: those of MEMORY_COLUMNS plus ``kv`` (KV cache in use) and ``free``. Numpy inside, as
     this runs on every slider move.
     """
-    o = est.options
-    a = {c: o[c].to_numpy() for c in MEMORY_COLUMNS}
+    a = {c: est.columns[c] for c in MEMORY_COLUMNS}  # not the options frame: built only for the table
     weights = a["weights_gib_per_device"].astype(float)
     monthly = a["monthly_usd"].astype(float)
     fits = a["fits"].astype(bool)
@@ -84,7 +83,7 @@ def memory_table(est: Estimate, rec: Recommendation | None) -> pd.DataFrame:
     first: dict[str, int] = {}
     for k, name in zip(order.tolist(), a["instance"][order].tolist(), strict=True):
         first.setdefault(name, k)
-    fitting, _ = instance_order(o)
+    fitting, _ = instance_order(est.columns)
     chosen = [first[i] for i in fitting if i in first]
     misses = sorted(
         (k for name, k in first.items() if not fits[k]), key=lambda k: weights[k] / float(a["device_gib"][k])

@@ -14,12 +14,13 @@ from models.estimate import estimate
 
 
 def tiny_estimate(options: list[dict], *, peak=1.0, util=0.8, min_instances=1, hours=730.0) -> SimpleNamespace:
-    """Just what breakeven_curves reads: the options table and the traffic/deployment numbers."""
+    """Just what breakeven_curves reads: the options by column and the traffic/deployment numbers."""
     scenario = SimpleNamespace(
         traffic=SimpleNamespace(peak_to_average=peak),
         deployment=SimpleNamespace(target_utilisation=util, min_instances=min_instances, hours_per_month=hours),
     )
-    return SimpleNamespace(options=pd.DataFrame(options), scenario=scenario)
+    frame = pd.DataFrame(options)
+    return SimpleNamespace(columns={c: frame[c].to_numpy() for c in frame}, scenario=scenario)
 
 
 def option(precision: str, rps: float, per_instance: int, hourly: float, fits: bool = True) -> dict:
