@@ -92,6 +92,7 @@ def _window():
     from gui.app import start_window
 
     app, w = start_window([], restore=False)
+    sys.excepthook = sys.__excepthook__  # a failing step stops the benchmark rather than opening the error dialog
     deadline = time.monotonic() + 10
     while not gc.isenabled() and time.monotonic() < deadline:  # collector back on, start-up objects frozen
         app.processEvents()

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import lru_cache
 from math import cos, radians, sin
 from operator import methodcaller
 from typing import ClassVar
@@ -62,6 +63,24 @@ TEXT_CACHE_BYTES = 8 * 2**20
 TEXT_CACHE_MAX_CHARS = 48
 #: the text cache repeats RendererAgg.draw_text of matplotlib 3.10; other versions draw uncached
 TEXT_CACHE_OK = tuple(int(p) for p in mpl.__version__.split(".")[:2]) == (3, 10)
+#: text sizes matplotlib remembers (its own cache keeps 4,096, about 2 kB each: the subtitles and value
+#: labels that change with every slider step would fill it over a few thousand steps, ~8 MB)
+TEXT_METRICS_CACHE = 1024
+
+
+def _bound_text_metrics_cache(size: int = TEXT_METRICS_CACHE) -> None:
+    """Keep matplotlib's text-size cache (least recently used first out) to ``size`` entries."""
+    import matplotlib.text as mtext
+
+    cached = getattr(mtext, "_get_text_metrics_with_cache_impl", None)
+    impl = getattr(cached, "__wrapped__", None)
+    if impl is None or not TEXT_CACHE_OK:
+        return  # another matplotlib: its cache stays as it is
+    if cached.cache_parameters()["maxsize"] != size:
+        mtext._get_text_metrics_with_cache_impl = lru_cache(maxsize=size)(impl)
+
+
+_bound_text_metrics_cache()
 
 
 class CachedTextRenderer(RendererAgg):

@@ -242,3 +242,24 @@ def test_cached_text_draws_the_same_pixels(cls):
         images.append(np.asarray(renderer.buffer_rgba()).copy())
     assert np.array_equal(images[0], images[1])  # first draw fills the cache
     assert np.array_equal(images[0], images[2])  # the second reads from it
+
+
+def test_text_sizes_remembered_stay_bounded():
+    """Labels that change with every slider step must not pile up in matplotlib's text-size cache."""
+    import matplotlib.text as mtext
+
+    from gui.canvas import TEXT_METRICS_CACHE
+
+    fig = Figure(figsize=(4, 3), dpi=100)
+    FigureCanvasAgg(fig)
+    label = fig.text(0.1, 0.5, "")
+    for i in range(TEXT_METRICS_CACHE + 300):
+        label.set_text(f"saves {i} $/month")
+        fig.canvas.draw()
+    info = mtext._get_text_metrics_with_cache_impl.cache_info()
+    assert info.maxsize == TEXT_METRICS_CACHE
+    assert info.currsize <= TEXT_METRICS_CACHE
+    label.set_text("saves 5 $/month")
+    fig.canvas.draw()  # a size measured long ago was forgotten; measuring it again gives a hit next time
+    fig.canvas.draw()
+    assert mtext._get_text_metrics_with_cache_impl.cache_info().hits > info.hits
