@@ -169,13 +169,24 @@ def memory_growth(steps: int = 1000) -> tuple[float, float, float]:
     Steps cycle through every tab (25 steps each) and three sliders, so every chart is built and
     redrawn. The warm-up (two rounds of the tabs) builds each tab's chart and fills the bounded
     caches (recent estimates, text layouts); growth beyond it would be a leak (figures or artists
-    made per step and never released).
+    made per step and never released). Each figure is taken once the inputs have rested, as after a
+    drag: the window has then handed the pages its steps freed back to the system.
     """
     import gc
 
+    from gui.binding import QtState
+
     app, w, canvases = _window()
-    gc.collect()
-    start = rss_mb()
+
+    def rested() -> float:
+        gc.collect()
+        until = time.monotonic() + (QtState.REFINE_MS + 200) / 1000
+        while time.monotonic() < until:
+            app.processEvents()
+            time.sleep(0.01)
+        return rss_mb()
+
+    start = rested()
     fields = ("requests_per_s", "input_cv", "output_mean")
 
     def step(i: int) -> None:
@@ -188,12 +199,10 @@ def memory_growth(steps: int = 1000) -> tuple[float, float, float]:
     warmup = 2 * 25 * w.tabs.count()
     for i in range(warmup):
         step(i)
-    gc.collect()
-    warm = rss_mb()
+    warm = rested()
     for i in range(warmup, warmup + steps):
         step(i)
-    gc.collect()
-    end = rss_mb()
+    end = rested()
     w.documents.saved = w.qstate.scenario
     w.close()
     return start, warm, end

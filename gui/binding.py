@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from gui.process_memory import release_free_memory
 from models._resources import DataError
 from models.state import AppState
 
@@ -63,6 +64,7 @@ class QtState(QObject):
         before = self.state.decision
         if self.state.refine() is not before:
             self.refined.emit()
+        release_free_memory()  # the drag is over: what its steps freed goes back to the system
 
     def refine_now(self) -> None:
         """Ask the slow what-ifs at once (tests, export)."""
