@@ -95,13 +95,12 @@ def _after_start(early_log: _EarlyRecords | None) -> None:
     _preload_in_background()
 
 
-def _pause_gc() -> bool:
+def _pause_gc() -> None:
     """Collect no garbage while the window starts: importing Qt, matplotlib and the app makes ~200 collections
-    (~70 ms) that find next to nothing. True if this call paused it (it was running)."""
-    if not gc.isenabled():
-        return False
-    gc.disable()
-    return True
+    (~70 ms) that find next to nothing. A collector already off (an embedding program's choice) stays off."""
+    if gc.isenabled():
+        gc.disable()
+        _gc_paused[0] = True
 
 
 def _resume_gc() -> None:
@@ -152,7 +151,7 @@ def start_window(args: Sequence[str] = (), *, restore: bool = True) -> tuple[QAp
     ``restore=False`` starts from the default scenario at the default size, with no offer to restore
     unsaved work (benchmarks, checks).
     """
-    _gc_paused[0] = _pause_gc() or _gc_paused[0]
+    _pause_gc()
     try:
         return _start_window(args, restore)
     except BaseException:
