@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 
-from models.calibration import load_cases, predict
+from lmi_explorer.models.calibration.cases import load_cases, predict
 
 
 def main() -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import statistics
 import time
 
-from models.decision import evaluate
-from models.estimate import clear_caches, estimate
-from models.scenario import default_scenario
-from models.traffic import load_presets
+from lmi_explorer.models.decision import evaluate
+from lmi_explorer.models.estimate import clear_caches, estimate
+from lmi_explorer.models.scenario import default_scenario
+from lmi_explorer.models.traffic import load_presets
 
 RUNS = 40
 

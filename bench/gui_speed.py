@@ -30,7 +30,7 @@ if os.environ.get("LMI_BENCH_BARE"):
     w = QMainWindow(); w.setCentralWidget(FigureCanvasQTAgg(Figure())); w.resize(1280, 800)
     w.show()
 else:  # the app's own start-up path (`lmi-explorer`), from the default scenario
-    from gui.app import start_window
+    from lmi_explorer.gui.app import start_window
     _app, w = start_window([], restore=False)
 def done():
     w.repaint()
@@ -89,7 +89,7 @@ def _window():
     left until its after-start work is done; with the app and the tabs' canvases."""
     import gc
 
-    from gui.app import start_window
+    from lmi_explorer.gui.app import start_window
 
     app, w = start_window([], restore=False)
     sys.excepthook = sys.__excepthook__  # a failing step stops the benchmark rather than opening the error dialog
@@ -115,7 +115,7 @@ def slider_sweep(steps: int, tabs: list[str] | None = None) -> dict[str, tuple[l
     (estimate + deciding not to draw). Returns (times, steps that redrew the tab's chart, steps
     that redrew it in full); the rest of the redraws were partial.
     """
-    from gui.main_window import TAB_NAMES
+    from lmi_explorer.gui.main_window import TAB_NAMES
 
     app, w, canvases = _window()
     results: dict[str, tuple[list[float], int, int]] = {}
@@ -174,7 +174,7 @@ def memory_growth(steps: int = 1000) -> tuple[float, float, float]:
     """
     import gc
 
-    from gui.binding import QtState
+    from lmi_explorer.gui.qt_state import QtState
 
     app, w, canvases = _window()
 

@@ -1,7 +1,7 @@
-"""`python -m gui` starts LMI Explorer."""
+"""`python -m lmi_explorer.gui` starts LMI Explorer."""
 
 import sys
 
-from gui.app import main
+from lmi_explorer.gui.app import main
 
 sys.exit(main())

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from lmi_explorer.gui.main_window import MainWindow
     from PySide6.QtWidgets import QApplication
-
-    from gui.main_window import MainWindow
 
 HEADLESS_COMMANDS = ("estimate", "catalog", "calibrate", "export", "-h", "--help")
 
@@ -164,9 +163,8 @@ def _start_window(args: Sequence[str], restore: bool) -> tuple[QApplication, Mai
     from PySide6.QtCore import QTimer
 
     _quicker_pyside_import_hook()
+    from lmi_explorer.gui import settings
     from PySide6.QtWidgets import QApplication
-
-    from gui import settings
 
     settings.set_app_names()
     app = QApplication.instance() or QApplication([sys.argv[0], *args])
@@ -175,8 +173,8 @@ def _start_window(args: Sequence[str], restore: bool) -> tuple[QApplication, Mai
 
     from PySide6.QtGui import QIcon
 
-    app.setWindowIcon(QIcon(str(resources.files("assets") / "icons" / "app.png")))
-    from gui.errors import ErrorReporter, install
+    app.setWindowIcon(QIcon(str(resources.files("lmi_explorer.assets") / "icons" / "app.png")))
+    from lmi_explorer.gui.errors import ErrorReporter, install
 
     reporter = ErrorReporter(app)
     install(reporter)
@@ -186,7 +184,7 @@ def _start_window(args: Sequence[str], restore: bool) -> tuple[QApplication, Mai
         matplotlib.rcdefaults()  # a user's matplotlibrc is in effect: charts look the same on every laptop
     for key in [k for k in matplotlib.rcParams if k.startswith("keymap.")]:
         matplotlib.rcParams[key] = []
-    from gui.main_window import MainWindow
+    from lmi_explorer.gui.main_window import MainWindow
 
     window = MainWindow(restore=restore)
     window.show()
@@ -209,12 +207,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Dispatch: subcommands run without Qt; anything else starts the window."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "--self-check":
-        from gui.self_check import run
+        from lmi_explorer.gui.self_check import run
 
         shot = args[2] if len(args) > 2 and args[1] == "--screenshot" else None
         return run(screenshot=shot)
     if args and args[0] in HEADLESS_COMMANDS:
-        from gui.cli import main as cli_main
+        from lmi_explorer.gui.cli import main as cli_main
 
         return cli_main(args)
     return run_window(args)

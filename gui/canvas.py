@@ -40,6 +40,8 @@ from typing import ClassVar
 
 import matplotlib as mpl
 import numpy as np
+from lmi_explorer.gui.charts.base import PARTIAL, Chart, ChartInput
+from lmi_explorer.gui.charts.theme import ChartTheme
 from matplotlib.artist import Artist
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
@@ -48,9 +50,6 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QSizePolicy, QWidget
-
-from gui.charts.base import PARTIAL, Chart, ChartInput
-from gui.charts.theme import ChartTheme
 
 log = logging.getLogger(__name__)
 

@@ -6,18 +6,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from gui.charts import CHARTS
-from models._resources import DataError
-from models.cli import UsageError, build_parser
+from lmi_explorer.gui.charts import CHARTS
+from lmi_explorer.models.cli import UsageError, build_parser
+from lmi_explorer.models.errors import DataError
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from gui.charts.base import ChartInput
-    from gui.export import export
-    from models.cli import _load_prices
-    from models.decision import evaluate
-    from models.estimate import estimate
-    from models.scenario import load
+    from lmi_explorer.gui.charts.base import ChartInput
+    from lmi_explorer.gui.output.export import export
+    from lmi_explorer.models.cli import _load_prices
+    from lmi_explorer.models.decision import evaluate
+    from lmi_explorer.models.estimate import estimate
+    from lmi_explorer.models.scenario import load
 
     scenario = load(args.scenario)
     est = estimate(scenario, _load_prices(args.prices))

@@ -11,14 +11,13 @@ import logging
 import time
 from pathlib import Path
 
+from lmi_explorer.gui import settings
+from lmi_explorer.gui.qt_state import QtState
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.scenario import Scenario, default_scenario, dumps, load, loads, save
+from lmi_explorer.models.scenario.autosave import read_autosave, write_autosave
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
-
-from gui import settings
-from gui.binding import QtState
-from models._resources import DataError
-from models.autosave import read_autosave, write_autosave
-from models.scenario import Scenario, default_scenario, dumps, load, loads, save
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,7 @@ def report(exc_type: type[BaseException], exc: BaseException, tb: TracebackType 
     import matplotlib
     import pandas
     import PySide6
-
-    from gui.export import app_version
+    from lmi_explorer.gui.output.export import app_version
 
     lines = [
         f"LMI Explorer {app_version()}",

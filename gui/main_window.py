@@ -7,6 +7,26 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lmi_explorer.gui import settings
+from lmi_explorer.gui.charts import lazy_chart
+from lmi_explorer.gui.charts.base import ChartInput
+from lmi_explorer.gui.charts.theme import PRESENTATION, ChartTheme
+from lmi_explorer.gui.documents import Documents
+from lmi_explorer.gui.panels.deployment_panel import DeploymentPanel
+from lmi_explorer.gui.panels.model_panel import ModelPanel
+from lmi_explorer.gui.panels.traffic_panel import TrafficPanel
+from lmi_explorer.gui.qt_state import QtState
+from lmi_explorer.gui.tabs.calibration_tab import CalibrationTab
+from lmi_explorer.gui.tabs.chart_tab import ChartTab
+from lmi_explorer.gui.tabs.cost_tab import CostTab
+from lmi_explorer.gui.tabs.decision_tab import DecisionTab
+from lmi_explorer.gui.tabs.loadtest_tab import LoadTestTab
+from lmi_explorer.gui.theme import system_theme
+from lmi_explorer.gui.widgets.collapsible import CollapsibleSection
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.reference.pricing import load_price_list
+from lmi_explorer.models.scenario import Scenario, default_scenario, dumps, loads
+from lmi_explorer.models.state import AppState
 from PySide6.QtCore import QEvent, Qt, Slot
 from PySide6.QtGui import QAction, QFont, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import (
@@ -22,26 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import settings
-from gui.binding import QtState
-from gui.charts import lazy_chart
-from gui.charts.base import ChartInput
-from gui.charts.theme import PRESENTATION, ChartTheme
-from gui.documents import Documents
-from gui.panels.answers import ChartTab, CostTab, DecisionTab, LoadTestTab
-from gui.panels.calibration_tab import CalibrationTab
-from gui.panels.deployment_panel import DeploymentPanel
-from gui.panels.model_panel import ModelPanel
-from gui.panels.traffic_panel import TrafficPanel
-from gui.theme import system_theme
-from gui.widgets.collapsible import CollapsibleSection
-from models._resources import DataError
-from models.pricing import load_price_list
-from models.scenario import Scenario, default_scenario, dumps, loads
-from models.state import AppState
-
 if TYPE_CHECKING:
-    from gui.measurement_import import MeasurementImporter
+    from lmi_explorer.gui.dialogs.measurement_import import MeasurementImporter
 
 log = logging.getLogger(__name__)
 
@@ -351,7 +353,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event) -> None:
         path = Path(event.mimeData().urls()[0].toLocalFile())
         event.acceptProposedAction()
-        from gui.measurement_import import is_measurement_file
+        from lmi_explorer.gui.dialogs.measurement_import import is_measurement_file
 
         if is_measurement_file(path):  # by content: a load-test result, not a scenario or price list
             self.import_measurements(path)
@@ -385,7 +387,7 @@ class MainWindow(QMainWindow):
     @property
     def measurements(self) -> MeasurementImporter:
         if self._measurements is None:
-            from gui.measurement_import import MeasurementImporter
+            from lmi_explorer.gui.dialogs.measurement_import import MeasurementImporter
 
             self._measurements = MeasurementImporter(self.qstate, self)
         return self._measurements
@@ -413,7 +415,7 @@ class MainWindow(QMainWindow):
 
     def export_to(self, path: str | Path, chart: str | None = None) -> Path | None:
         """Write the current chart/deck/table to ``path`` (format from the extension)."""
-        from gui.export import export
+        from lmi_explorer.gui.output.export import export
 
         data = self.chart_input()
         if data is None:
@@ -443,7 +445,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def copy_chart(self) -> bool:
-        from gui.export import chart_bytes
+        from lmi_explorer.gui.output.export import chart_bytes
 
         data = self.chart_input()
         if data is None:
@@ -464,7 +466,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_compare(self) -> None:
-        from gui.compare_dialog import CompareDialog
+        from lmi_explorer.gui.dialogs.compare_dialog import CompareDialog
 
         pinned = self.pinned or [self.qstate.scenario]
         self.compare_dialog = CompareDialog(pinned, self.theme, self)
@@ -512,7 +514,7 @@ class MainWindow(QMainWindow):
     # -- help
     @Slot()
     def show_assumptions(self) -> None:
-        from gui.assumptions import AssumptionsDialog
+        from lmi_explorer.gui.dialogs.assumptions_dialog import AssumptionsDialog
 
         AssumptionsDialog(self.qstate.state, self).exec()
 

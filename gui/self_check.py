@@ -20,12 +20,12 @@ def _steps(screenshot: str | None, cleanup: list[str]) -> list[tuple[str, Callab
     state: dict[str, object] = {}
 
     def data() -> str:
-        from models.backends import diagram_json, load_backends
-        from models.calibration import load_cases
-        from models.catalog import load_catalog
-        from models.hardware import load_hardware
-        from models.pricing import load_prices
-        from models.traffic import load_presets
+        from lmi_explorer.models.calibration.cases import load_cases
+        from lmi_explorer.models.reference.backends import diagram_json, load_backends
+        from lmi_explorer.models.reference.catalog import load_catalog
+        from lmi_explorer.models.reference.hardware import load_hardware
+        from lmi_explorer.models.reference.pricing import load_prices
+        from lmi_explorer.models.traffic import load_presets
 
         counts = {
             "models": len(load_catalog().models),
@@ -39,10 +39,10 @@ def _steps(screenshot: str | None, cleanup: list[str]) -> list[tuple[str, Callab
         return ", ".join(f"{k} {v}" for k, v in counts.items())
 
     def estimate_default() -> str:
-        from gui.charts.base import ChartInput
-        from models.decision import evaluate
-        from models.estimate import estimate
-        from models.scenario import default_scenario
+        from lmi_explorer.gui.charts.base import ChartInput
+        from lmi_explorer.models.decision import evaluate
+        from lmi_explorer.models.estimate import estimate
+        from lmi_explorer.models.scenario import default_scenario
 
         s = default_scenario()
         est = estimate(s)
@@ -51,7 +51,7 @@ def _steps(screenshot: str | None, cleanup: list[str]) -> list[tuple[str, Callab
         return dec.recommendation.summary
 
     def charts() -> str:
-        from gui.export import CHARTS, chart_bytes
+        from lmi_explorer.gui.output.export import CHARTS, chart_bytes
 
         sizes = [len(chart_bytes(state["data"], key, "png", size=(8, 4.5), dpi=60)) for key in CHARTS]  # type: ignore[arg-type]
         return f"{len(sizes)} charts rendered"
@@ -65,8 +65,8 @@ def _steps(screenshot: str | None, cleanup: list[str]) -> list[tuple[str, Callab
         cleanup.append(folder)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, folder)
         app = QApplication.instance() or QApplication([])
-        from gui import settings
-        from gui.main_window import MainWindow
+        from lmi_explorer.gui import settings
+        from lmi_explorer.gui.main_window import MainWindow
 
         settings.set_app_names()
         w = MainWindow(restore=False)
@@ -86,7 +86,7 @@ def _steps(screenshot: str | None, cleanup: list[str]) -> list[tuple[str, Callab
         return "window built offscreen"
 
     def exports() -> str:
-        from gui.export import export
+        from lmi_explorer.gui.output.export import export
 
         with tempfile.TemporaryDirectory(prefix="lmi-self-check-") as folder:
             png = export(state["data"], Path(folder) / "check.png")  # type: ignore[arg-type]

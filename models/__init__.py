@@ -4,9 +4,9 @@ Never imports Qt, matplotlib or ``gui``: the same code serves the window, the co
 line and the tests.
 """
 
-from models._resources import DataError
-from models.decision import Decision, evaluate
-from models.estimate import Estimate, estimate
-from models.scenario import Scenario, default_scenario, load, save
+from lmi_explorer.models.decision import Decision, evaluate
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.estimate import Estimate, estimate
+from lmi_explorer.models.scenario import Scenario, default_scenario, load, save
 
 __all__ = ["DataError", "Decision", "Estimate", "Scenario", "default_scenario", "estimate", "evaluate", "load", "save"]

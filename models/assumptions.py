@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.backends import Efficiency, load_backends
-from models.calibrated import FittedEfficiency
-from models.decision import Decision
-from models.estimate import Estimate
-from models.hardware import load_hardware
-from models.parity_points import accelerator_label
-from models.scenario import DEFAULTS
-from models.units import gib, percent, tokens, usd
+from lmi_explorer.models.calibration.points import accelerator_label
+from lmi_explorer.models.calibration.user import FittedEfficiency
+from lmi_explorer.models.decision import Decision
+from lmi_explorer.models.estimate import Estimate
+from lmi_explorer.models.reference.backends import Efficiency, load_backends
+from lmi_explorer.models.reference.hardware import load_hardware
+from lmi_explorer.models.scenario import DEFAULTS
+from lmi_explorer.models.units import gib, percent, tokens, usd
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +110,7 @@ def unmeasured_accelerators(est: Estimate) -> list[str]:
     A point counts when a shipped published case ran on the accelerator, or one of the scenario's imported
     load tests ran on an instance with it. Ids, in the order the candidates list them.
     """
-    from models.calibration import load_cases
+    from lmi_explorer.models.calibration.cases import load_cases
 
     hw = load_hardware()
     measured = {c.accelerator for c in load_cases()}

@@ -14,17 +14,16 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import pandas as pd
-
-from models._resources import DataError
-from models.backends import load_backends
-from models.catalog import load_catalog
-from models.decision import Decision, evaluate
-from models.estimate import OPTION_COLUMNS, Estimate, estimate
-from models.export import neutralise_formulas
-from models.hardware import load_hardware
-from models.pricing import PriceTable, load_price_list
-from models.scenario import Scenario, default_scenario, load
-from models.units import ms_per_token, percent, seconds, usd
+from lmi_explorer.models.decision import Decision, evaluate
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.estimate import OPTION_COLUMNS, Estimate, estimate
+from lmi_explorer.models.export import neutralise_formulas
+from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.reference.catalog import load_catalog
+from lmi_explorer.models.reference.hardware import load_hardware
+from lmi_explorer.models.reference.pricing import PriceTable, load_price_list
+from lmi_explorer.models.scenario import Scenario, default_scenario, load
+from lmi_explorer.models.units import ms_per_token, percent, seconds, usd
 
 #: Option fields in the JSON output (the public interface; more may be added, none removed).
 JSON_OPTION_FIELDS = [
@@ -193,7 +192,7 @@ def _load_prices(path: str | None) -> PriceTable | None:
 
 def cmd_loadtest(args: argparse.Namespace, scenario: Scenario) -> int:
     """`estimate --concurrency N`: each matching option as a load generator would measure it."""
-    from models.loadtest import at_concurrency
+    from lmi_explorer.models.estimate.loadtest import at_concurrency
 
     frame = at_concurrency(scenario, args.concurrency, instance=args.instance, backend=args.backend,
                            precision=args.precision, tensor_parallel=args.tensor_parallel)  # fmt: skip
@@ -232,11 +231,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """`calibrate`: estimate vs measured for load-test files, efficiency fitted, optionally saved in a scenario."""
     from dataclasses import asdict
 
-    from models.calibrated import to_dict as calibration_dict
-    from models.fitting import fit_measurements
-    from models.importers import load_measurements
-    from models.measurements import RunFacts
-    from models.scenario import save
+    from lmi_explorer.models.calibration.fit import fit_measurements
+    from lmi_explorer.models.calibration.importers import load_measurements
+    from lmi_explorer.models.calibration.measurements import RunFacts
+    from lmi_explorer.models.calibration.user import to_dict as calibration_dict
+    from lmi_explorer.models.scenario import save
 
     scenario: Scenario = load(args.scenario)
     facts = RunFacts(model=args.model, instance=args.instance, backend=args.backend, precision=args.precision,

@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-
-from models.backends import load_backends
-from models.decision import evaluate
-from models.estimate import estimate
-from models.scenario import Scenario
+from lmi_explorer.models.decision import evaluate
+from lmi_explorer.models.estimate import estimate
+from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.scenario import Scenario
 
 MAX_PINNED = 4
 COLUMNS = [

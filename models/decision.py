@@ -11,12 +11,11 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
-
-from models.backends import SupportLevel, diagram_json, load_backends
-from models.estimate import Estimate, estimate
-from models.estimate.pipeline import OptionRow, cheapest_monthly
-from models.scenario import DEFAULTS, Scenario
-from models.units import percent, usd
+from lmi_explorer.models.estimate import Estimate, estimate
+from lmi_explorer.models.estimate.pipeline import OptionRow, cheapest_monthly
+from lmi_explorer.models.reference.backends import SupportLevel, diagram_json, load_backends
+from lmi_explorer.models.scenario import DEFAULTS, Scenario
+from lmi_explorer.models.units import percent, usd
 
 OPTIMISED_GPU = ("trtllm", "lmi-dist", "vllm")
 

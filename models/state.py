@@ -10,10 +10,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from models.decision import Decision, evaluate
-from models.estimate import Estimate, estimate
-from models.pricing import PriceTable
-from models.scenario import PriceList, Scenario, default_scenario
+from lmi_explorer.models.decision import Decision, evaluate
+from lmi_explorer.models.estimate import Estimate, estimate
+from lmi_explorer.models.reference.pricing import PriceTable
+from lmi_explorer.models.scenario import PriceList, Scenario, default_scenario
 
 log = logging.getLogger(__name__)
 

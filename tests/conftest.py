@@ -10,8 +10,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import socket
 
 import pytest
-
-from models.scenario import Scenario, default_scenario
+from lmi_explorer.models.scenario import Scenario, default_scenario
 
 
 class NetworkBlocked(AssertionError):

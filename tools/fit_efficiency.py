@@ -6,7 +6,7 @@ CSV when the measured cases change. Run: python tools/fit_efficiency.py
 
 from __future__ import annotations
 
-from models.calibration import fit, load_cases
+from lmi_explorer.models.calibration.cases import fit, load_cases
 
 GROUPS = {
     ("trtllm", "a100-40gb", "a100-80gb"): "TensorRT-LLM (and FasterTransformer) on A100",

@@ -17,21 +17,20 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from lmi_explorer.gui.charts.base import ChartInput  # noqa: E402
+from lmi_explorer.gui.charts.breakeven_chart import BreakEvenChart  # noqa: E402
+from lmi_explorer.gui.charts.cost_chart import CostChart  # noqa: E402
+from lmi_explorer.gui.charts.decision_diagram import DecisionDiagram  # noqa: E402
+from lmi_explorer.gui.charts.loadtest_chart import LoadTestChart  # noqa: E402
+from lmi_explorer.gui.charts.memory_chart import MemoryChart  # noqa: E402
+from lmi_explorer.gui.charts.parity_chart import ParityChart  # noqa: E402
+from lmi_explorer.gui.charts.theme import DARK, LIGHT, PRESENTATION, ChartTheme  # noqa: E402
+from lmi_explorer.gui.charts.traffic_chart import TrafficChart  # noqa: E402
+from lmi_explorer.models.decision import evaluate  # noqa: E402
+from lmi_explorer.models.estimate import estimate  # noqa: E402
+from lmi_explorer.models.scenario import Scenario, default_scenario  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-
-from gui.charts.base import ChartInput  # noqa: E402
-from gui.charts.breakeven_chart import BreakEvenChart  # noqa: E402
-from gui.charts.cost_chart import CostChart  # noqa: E402
-from gui.charts.decision_diagram import DecisionDiagram  # noqa: E402
-from gui.charts.loadtest_chart import LoadTestChart  # noqa: E402
-from gui.charts.memory_chart import MemoryChart  # noqa: E402
-from gui.charts.parity_chart import ParityChart  # noqa: E402
-from gui.charts.theme import DARK, LIGHT, PRESENTATION, ChartTheme  # noqa: E402
-from gui.charts.traffic_chart import TrafficChart  # noqa: E402
-from models.decision import evaluate  # noqa: E402
-from models.estimate import estimate  # noqa: E402
-from models.scenario import Scenario, default_scenario  # noqa: E402
 
 CHARTS = {
     "decision": DecisionDiagram,
@@ -50,10 +49,10 @@ SAMPLES = ROOT / "tests" / "models" / "samples" / "measurements"
 
 def calibrated(base: Scenario, *, fit: bool) -> Scenario:
     """The sample load tests imported (vLLM on g6e.2xlarge, lmi-dist on g5.12xlarge), optionally fitted."""
-    from models.calibrated import Calibration
-    from models.fitting import fit_measurements
-    from models.importers import load_measurements
-    from models.measurements import RunFacts
+    from lmi_explorer.models.calibration.fit import fit_measurements
+    from lmi_explorer.models.calibration.importers import load_measurements
+    from lmi_explorer.models.calibration.measurements import RunFacts
+    from lmi_explorer.models.calibration.user import Calibration
 
     g6e = RunFacts(instance="g6e.2xlarge", backend="vllm", precision="bf16", tensor_parallel=1)
     g5 = RunFacts(instance="g5.12xlarge", backend="lmi-dist", precision="bf16", tensor_parallel=4, input_tokens=1000)

@@ -49,10 +49,10 @@ def main() -> None:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(out / ".settings"))
     app = QApplication.instance() or QApplication([])
     app.setStyle("Fusion")
-    from gui import settings
-    from gui.main_window import MainWindow
-    from models.scenario import default_scenario
-    from models.state import AppState
+    from lmi_explorer.gui import settings
+    from lmi_explorer.gui.main_window import MainWindow
+    from lmi_explorer.models.scenario import default_scenario
+    from lmi_explorer.models.state import AppState
 
     settings.set_app_names()
 
@@ -111,11 +111,10 @@ def shoot_calibrated(out: Path, width: int, height: int, theme: str) -> None:
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent))
+    from lmi_explorer.gui.main_window import CHART_KEYS, MainWindow
+    from lmi_explorer.models.scenario import default_scenario
+    from lmi_explorer.models.state import AppState
     from render_charts import calibrated
-
-    from gui.main_window import CHART_KEYS, MainWindow
-    from models.scenario import default_scenario
-    from models.state import AppState
 
     app = QApplication.instance()
     for fit in (False, True):

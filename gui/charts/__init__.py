@@ -12,13 +12,13 @@ from typing import Any
 
 #: chart key -> (module, class), in the order the window shows them
 CHARTS: dict[str, tuple[str, str]] = {
-    "decision": ("gui.charts.decision_diagram", "DecisionDiagram"),
-    "cost": ("gui.charts.cost_chart", "CostChart"),
-    "memory": ("gui.charts.memory_chart", "MemoryChart"),
-    "traffic": ("gui.charts.traffic_chart", "TrafficChart"),
-    "breakeven": ("gui.charts.breakeven_chart", "BreakEvenChart"),
-    "loadtest": ("gui.charts.loadtest_chart", "LoadTestChart"),
-    "parity": ("gui.charts.parity_chart", "ParityChart"),
+    "decision": ("lmi_explorer.gui.charts.decision_diagram", "DecisionDiagram"),
+    "cost": ("lmi_explorer.gui.charts.cost_chart", "CostChart"),
+    "memory": ("lmi_explorer.gui.charts.memory_chart", "MemoryChart"),
+    "traffic": ("lmi_explorer.gui.charts.traffic_chart", "TrafficChart"),
+    "breakeven": ("lmi_explorer.gui.charts.breakeven_chart", "BreakEvenChart"),
+    "loadtest": ("lmi_explorer.gui.charts.loadtest_chart", "LoadTestChart"),
+    "parity": ("lmi_explorer.gui.charts.parity_chart", "ParityChart"),
 }
 
 

@@ -14,10 +14,8 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
-
-from gui.charts.base import PARTIAL
-from gui.charts.common import (
+from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.common import (
     USD_TICKS,
     Fonts,
     Message,
@@ -31,16 +29,16 @@ from gui.charts.common import (
     style_subtitle,
     style_title,
 )
-from models.breakeven import breakeven_curves, crossover_rate
-from models.units import usd
+from lmi_explorer.models.estimate.breakeven import breakeven_curves, crossover_rate
+from lmi_explorer.models.units import usd
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
 if TYPE_CHECKING:
     import pandas as pd
+    from lmi_explorer.gui.charts.base import ChartInput, UpdateResult
+    from lmi_explorer.gui.charts.theme import ChartTheme
     from matplotlib.artist import Artist
     from matplotlib.figure import Figure
-
-    from gui.charts.base import ChartInput, UpdateResult
-    from gui.charts.theme import ChartTheme
 
 POINTS = 61
 SPAN = 20.0  # rates from centre / SPAN to centre × SPAN

@@ -12,20 +12,18 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from lmi_explorer.models.reference.backends import load_backends
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.ticker import FuncFormatter, NullLocator
 
-from models.backends import load_backends
-
 if TYPE_CHECKING:
+    from lmi_explorer.gui.charts.theme import ChartTheme
+    from lmi_explorer.models.decision import Decision
+    from lmi_explorer.models.estimate import Estimate
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.legend import Legend
     from matplotlib.text import Text
-
-    from gui.charts.theme import ChartTheme
-    from models.decision import Decision
-    from models.estimate import Estimate
 
 #: Figure size (inches) at which the base font sizes were laid out.
 REFERENCE_SIZE = (8.0, 4.5)

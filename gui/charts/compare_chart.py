@@ -6,10 +6,9 @@ import math
 
 import numpy as np
 import pandas as pd
+from lmi_explorer.gui.charts.common import USD_TICKS
+from lmi_explorer.gui.charts.theme import ChartTheme
 from matplotlib.figure import Figure
-
-from gui.charts.common import USD_TICKS
-from gui.charts.theme import ChartTheme
 
 
 class CompareChart:

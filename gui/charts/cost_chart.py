@@ -12,12 +12,8 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
-
-from gui.charts.base import PARTIAL
-from gui.charts.common import (
+from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.common import (
     MAX_CATEGORIES,
     USD_TICKS,
     Fonts,
@@ -36,16 +32,18 @@ from gui.charts.common import (
     style_subtitle,
     style_title,
 )
-from models.units import percent, usd
+from lmi_explorer.models.units import percent, usd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
 
 if TYPE_CHECKING:
+    from lmi_explorer.gui.charts.base import ChartInput, UpdateResult
+    from lmi_explorer.gui.charts.theme import ChartTheme
+    from lmi_explorer.models.estimate import Estimate
     from matplotlib.artist import Artist
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
-
-    from gui.charts.base import ChartInput, UpdateResult
-    from gui.charts.theme import ChartTheme
-    from models.estimate import Estimate
 
 GROUP_WIDTH = 0.8
 MARKER_Y = 0.035  # axes fraction: 'does not fit' and 'price unknown' markers sit on the baseline

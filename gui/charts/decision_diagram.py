@@ -13,12 +13,8 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.lines import Line2D
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Patch, Polygon
-from matplotlib.transforms import Affine2D, ScaledTranslation
-
-from gui.charts.base import PARTIAL
-from gui.charts.common import (
+from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.common import (
     Fonts,
     blank_axes,
     line_count,
@@ -30,16 +26,18 @@ from gui.charts.common import (
     style_title,
     wrap,
 )
-from models.decision import diagram
+from lmi_explorer.models.decision import diagram
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Patch, Polygon
+from matplotlib.transforms import Affine2D, ScaledTranslation
 
 if TYPE_CHECKING:
+    from lmi_explorer.gui.charts.base import ChartInput, UpdateResult
+    from lmi_explorer.gui.charts.theme import ChartTheme
     from matplotlib.artist import Artist
     from matplotlib.backend_bases import RendererBase
     from matplotlib.figure import Figure
     from matplotlib.text import Annotation, Text
-
-    from gui.charts.base import ChartInput, UpdateResult
-    from gui.charts.theme import ChartTheme
 
 NODE_PT = 7.0  # node label size at scale 1
 EDGE_PT = 6.5  # edge and value label size

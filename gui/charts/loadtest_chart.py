@@ -14,11 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.lines import Line2D
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
-
-from gui.charts.base import PARTIAL
-from gui.charts.common import (
+from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.common import (
     Fonts,
     Message,
     StickyLimit,
@@ -35,15 +32,22 @@ from gui.charts.common import (
     style_subtitle,
     style_title,
 )
-from models.backends import load_backends
-from models.loadtest import MAX_SWEEP_OPTIONS, SWEEP_CONCURRENCY, Sweep, concurrency_sweep, representative_options
+from lmi_explorer.models.estimate.loadtest import (
+    MAX_SWEEP_OPTIONS,
+    SWEEP_CONCURRENCY,
+    Sweep,
+    concurrency_sweep,
+    representative_options,
+)
+from lmi_explorer.models.reference.backends import load_backends
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 if TYPE_CHECKING:
+    from lmi_explorer.gui.charts.base import ChartInput, UpdateResult
+    from lmi_explorer.gui.charts.theme import ChartTheme
     from matplotlib.artist import Artist
     from matplotlib.figure import Figure
-
-    from gui.charts.base import ChartInput, UpdateResult
-    from gui.charts.theme import ChartTheme
 
 LINE_STYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D")

@@ -12,13 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.collections import LineCollection
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
-
-from gui.charts.base import PARTIAL
-from gui.charts.common import (
+from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.common import (
     MAX_CATEGORIES,
     Fonts,
     Message,
@@ -35,17 +30,20 @@ from gui.charts.common import (
     style_subtitle,
     style_title,
 )
-from models.units import GIB
+from lmi_explorer.models.units import GIB
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
 
 if TYPE_CHECKING:
+    from lmi_explorer.gui.charts.base import ChartInput, UpdateResult
+    from lmi_explorer.gui.charts.theme import ChartTheme
+    from lmi_explorer.models.decision import Recommendation
+    from lmi_explorer.models.estimate import Estimate
     from matplotlib.artist import Artist
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
-
-    from gui.charts.base import ChartInput, UpdateResult
-    from gui.charts.theme import ChartTheme
-    from models.decision import Recommendation
-    from models.estimate import Estimate
 
 PARTS = ("weights", "kv", "reserve", "free")
 PART_LABELS = {"weights": "weights", "kv": "KV cache in use", "reserve": "runtime reserve", "free": "free"}

@@ -16,12 +16,7 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.collections import LineCollection
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
-
-from gui.charts.common import (
+from lmi_explorer.gui.charts.common import (
     SERIES_COLOURS,
     Fonts,
     panels_under_a_head,
@@ -32,21 +27,24 @@ from gui.charts.common import (
     style_subtitle,
     style_title,
 )
-from models.backends import load_backends
-from models.measurements import METRICS
-from models.parity import BANDS
-from models.parity_points import accelerator_label, metric_points, parity_points
+from lmi_explorer.models.calibration.measurements import METRICS
+from lmi_explorer.models.calibration.parity import BANDS
+from lmi_explorer.models.calibration.points import accelerator_label, metric_points, parity_points
+from lmi_explorer.models.reference.backends import load_backends
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
 if TYPE_CHECKING:
     import pandas as pd
+    from lmi_explorer.gui.charts.base import ChartInput, UpdateResult
+    from lmi_explorer.gui.charts.theme import ChartTheme
+    from lmi_explorer.models.calibration.points import ParityPoints
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.text import Annotation, Text
-
-    from gui.charts.base import ChartInput, UpdateResult
-    from gui.charts.theme import ChartTheme
-    from models.parity_points import ParityPoints
 
 #: group colours (backend × accelerator), Okabe–Ito; the dark theme swaps the deep blue for sky blue
 MAX_GROUPS = len(SERIES_COLOURS)

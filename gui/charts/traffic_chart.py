@@ -11,24 +11,30 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.common import (
+    Fonts,
+    StickyLimit,
+    line_count,
+    prepare_figure,
+    style_axes,
+    style_legend,
+    style_title,
+)
+from lmi_explorer.models.units import percent
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from gui.charts.base import PARTIAL
-from gui.charts.common import Fonts, StickyLimit, line_count, prepare_figure, style_axes, style_legend, style_title
-from models.units import percent
-
 if TYPE_CHECKING:
+    from lmi_explorer.gui.charts.base import ChartInput, UpdateResult
+    from lmi_explorer.gui.charts.theme import ChartTheme
+    from lmi_explorer.models.traffic import LengthDistribution
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.patches import StepPatch
     from matplotlib.text import Annotation, Text
-
-    from gui.charts.base import ChartInput, UpdateResult
-    from gui.charts.theme import ChartTheme
-    from models.traffic import LengthDistribution
 
 BINS = 40
 TAIL = 0.999  # the x axis reaches this percentile (or the bound, if larger)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from functools import partial
 
+from lmi_explorer.gui.qt_state import QtState, blocked
+from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.reference.hardware import load_hardware
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -16,10 +19,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from gui.binding import QtState, blocked
-from models.backends import load_backends
-from models.hardware import load_hardware
 
 HARDWARE = (("gpu", "GPU"), ("inferentia", "Inferentia2 / Trainium"), ("both", "GPU and Inferentia2"))
 PLATFORMS = (("sagemaker", "SageMaker real-time"), ("ec2", "EC2"))

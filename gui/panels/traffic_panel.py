@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from functools import partial
 
+from lmi_explorer.gui.charts.base import ChartInput
+from lmi_explorer.gui.charts.theme import ChartTheme
+from lmi_explorer.gui.qt_state import QtState, blocked
+from lmi_explorer.gui.widgets.length_histogram import LengthHistogram
+from lmi_explorer.gui.widgets.sliders import ScaledSlider
+from lmi_explorer.models.traffic import load_presets
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QFormLayout, QVBoxLayout, QWidget
-
-from gui.binding import QtState, blocked
-from gui.charts.base import ChartInput
-from gui.charts.theme import ChartTheme
-from gui.widgets.length_histogram import LengthHistogram
-from gui.widgets.sliders import ScaledSlider
-from models.traffic import load_presets
 
 CUSTOM = "custom"
 

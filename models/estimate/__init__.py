@@ -1,5 +1,5 @@
 """The estimator: memory, speed and cost of every deployment option for a scenario."""
 
-from models.estimate.pipeline import OPTION_COLUMNS, Estimate, clear_caches, estimate
+from lmi_explorer.models.estimate.pipeline import OPTION_COLUMNS, Estimate, clear_caches, estimate
 
 __all__ = ["OPTION_COLUMNS", "Estimate", "clear_caches", "estimate"]

@@ -6,9 +6,9 @@ attention; both KV forms are kept so the app can reconcile its figures with the 
 
 from __future__ import annotations
 
-from models.backends import Backend, Precision
-from models.catalog import ModelSpec
-from models.hardware import Accelerator
+from lmi_explorer.models.reference.backends import Backend, Precision
+from lmi_explorer.models.reference.catalog import ModelSpec
+from lmi_explorer.models.reference.hardware import Accelerator
 
 
 def weight_bytes(model: ModelSpec, precision: Precision) -> float:

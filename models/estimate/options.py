@@ -11,21 +11,20 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from models.backends import Backend, Efficiency, Support, SupportLevel, load_backends
-from models.catalog import ModelSpec
-from models.estimate.memory import (
+from lmi_explorer.models.estimate.memory import (
     kv_bytes_per_token,
     kv_bytes_per_token_device,
     usable_kv_bytes_per_device,
     valid_tensor_parallel,
     weight_bytes,
 )
-from models.hardware import Accelerator, load_hardware
-from models.units import GIB
+from lmi_explorer.models.reference.backends import Backend, Efficiency, Support, SupportLevel, load_backends
+from lmi_explorer.models.reference.catalog import ModelSpec
+from lmi_explorer.models.reference.hardware import Accelerator, load_hardware
+from lmi_explorer.models.units import GIB
 
 if TYPE_CHECKING:
-    from models.calibrated import FittedEfficiency
+    from lmi_explorer.models.calibration.user import FittedEfficiency
 
 #: Share of an encoder-decoder model's parameters in the encoder (T5: about half).
 ENCODER_SHARE = 0.5

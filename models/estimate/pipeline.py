@@ -12,17 +12,21 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
-from models.backends import load_backends
-from models.catalog import ModelSpec
-from models.estimate.cost import instances_needed, monthly_usd, replicas_needed, usd_per_million_tokens
-from models.estimate.memory import kv_bytes_per_token_guide
-from models.estimate.options import OptionGrid, option_grid
-from models.estimate.speed import OperatingPoint, Physics, operating_point
-from models.pricing import PriceTable
-from models.scenario import Scenario
-from models.traffic import TrafficShape, make_shape
-from models.units import GIB
+from lmi_explorer.models.estimate.cost import (
+    instances_needed,
+    monthly_usd,
+    replicas_needed,
+    usd_per_million_tokens,
+)
+from lmi_explorer.models.estimate.memory import kv_bytes_per_token_guide
+from lmi_explorer.models.estimate.options import OptionGrid, option_grid
+from lmi_explorer.models.estimate.speed import OperatingPoint, Physics, operating_point
+from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.reference.catalog import ModelSpec
+from lmi_explorer.models.reference.pricing import PriceTable
+from lmi_explorer.models.scenario import Scenario
+from lmi_explorer.models.traffic import TrafficShape, make_shape
+from lmi_explorer.models.units import GIB
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from gui.charts.base import ChartInput
-from models.calibrated import Calibration
-from models.decision import evaluate
-from models.estimate import estimate
-from models.measurements import Measurement
-from models.scenario import default_scenario
+from lmi_explorer.gui.charts.base import ChartInput
+from lmi_explorer.models.calibration.measurements import Measurement
+from lmi_explorer.models.calibration.user import Calibration
+from lmi_explorer.models.decision import evaluate
+from lmi_explorer.models.estimate import estimate
+from lmi_explorer.models.scenario import default_scenario
 
 #: a scenario with imported load tests (two runs on one deployment): the parity chart's points change
 RUNS = tuple(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from lmi_explorer.gui.charts.base import PARTIAL, ChartInput
+from lmi_explorer.gui.charts.memory_chart import MemoryChart
+from lmi_explorer.gui.charts.theme import LIGHT
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import same_color
 from matplotlib.figure import Figure
 
-from gui.charts.base import PARTIAL, ChartInput
-from gui.charts.memory_chart import MemoryChart
-from gui.charts.theme import LIGHT
 from tests.charts.chart_data import NOFIT, data
 
 EVEN = {"input_mean": 1000, "input_cv": 0.1, "output_mean": 500, "output_cv": 0.1}

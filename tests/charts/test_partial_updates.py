@@ -11,22 +11,22 @@ import io
 
 import numpy as np
 import pytest
+from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.breakeven_chart import MIDDLE, BreakEvenChart, rate_range
+from lmi_explorer.gui.charts.common import StickyLimit, StickyLogRange, nice_ceil, nice_floor
+from lmi_explorer.gui.charts.cost_chart import CostChart
+from lmi_explorer.gui.charts.decision_diagram import DecisionDiagram
+from lmi_explorer.gui.charts.loadtest_chart import LoadTestChart
+from lmi_explorer.gui.charts.memory_chart import MemoryChart
+from lmi_explorer.gui.charts.parity_chart import ParityChart
+from lmi_explorer.gui.charts.theme import LIGHT
+from lmi_explorer.gui.charts.traffic_chart import TrafficChart
 from matplotlib.artist import Artist
 from matplotlib.backend_bases import ResizeEvent
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 
-from gui.charts.base import PARTIAL
-from gui.charts.breakeven_chart import MIDDLE, BreakEvenChart, rate_range
-from gui.charts.common import StickyLimit, StickyLogRange, nice_ceil, nice_floor
-from gui.charts.cost_chart import CostChart
-from gui.charts.decision_diagram import DecisionDiagram
-from gui.charts.loadtest_chart import LoadTestChart
-from gui.charts.memory_chart import MemoryChart
-from gui.charts.parity_chart import ParityChart
-from gui.charts.theme import LIGHT
-from gui.charts.traffic_chart import TrafficChart
 from tests.charts.chart_data import data
 
 CHARTS = [DecisionDiagram, CostChart, MemoryChart, TrafficChart, BreakEvenChart, LoadTestChart, ParityChart]
@@ -266,7 +266,7 @@ def test_resize_event_alone_refreshes_fonts_and_reports_a_full_redraw():
 @pytest.mark.parametrize("cls", CHARTS)
 def test_a_new_theme_rebuilds_the_chart_on_the_same_figure(cls):
     """The window switches themes by clearing the figure and building the chart again: no warning, same output."""
-    from gui.charts.theme import DARK
+    from lmi_explorer.gui.charts.theme import DARK
 
     fig, chart = build(cls)
     chart.update(data())

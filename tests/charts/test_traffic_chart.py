@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.theme import LIGHT
+from lmi_explorer.gui.charts.traffic_chart import BINS, TrafficChart
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from gui.charts.base import PARTIAL
-from gui.charts.theme import LIGHT
-from gui.charts.traffic_chart import BINS, TrafficChart
 from tests.charts.chart_data import NOFIT, data
 
 

@@ -8,15 +8,14 @@ import zipfile
 
 import pandas as pd
 import pytest
+from lmi_explorer.gui.charts.base import ChartInput
+from lmi_explorer.gui.cli import main as cli_main
+from lmi_explorer.gui.output.export import build_deck, export
+from lmi_explorer.models.decision import evaluate
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.estimate import estimate
+from lmi_explorer.models.scenario import save
 from PIL import Image
-
-from gui.charts.base import ChartInput
-from gui.cli import main as cli_main
-from gui.export import build_deck, export
-from models._resources import DataError
-from models.decision import evaluate
-from models.estimate import estimate
-from models.scenario import save
 
 
 @pytest.fixture
@@ -110,9 +109,9 @@ def test_command_line_export(make_scenario, tmp_path, capsys):
 
 
 def test_deck_adds_estimate_versus_measured_with_imported_measurements(make_scenario):
+    from lmi_explorer.models.calibration.user import Calibration
     from pptx import Presentation
 
-    from models.calibrated import Calibration
     from tests.charts.chart_data import RUNS
 
     s = make_scenario(name="Chatbot today", calibration=Calibration("sample load tests", RUNS))

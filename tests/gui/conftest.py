@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings
 def isolated_settings(tmp_path):
     """Every test gets its own settings file (no leakage between tests or into the user's)."""
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    from gui import settings
+    from lmi_explorer.gui import settings
 
     settings.set_app_names()
     return
@@ -29,8 +29,8 @@ def no_real_dialogs(monkeypatch):
 
 @pytest.fixture
 def make_window(qtbot):
-    from gui.main_window import MainWindow
-    from models.state import AppState
+    from lmi_explorer.gui.main_window import MainWindow
+    from lmi_explorer.models.state import AppState
 
     opened = []
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import lmi_explorer.models.calibration.points as parity_points_module
 import pytest
+from lmi_explorer.gui.dialogs.facts_dialog import FactsDialog
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
-
-import models.parity_points as parity_points_module
-from gui.facts_dialog import FactsDialog
 
 SAMPLES = Path(__file__).resolve().parents[1] / "models" / "samples" / "measurements"
 CALIBRATION = 6  # tab index
@@ -123,7 +122,7 @@ def test_menu_and_shortcut_open_a_file_chooser(make_window, asked, monkeypatch):
 
 
 def test_drops_are_told_apart_by_content(make_window, make_scenario, asked, tmp_path):
-    from models.scenario import save
+    from lmi_explorer.models.scenario import save
 
     w = make_window()
     renamed = tmp_path / "results.txt"  # awscurl output is often saved under any name

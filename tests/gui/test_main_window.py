@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from lmi_explorer.gui.panels.traffic_panel import SLIDERS
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-
-from gui.panels.traffic_panel import SLIDERS
 
 
 def settle(qtbot, ms: int = 30) -> None:
@@ -186,7 +185,7 @@ def test_settings_and_last_scenario_persist(make_window, qtbot):
 
 
 def test_custom_model_dialog(make_window, qtbot, monkeypatch):
-    from gui.panels.model_panel import CustomModelDialog
+    from lmi_explorer.gui.dialogs.custom_model_dialog import CustomModelDialog
 
     w = make_window()
     dlg = CustomModelDialog(w.qstate.scenario.model(), w)
@@ -215,7 +214,7 @@ def test_keyboard_moves_a_slider(make_window, qtbot):
 
 
 def test_assumptions_dialog_lists_sources(make_window, qtbot):
-    from gui.assumptions import AssumptionsDialog
+    from lmi_explorer.gui.dialogs.assumptions_dialog import AssumptionsDialog
 
     w = make_window()
     dlg = AssumptionsDialog(w.qstate.state, w)

@@ -7,12 +7,11 @@ import json
 
 import pandas as pd
 import pytest
+from lmi_explorer.gui.charts.theme import PRESENTATION
+from lmi_explorer.models.scenario import load, save
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
-
-from gui.charts.theme import PRESENTATION
-from models.scenario import load, save
 
 PRICES = (
     "instance,region,platform,usd_per_hour,source,as_of\n"
@@ -108,7 +107,7 @@ def test_close_asks_about_unsaved_changes(make_window, monkeypatch):
 
 
 def test_autosave_is_offered_after_a_crash(make_window, monkeypatch):
-    from gui.documents import autosave_path
+    from lmi_explorer.gui.documents import autosave_path
 
     w = make_window()
     w.qstate.update(requests_per_s=9.0, name="Unsaved work")

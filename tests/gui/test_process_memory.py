@@ -5,12 +5,11 @@ from __future__ import annotations
 import sys
 
 import pytest
-
-from gui import binding
-from gui.binding import QtState
-from gui.process_memory import release_free_memory
-from models.scenario import default_scenario
-from models.state import AppState
+from lmi_explorer.gui import qt_state as binding
+from lmi_explorer.gui.process_memory import release_free_memory
+from lmi_explorer.gui.qt_state import QtState
+from lmi_explorer.models.scenario import default_scenario
+from lmi_explorer.models.state import AppState
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from lmi_explorer.gui.canvas import CachedTextRenderer
+from lmi_explorer.gui.charts.base import ChartInput
+from lmi_explorer.gui.charts.cost_chart import CostChart
+from lmi_explorer.gui.charts.theme import DARK, LIGHT
+from lmi_explorer.gui.charts.traffic_chart import TrafficChart
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QImage
-
-from gui.canvas import CachedTextRenderer
-from gui.charts.base import ChartInput
-from gui.charts.cost_chart import CostChart
-from gui.charts.theme import DARK, LIGHT
-from gui.charts.traffic_chart import TrafficChart
 
 COST, MEMORY, TRAFFIC, BREAKEVEN = 1, 2, 3, 4
 
@@ -210,7 +209,7 @@ def test_theme_change_rebuilds_then_partial_again(make_window, qtbot):
 
 def test_only_the_live_canvas_animates_artists(make_window, qtbot):
     """The window's chart has its dynamic artists animated; an export of the same data has none."""
-    from gui.export import render
+    from lmi_explorer.gui.output.export import render
 
     w = make_window()
     canvas = show_tab(w, qtbot, COST)
@@ -223,9 +222,9 @@ def test_only_the_live_canvas_animates_artists(make_window, qtbot):
 @pytest.mark.parametrize("cls", [CostChart, TrafficChart])
 def test_cached_text_draws_the_same_pixels(cls):
     """The live canvas's text cache changes the speed of drawing, not a single pixel."""
-    from models.decision import evaluate
-    from models.estimate import estimate
-    from models.scenario import default_scenario
+    from lmi_explorer.models.decision import evaluate
+    from lmi_explorer.models.estimate import estimate
+    from lmi_explorer.models.scenario import default_scenario
 
     s = default_scenario()
     est = estimate(s)
@@ -247,8 +246,7 @@ def test_cached_text_draws_the_same_pixels(cls):
 def test_text_sizes_remembered_stay_bounded():
     """Labels that change with every slider step must not pile up in matplotlib's text-size cache."""
     import matplotlib.text as mtext
-
-    from gui.canvas import TEXT_METRICS_CACHE
+    from lmi_explorer.gui.canvas import TEXT_METRICS_CACHE
 
     fig = Figure(figsize=(4, 3), dpi=100)
     FigureCanvasAgg(fig)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gui.app import main
+from lmi_explorer.gui.app import main
 
 
 def test_self_check_passes(capsys):
@@ -14,11 +14,11 @@ def test_self_check_passes(capsys):
 
 
 def test_self_check_names_the_failing_step(monkeypatch, capsys):
-    import models.catalog
+    import lmi_explorer.models.reference.catalog as catalog_module
 
     def broken():
         raise OSError("data/catalog/models.csv missing")
 
-    monkeypatch.setattr(models.catalog, "load_catalog", broken)
+    monkeypatch.setattr(catalog_module, "load_catalog", broken)
     assert main(["--self-check"]) == 1
     assert "self-check FAILED at data: OSError: data/catalog/models.csv missing" in capsys.readouterr().err

@@ -22,9 +22,9 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv)
-from gui import settings
+from lmi_explorer.gui import settings
 settings.set_app_names()
-from gui.main_window import MainWindow
+from lmi_explorer.gui.main_window import MainWindow
 w = MainWindow(restore=False)
 w.show()
 def done():
@@ -33,7 +33,11 @@ def done():
         app.processEvents()
         print("cheapest:", w.qstate.state.estimate.best()["instance"])
         print("pandas imported:", "pandas" in sys.modules)
-        later = ("models.importers", "models.calibrated", "models.loadtest")
+        later = (
+            "lmi_explorer.models.calibration.importers",
+            "lmi_explorer.models.calibration.user",
+            "lmi_explorer.models.estimate.loadtest",
+        )
         print("loaded early:", [m for m in later if m in sys.modules])
         w.documents.saved = w.qstate.scenario
     finally:
@@ -52,7 +56,7 @@ def test_first_window_paints_without_pandas(tmp_path):
 
 def test_options_table_brings_pandas_when_shown(qtbot):
     """The Cost tab's table still lists every option once it is opened."""
-    from gui.main_window import MainWindow
+    from lmi_explorer.gui.main_window import MainWindow
 
     w = MainWindow(restore=False)
     qtbot.addWidget(w)
@@ -66,7 +70,7 @@ def test_options_table_brings_pandas_when_shown(qtbot):
 
 RC_CHILD = r"""
 import sys
-from gui.app import start_window
+from lmi_explorer.gui.app import start_window
 import matplotlib
 app, w = start_window([], restore=False)
 print("facecolor:", matplotlib.rcParams["axes.facecolor"], "keymaps:", matplotlib.rcParams["keymap.save"])
@@ -86,7 +90,7 @@ PRELOAD_CHILD = r"""
 import sys, time
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv)
-from gui.app import start_window
+from lmi_explorer.gui.app import start_window
 _app, w = start_window([], restore=False)
 app.processEvents()
 print("pandas at first paint:", "pandas" in sys.modules)
@@ -111,10 +115,10 @@ LOG_CHILD = r"""
 import logging
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QApplication
-from gui import settings
+from lmi_explorer.gui import settings
 settings.set_app_names()
 app = QApplication([])
-from gui.app import _configure_logging, _open_log_file
+from lmi_explorer.gui.app import _configure_logging, _open_log_file
 early = _configure_logging()
 logging.getLogger("lmi").warning("logged while the window starts")
 _open_log_file(early)
@@ -134,7 +138,7 @@ GC_CHILD = r"""
 import gc, sys, time
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv)
-from gui.app import start_window
+from lmi_explorer.gui.app import start_window
 _app, w = start_window([], restore=False)
 print("collecting while starting:", gc.isenabled())
 deadline = time.monotonic() + 20
@@ -158,7 +162,7 @@ def test_garbage_collection_waits_until_the_window_is_up(tmp_path):
 def test_a_failed_start_turns_garbage_collection_back_on(monkeypatch, qapp):
     import gc
 
-    from gui import app as app_module
+    from lmi_explorer.gui import app as app_module
 
     def fail(*_args):
         raise RuntimeError("no display")
@@ -176,11 +180,12 @@ from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv)
 import shibokensupport.feature as feature
 original = feature._mod_uses_pyside
-from gui.app import start_window
+from lmi_explorer.gui.app import start_window
 _app, w = start_window([], restore=False)
-import gui.main_window, models.table, matplotlib.figure, matplotlib.backends.backend_qt
+import lmi_explorer.gui.main_window, lmi_explorer.models.tables, matplotlib.figure, matplotlib.backends.backend_qt
 print("sources kept:", sum(1 for f in linecache.cache if "matplotlib" in f))
-mods = [gui.main_window, models.table, matplotlib.figure, matplotlib.backends.backend_qt, sys]
+mods = [lmi_explorer.gui.main_window, lmi_explorer.models.tables, matplotlib.figure, matplotlib.backends.backend_qt]
+mods.append(sys)
 print("uses PySide6:", [feature.pyside_feature_dict[m.__name__] for m in mods[:4]])
 print("same answers:", [feature._mod_uses_pyside(m) for m in mods] == [original(m) for m in mods])
 w.documents.saved = w.qstate.scenario

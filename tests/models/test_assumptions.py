@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from models.assumptions import assumptions
-from models.decision import evaluate
-from models.estimate import estimate
+from lmi_explorer.models.assumptions import assumptions
+from lmi_explorer.models.decision import evaluate
+from lmi_explorer.models.estimate import estimate
 
 
 def test_assumptions_cover_model_traffic_backend_hardware_price(make_scenario):
@@ -30,8 +30,8 @@ def test_accelerators_without_a_measured_point_are_named(make_scenario):
 def test_an_imported_load_test_counts_as_a_measured_point_and_fitted_factors_are_said(make_scenario):
     from dataclasses import replace
 
-    from models.calibrated import Calibration, FittedEfficiency
-    from models.measurements import Measurement
+    from lmi_explorer.models.calibration.measurements import Measurement
+    from lmi_explorer.models.calibration.user import Calibration, FittedEfficiency
 
     run = Measurement("run c=8", "meta-llama/Llama-2-13b-hf", "g5.12xlarge", "vllm", "bf16", 4, 8, 550.0, 550.0,
                       0.2, 40.0, 180.0)  # fmt: skip
@@ -42,7 +42,7 @@ def test_an_imported_load_test_counts_as_a_measured_point_and_fitted_factors_are
     rec = evaluate(s, est).recommendation
     shipped = next(a for a in assumptions(est, evaluate(s, est)) if a.item == "Efficiency")
     assert "(shipped" in shipped.value
-    from models.hardware import load_hardware
+    from lmi_explorer.models.reference.hardware import load_hardware
 
     acc = load_hardware().instances[rec.instance].accelerator
     fitted = FittedEfficiency(rec.backend, acc, 0.61, 0.33, 4.5, points=3, median_error_before=0.2,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from models.backends import SupportLevel, load_backends
-from models.catalog import load_catalog
+from lmi_explorer.models.reference.backends import SupportLevel, load_backends
+from lmi_explorer.models.reference.catalog import load_catalog
 
 OPTIMISED = ("lmi-dist", "vllm", "trtllm", "tnx", "deepspeed")
 SEED_RELEASES = (10, 11, 12, 14)  # when the guide's text named lmi-dist

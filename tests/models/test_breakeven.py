@@ -8,9 +8,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-
-from models.breakeven import breakeven_curves, crossover_rate
-from models.estimate import estimate
+from lmi_explorer.models.estimate import estimate
+from lmi_explorer.models.estimate.breakeven import breakeven_curves, crossover_rate
 
 
 def tiny_estimate(options: list[dict], *, peak=1.0, util=0.8, min_instances=1, hours=730.0) -> SimpleNamespace:

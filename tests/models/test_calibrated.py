@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from models._resources import DataError
-from models.calibrated import Calibration, FittedEfficiency, without_factors
-from models.estimate import estimate
-from models.estimate.options import option_grid
-from models.loadtest import at_concurrency
-from models.measurements import Measurement
-from models.scenario import SCHEMA_VERSION, dumps, loads, to_dict
+from lmi_explorer.models.calibration.measurements import Measurement
+from lmi_explorer.models.calibration.user import Calibration, FittedEfficiency, without_factors
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.estimate import estimate
+from lmi_explorer.models.estimate.loadtest import at_concurrency
+from lmi_explorer.models.estimate.options import option_grid
+from lmi_explorer.models.scenario import SCHEMA_VERSION, dumps, loads, to_dict
 
 RUN = Measurement(
     label="run c=16", model="meta-llama/Llama-3.1-8B", instance="g6e.2xlarge", backend="vllm", precision="bf16",

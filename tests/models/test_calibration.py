@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from models.backends import Efficiency
-from models.calibration import load_cases, predict
-from models.estimate.speed import decode_step
+from lmi_explorer.models.calibration.cases import load_cases, predict
+from lmi_explorer.models.estimate.speed import decode_step
+from lmi_explorer.models.reference.backends import Efficiency
 
 CASES = load_cases()
 
@@ -30,7 +29,7 @@ def test_never_faster_than_the_roofline_at_full_efficiency(case):
 
 
 def test_decode_step_hand_worked():
-    from models.calibration import _physics
+    from lmi_explorer.models.calibration.cases import _physics
 
     case = next(c for c in CASES if c.case == "ft13b-tp1-decode")
     ph, _ = _physics(case, Efficiency(1.0, 1.0, 0.0, "", False))

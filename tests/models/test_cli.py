@@ -7,9 +7,8 @@ import json
 from contextlib import redirect_stderr, redirect_stdout
 
 import pandas as pd
-
-from models.cli import main
-from models.scenario import save
+from lmi_explorer.models.cli import main
+from lmi_explorer.models.scenario import save
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -7,8 +7,8 @@ import json
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
-from models.cli import main
-from models.scenario import load, save
+from lmi_explorer.models.cli import main
+from lmi_explorer.models.scenario import load, save
 
 SAMPLES = Path(__file__).parent / "samples" / "measurements"
 

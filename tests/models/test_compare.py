@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from models.compare import compare
+from lmi_explorer.models.compare import compare
 
 
 def test_three_scenarios_side_by_side(make_scenario):

@@ -6,10 +6,14 @@ import math
 
 import numpy as np
 import pytest
-
-from models.estimate import estimate
-from models.estimate.cost import instances_needed, monthly_usd, replicas_needed, usd_per_million_tokens
-from models.pricing import load_prices
+from lmi_explorer.models.estimate import estimate
+from lmi_explorer.models.estimate.cost import (
+    instances_needed,
+    monthly_usd,
+    replicas_needed,
+    usd_per_million_tokens,
+)
+from lmi_explorer.models.reference.pricing import load_prices
 
 
 def test_replicas_instances_and_monthly_hand_worked():
@@ -57,7 +61,7 @@ def test_price_unknown_is_never_zero(make_scenario):
 def test_custom_model_estimates_like_its_catalog_twin(make_scenario):
     from dataclasses import replace
 
-    from models.catalog import load_catalog
+    from lmi_explorer.models.reference.catalog import load_catalog
 
     twin = replace(load_catalog().get("meta-llama/Llama-2-13b-hf"), custom=True, model_id="custom")
     cat = estimate(make_scenario())

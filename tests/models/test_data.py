@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 
 import pytest
-
-from models._resources import Column, DataError, data_root, parse_table
-from models.backends import load_backends
-from models.catalog import load_catalog
-from models.hardware import load_hardware
-from models.pricing import load_price_list, load_prices, parse_price_list
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.files import data_root
+from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.reference.catalog import load_catalog
+from lmi_explorer.models.reference.hardware import load_hardware
+from lmi_explorer.models.reference.pricing import load_price_list, load_prices, parse_price_list
+from lmi_explorer.models.tables import Column, parse_table
 
 
 def test_every_table_has_source_and_as_of_columns():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.decision import evaluate
+from lmi_explorer.models.decision import evaluate
 
 EVEN = {"input_mean": 1000, "input_cv": 0.1, "output_mean": 500, "output_cv": 0.1, "ttft_s": 5.0, "tpot_ms": 60}
 UNEVEN = {"input_mean": 550, "input_cv": 0.47, "output_mean": 550, "output_cv": 0.47}

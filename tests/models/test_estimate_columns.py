@@ -1,14 +1,13 @@
 """Estimate columns (numpy, read by the first window) and frames (pandas, read by tables) agree."""
 
-from models.estimate import estimate
-from models.scenario import default_scenario
+from lmi_explorer.models.estimate import estimate
+from lmi_explorer.models.scenario import default_scenario
 
 
 def test_columns_and_frames_agree():
     """The numpy columns the first window reads and the pandas frames the tables read are the same rows."""
     import numpy as np
-
-    from models.estimate.pipeline import OPTION_COLUMNS
+    from lmi_explorer.models.estimate.pipeline import OPTION_COLUMNS
 
     est = estimate(default_scenario())
     o = est.options

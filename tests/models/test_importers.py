@@ -6,10 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
-
-from models._resources import DataError, data_root
-from models.importers import FORMATS, TEMPLATE_SCHEMA, detect_format, load_measurements, measurements_from_text
-from models.measurements import RunFacts
+from lmi_explorer.models.calibration.importers import (
+    FORMATS,
+    TEMPLATE_SCHEMA,
+    detect_format,
+    load_measurements,
+    measurements_from_text,
+)
+from lmi_explorer.models.calibration.measurements import RunFacts
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.files import data_root
 
 SAMPLES = Path(__file__).parent / "samples" / "measurements"
 

@@ -8,10 +8,9 @@ from contextlib import redirect_stdout
 
 import numpy as np
 import pytest
-
-from models.cli import main
-from models.loadtest import at_concurrency
-from models.scenario import save
+from lmi_explorer.models.cli import main
+from lmi_explorer.models.estimate.loadtest import at_concurrency
+from lmi_explorer.models.scenario import save
 
 
 def test_keys_and_filters(make_scenario):
@@ -59,7 +58,7 @@ def test_command_line_json(make_scenario, tmp_path):
 
 
 def test_sweep_matches_single_points_and_marks_the_memory_limit(make_scenario):
-    from models.loadtest import SWEEP_CONCURRENCY, concurrency_sweep
+    from lmi_explorer.models.estimate.loadtest import SWEEP_CONCURRENCY, concurrency_sweep
 
     s = make_scenario()
     opts = [("vllm", "g5.12xlarge", "bf16", 4), ("vllm", "g5.xlarge", "awq", 1), ("vllm", "nope.xlarge", "bf16", 1)]

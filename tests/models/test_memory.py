@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from models.backends import load_backends
-from models.catalog import load_catalog
-from models.estimate.memory import (
+from lmi_explorer.models.estimate.memory import (
     guide_kv_capacity_tokens,
     kv_bytes_per_token,
     kv_bytes_per_token_device,
@@ -15,8 +12,10 @@ from models.estimate.memory import (
     valid_tensor_parallel,
     weight_bytes,
 )
-from models.hardware import load_hardware
-from models.units import GIB, MIB
+from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.reference.catalog import load_catalog
+from lmi_explorer.models.reference.hardware import load_hardware
+from lmi_explorer.models.units import GIB, MIB
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-
-from models.calibrated import Calibration, FittedEfficiency
-from models.fitting import fit_measurements
-from models.loadtest import at_concurrency
-from models.measurements import Measurement
-from models.parity import BANDS, FIXED_LENGTH_CV, compare, summarise
+from lmi_explorer.models.calibration.fit import fit_measurements
+from lmi_explorer.models.calibration.measurements import Measurement
+from lmi_explorer.models.calibration.parity import BANDS, FIXED_LENGTH_CV, compare, summarise
+from lmi_explorer.models.calibration.user import Calibration, FittedEfficiency
+from lmi_explorer.models.estimate.loadtest import at_concurrency
 
 RUN = Measurement(
     label="run c=16", model="meta-llama/Llama-3.1-8B", instance="g6e.2xlarge", backend="vllm", precision="bf16",

@@ -6,14 +6,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from models.calibrated import Calibration, without_factors
-from models.calibration import load_cases, predict
-from models.fitting import fit_measurements
-from models.importers import load_measurements
-from models.measurements import RunFacts
-from models.parity import compare
-from models.parity_points import accelerator_label, comparison_key, metric_points, parity_points, shipped_points
+from lmi_explorer.models.calibration.cases import load_cases, predict
+from lmi_explorer.models.calibration.fit import fit_measurements
+from lmi_explorer.models.calibration.importers import load_measurements
+from lmi_explorer.models.calibration.measurements import RunFacts
+from lmi_explorer.models.calibration.parity import compare
+from lmi_explorer.models.calibration.points import (
+    accelerator_label,
+    comparison_key,
+    metric_points,
+    parity_points,
+    shipped_points,
+)
+from lmi_explorer.models.calibration.user import Calibration, without_factors
 
 SAMPLES = Path(__file__).parent / "samples" / "measurements"
 G6E = RunFacts(instance="g6e.2xlarge", backend="vllm", precision="bf16", tensor_parallel=1)

@@ -8,13 +8,12 @@ from dataclasses import replace
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from models.backends import load_backends
-from models.catalog import ModelSpec, load_catalog
-from models.estimate import estimate
-from models.estimate.memory import weight_bytes
-from models.estimate.speed import Physics, operating_point
-from models.scenario import default_scenario
+from lmi_explorer.models.estimate import estimate
+from lmi_explorer.models.estimate.memory import weight_bytes
+from lmi_explorer.models.estimate.speed import Physics, operating_point
+from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.reference.catalog import ModelSpec, load_catalog
+from lmi_explorer.models.scenario import default_scenario
 
 MODELS = sorted(load_catalog().models)
 FAMILIES = ["g4dn", "g5", "g6", "g6e", "p4d", "p5", "inf2"]
@@ -74,7 +73,7 @@ def test_longer_output_never_raises_capacity(s, k):
 @settings(max_examples=50, deadline=None)
 @given(st.integers(0, 2**31), st.floats(1.0, 4.0))
 def test_longer_output_never_raises_capacity_at_the_same_concurrency(seed, k):
-    from models.estimate.speed import steady_state
+    from lmi_explorer.models.estimate.speed import steady_state
 
     rng = np.random.default_rng(seed)
     ph = _physics(32, rng)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from models._resources import DataError
-from models.scenario import SCHEMA_VERSION, dumps, load, loads, save, to_dict
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.scenario import SCHEMA_VERSION, dumps, load, loads, save, to_dict
 
 
 def test_round_trip_every_field(make_scenario, tmp_path):
@@ -129,8 +128,8 @@ def test_version_1_files_migrate(make_scenario):
 
 
 def test_own_price_list_travels_with_the_scenario(make_scenario, tmp_path):
-    from models.estimate import estimate
-    from models.scenario import PriceList
+    from lmi_explorer.models.estimate import estimate
+    from lmi_explorer.models.scenario import PriceList
 
     csv_text = (
         "instance,region,platform,usd_per_hour,source,as_of\ng6e.xlarge,us-east-1,sagemaker,1.00,negotiated,2026-11\n"

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from models._resources import DataError
-from models.state import AppState
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.state import AppState
 
 
 def test_update_notifies_once_and_only_on_change():

@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-
-from models.traffic import LengthDistribution, load_presets, make_shape
+from lmi_explorer.models.traffic import LengthDistribution, load_presets, make_shape
 
 
 def test_lognormal_median_and_percentile_hand_worked():

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from models.scenario import default_scenario, to_dict
+from lmi_explorer.models.scenario import default_scenario, to_dict
 
 
 @dataclass(frozen=True)

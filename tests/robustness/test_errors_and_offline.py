@@ -23,8 +23,8 @@ def no_network(monkeypatch):
 
 
 def test_estimate_cli_and_export_are_offline(no_network, make_scenario, tmp_path):
-    from gui.cli import main
-    from models.scenario import save
+    from lmi_explorer.gui.cli import main
+    from lmi_explorer.models.scenario import save
 
     path = tmp_path / "s.json"
     save(make_scenario(), path)
@@ -36,10 +36,9 @@ def test_estimate_cli_and_export_are_offline(no_network, make_scenario, tmp_path
 
 
 def test_window_is_offline(no_network, qtbot, tmp_path):
+    from lmi_explorer.gui import settings
+    from lmi_explorer.gui.main_window import MainWindow
     from PySide6.QtCore import QSettings
-
-    from gui import settings
-    from gui.main_window import MainWindow
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
     settings.set_app_names()
@@ -53,7 +52,7 @@ def test_window_is_offline(no_network, qtbot, tmp_path):
 
 
 def test_unexpected_error_report_names_versions_and_traceback(qtbot, monkeypatch):
-    from gui import errors
+    from lmi_explorer.gui import errors
 
     shown = []
     monkeypatch.setattr(errors.ErrorDialog, "exec", lambda self: shown.append(self.report.toPlainText()))

@@ -19,14 +19,14 @@ from typing import Any
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from lmi_explorer.models.decision import evaluate
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.estimate import estimate
+from lmi_explorer.models.estimate.pipeline import _stages, memory_and_physics
+from lmi_explorer.models.estimate.speed import operating_point
+from lmi_explorer.models.reference.pricing import parse_price_list
+from lmi_explorer.models.scenario import default_scenario, from_dict, loads, to_dict
 
-from models._resources import DataError
-from models.decision import evaluate
-from models.estimate import estimate
-from models.estimate.pipeline import _stages, memory_and_physics
-from models.estimate.speed import operating_point
-from models.pricing import parse_price_list
-from models.scenario import default_scenario, from_dict, loads, to_dict
 from tests.models.test_properties import FAMILIES, PRECISIONS, cheapest, scenarios
 from tests.robustness.test_hostile_files import assert_sane
 

@@ -11,12 +11,14 @@ import shutil
 
 import numpy as np
 import pytest
+from lmi_explorer.models import files as data_files
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.estimate import estimate
+from lmi_explorer.models.files import read_json
+from lmi_explorer.models.reference.pricing import load_price_list
+from lmi_explorer.models.scenario import load
+from lmi_explorer.models.tables import Column, read_table
 
-from models import _resources
-from models._resources import Column, DataError, read_json, read_table
-from models.estimate import estimate
-from models.pricing import load_price_list
-from models.scenario import load
 from tests.robustness.hostile import PRICE_CASES, SCENARIO_CASES, valid_price_bytes, valid_scenario_bytes
 
 MONEY_AND_TIME = [
@@ -102,7 +104,9 @@ def test_unreadable_file_says_so(tmp_path):
 
 
 def _tables() -> list[tuple[str, dict[str, Column]]]:
-    from models import backends, calibration, catalog, hardware, pricing, traffic
+    from lmi_explorer.models import traffic
+    from lmi_explorer.models.calibration import cases as calibration
+    from lmi_explorer.models.reference import backends, catalog, hardware, pricing
 
     return [
         ("pricing/prices.csv", pricing.PRICE_SCHEMA),
@@ -120,8 +124,8 @@ def _tables() -> list[tuple[str, dict[str, Column]]]:
 def data_copy(tmp_path, monkeypatch):
     """A copy of the shipped data folder that the loaders read instead."""
     root = tmp_path / "data"
-    shutil.copytree(_resources.data_root(), root)
-    monkeypatch.setattr(_resources, "data_root", lambda: root)
+    shutil.copytree(data_files.data_root(), root)
+    monkeypatch.setattr(data_files, "data_root", lambda: root)
     return root
 
 

@@ -13,9 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-
-from models.autosave import read_autosave, write_autosave
-from models.scenario import load, save
+from lmi_explorer.models.scenario import load, save
+from lmi_explorer.models.scenario.autosave import read_autosave, write_autosave
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -110,8 +109,8 @@ def _big_scenario_script(target: Path, call: str) -> str:
     return textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from models.autosave import write_autosave
-        from models.scenario import PriceList, default_scenario, save
+        from lmi_explorer.models.scenario.autosave import write_autosave
+        from lmi_explorer.models.scenario import PriceList, default_scenario, save
         rows = "".join(f"x{{i}}.xlarge,us-east-1,sagemaker,1.0,quote {{i:06d}},2026-11\\n" for i in range(18000))
         prices = PriceList("big.csv", "instance,region,platform,usd_per_hour,source,as_of\\n" + rows)
         base = default_scenario().with_changes(price_list=prices)
@@ -158,9 +157,8 @@ def test_a_save_killed_mid_write_leaves_a_complete_file(tmp_path):
 
 
 def test_the_autosave_survives_a_kill_and_is_restored(tmp_path, make_window, monkeypatch):
+    from lmi_explorer.gui import documents
     from PySide6.QtWidgets import QMessageBox
-
-    from gui import documents
 
     autosave = tmp_path / "autosave.json"
     original = tmp_path / "plan.json"
@@ -181,7 +179,7 @@ def test_the_autosave_survives_a_kill_and_is_restored(tmp_path, make_window, mon
 
 
 def test_a_damaged_autosave_is_discarded_not_fatal(tmp_path, make_scenario, make_window, monkeypatch):
-    from gui import documents
+    from lmi_explorer.gui import documents
 
     autosave = tmp_path / "autosave.json"
     write_autosave(autosave, make_scenario(name="Unsaved"), None)

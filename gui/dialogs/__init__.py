@@ -1,0 +1,1 @@
+"""Dialogs: assumptions, compare, facts asked on import, custom model, measurement import."""

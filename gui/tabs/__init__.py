@@ -1,0 +1,1 @@
+"""The answer tabs on the right of the window, and the registry that orders them."""

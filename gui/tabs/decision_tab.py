@@ -1,0 +1,105 @@
+"""The Decision tab: the LMI diagram with this scenario's path, and the recommendation card."""
+
+from __future__ import annotations
+
+import html
+
+from lmi_explorer.gui.charts.base import ChartInput
+from lmi_explorer.gui.charts.theme import ChartTheme
+from lmi_explorer.gui.tabs.chart_tab import ChartTab
+from lmi_explorer.models.decision import Decision
+from lmi_explorer.models.estimate import Estimate
+from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.units import usd
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class RecommendationCard(QFrame):
+    """The answer in words: backend, container, instance, precision, TP, count, cost and why."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # on a small screen the reasons can outgrow the card: they scroll instead of being cut off
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.text)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.scroll)
+        self._fitted: tuple[int, str] | None = None
+
+    #: the card grows to show its whole text up to this many lines; longer texts scroll
+    MAX_LINES = 12
+
+    def _fit(self) -> None:
+        """Ask for the height the text needs at the card's width (capped), so the splitter makes room."""
+        m = self.layout().contentsMargins()
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        width = max(self.width() - m.left() - m.right() - 2 * self.frameWidth() - bar, 80)
+        key = (width, self.text.text())
+        if key == self._fitted:  # a height change (the splitter) wraps nothing differently
+            return
+        self._fitted = key
+        need = self.text.heightForWidth(width) + m.top() + m.bottom() + 2 * self.frameWidth()
+        self.setMinimumHeight(min(need, self.MAX_LINES * self.fontMetrics().lineSpacing()))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()  # a new width wraps the text differently
+
+    def show_decision(self, est: Estimate, dec: Decision) -> None:
+        r = dec.recommendation
+        bk = load_backends()
+        e = html.escape
+        if r.instance is None:
+            head = f"<h3 style='margin:0; color:#cf222e'>{e(r.summary)}</h3>"
+        else:
+            prec = bk.precisions[r.precision or "bf16"].label
+            head = (
+                f"<h3 style='margin:0'>{e(r.backend_name)} on {r.instances} × {e(r.instance)} — "
+                f"{usd(r.monthly_usd, per='mo')}</h3>"
+                f"<p style='margin:2px 0'>{e(prec)}, tensor parallel {r.tensor_parallel}; "
+                f"{usd(r.usd_per_million_tokens)} per million tokens; container <b>{e(r.container)}</b>"
+                f"{' — <code>' + e(r.image) + '</code>' if r.image else ''}</p>"
+            )
+        reasons = "".join(f"<li>{e(s.reason)}</li>" for s in dec.steps if s.reason)
+        extra = ""
+        if dec.disagreement:
+            extra += f"<p style='margin:4px 0; color:#9a6700'><b>The numbers disagree:</b> {e(dec.disagreement)}</p>"
+        for note in (*dec.notes, *est.notes):
+            extra += f"<p style='margin:2px 0; color:#8b949e'>{e(note)}</p>"
+        self.text.setText(f"{head}<ul style='margin:4px 0 0 -20px'>{reasons}</ul>{extra}")
+        self._fit()
+
+
+class DecisionTab(ChartTab):
+    def __init__(self, make_chart, theme: ChartTheme, parent: QWidget | None = None) -> None:
+        super().__init__(make_chart, theme, parent)
+        self.card = RecommendationCard()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        lay = self.layout()
+        lay.removeWidget(self.canvas)
+        splitter.addWidget(self.canvas)
+        splitter.addWidget(self.card)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        lay.addWidget(splitter)
+
+    def show_data(self, data: ChartInput) -> None:
+        super().show_data(data)
+        self.card.show_decision(data.estimate, data.decision)

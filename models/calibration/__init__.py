@@ -1,0 +1,1 @@
+"""Calibration: imported load-test measurements, the published cases, fitting the efficiency factors, parity."""

@@ -1,0 +1,176 @@
+"""What a load generator would measure: each option at exactly N concurrent requests.
+
+A closed loop of N clients (each sends, waits for the answer, sends again), the way vLLM's
+serving benchmark, LLMPerf or awscurl report. Up to the backend's memory limit all N run in
+one batch; beyond it the extra requests wait for a free slot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.estimate.options import option_grid
+from lmi_explorer.models.estimate.pipeline import Estimate, memory_and_physics, traffic_stats
+from lmi_explorer.models.estimate.speed import Physics, steady_state
+from lmi_explorer.models.scenario import Scenario
+
+LOADTEST_COLUMNS = [
+    "backend", "instance", "precision", "tensor_parallel", "concurrency", "batch", "max_concurrency",
+    "tpot_ms", "ttft_s", "e2e_latency_s", "output_tokens_per_s", "requests_per_s",
+]  # fmt: skip
+
+
+#: Concurrencies of the load-test view: powers of two from 1 to 512, as load generators sweep them.
+SWEEP_CONCURRENCY = tuple(2**k for k in range(10))
+
+
+@dataclass(frozen=True, slots=True)
+class _Fitting:
+    """The scenario's options that fit in memory, with their physics (shared by both entry points)."""
+
+    rows: pd.DataFrame  # backend, instance, precision, tensor_parallel, config (options that fit)
+    bmax: np.ndarray  # per fitting configuration: the memory limit on concurrent requests
+    ph: Physics
+    config_pos: dict[int, int]  # configuration index -> position in ``ph``/``bmax``
+    mean_output: float
+
+
+def _fitting(scenario: Scenario) -> _Fitting:
+    model = scenario.model()
+    d = scenario.deployment
+    ts = traffic_stats(scenario, model)
+    grid = option_grid(model, d.lmi_release, d.hardware, d.instance_families, d.precisions, d.tensor_parallel,
+                       d.kv_cache_dtype, (), scenario.efficiency_overrides())  # fmt: skip
+    _fits, _cap, bmax, idx, ph = memory_and_physics(
+        grid, model.context, ts.mean_input, ts.mean_output, ts.bound_input, ts.bound_output
+    )
+    rows = pd.DataFrame({
+        "backend": grid.backend, "instance": grid.instance, "precision": grid.precision,
+        "tensor_parallel": grid.tensor_parallel, "config": grid.config,
+    })  # fmt: skip
+    rows = rows[rows["config"].isin(idx)]
+    return _Fitting(rows, bmax[idx], ph, {int(c): i for i, c in enumerate(idx)}, ts.mean_output)
+
+
+def _closed_loop(ph: Physics, bmax: np.ndarray, concurrency: np.ndarray, mean_output: float) -> dict[str, np.ndarray]:
+    """Closed-loop figures for configurations × concurrencies (arrays shaped like ``concurrency``).
+
+    Up to the memory limit all N run in one batch; the N − B requests beyond it wait for a slot,
+    on average (N − B) / X.
+    """
+    n = concurrency.astype(float)
+    b = np.minimum(n, bmax if n.ndim == 1 else bmax[:, None])
+    st = steady_state(ph, b, utilisation=0.0)  # a closed loop has no random arrivals to queue behind
+    ttft = st.ttft_s + np.maximum(n - b, 0) / st.requests_per_s
+    steps = ph.decode_steps if n.ndim == 1 else ph.decode_steps[:, None]
+    return {
+        "batch": b.astype(np.int64), "tpot_ms": st.tpot_s * 1000.0, "ttft_s": ttft,
+        "e2e_latency_s": ttft + steps * st.tpot_s, "output_tokens_per_s": st.requests_per_s * mean_output,
+        "requests_per_s": st.requests_per_s,
+    }  # fmt: skip
+
+
+def at_concurrency(
+    scenario: Scenario,
+    concurrency: int,
+    *,
+    instance: str | None = None,
+    backend: str | None = None,
+    precision: str | None = None,
+    tensor_parallel: int | None = None,
+) -> pd.DataFrame:
+    """Latency and throughput of one model copy of each matching option with ``concurrency`` clients."""
+    if concurrency < 1:
+        raise DataError(f"concurrency: {concurrency} must be at least 1.")
+    f = _fitting(scenario)
+    if f.rows.empty:
+        return pd.DataFrame(columns=LOADTEST_COLUMNS)
+    figures = _closed_loop(f.ph, f.bmax, np.full(len(f.bmax), concurrency), f.mean_output)
+    per_config = pd.DataFrame({"config": list(f.config_pos), "max_concurrency": f.bmax, **figures})
+    out = f.rows.merge(per_config, on="config", how="inner")
+    for col, value in (("instance", instance), ("backend", backend), ("precision", precision),
+                       ("tensor_parallel", tensor_parallel)):  # fmt: skip
+        if value is not None:
+            out = out[out[col] == value]
+    out.insert(4, "concurrency", concurrency)
+    return out[LOADTEST_COLUMNS].reset_index(drop=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    """One option's load-test curves over ``concurrency`` (all arrays the same length)."""
+
+    backend: str
+    instance: str
+    precision: str
+    tensor_parallel: int
+    max_concurrency: int  # the memory limit: beyond it requests wait for a free slot
+    concurrency: np.ndarray
+    tpot_ms: np.ndarray
+    ttft_s: np.ndarray
+    output_tokens_per_s: np.ndarray
+
+
+def concurrency_sweep(
+    scenario: Scenario,
+    options: Sequence[tuple[str, str, str, int]],
+    concurrencies: Sequence[int] = SWEEP_CONCURRENCY,
+) -> list[Sweep]:
+    """Curves for the given (backend, instance, precision, TP) options; options that do not fit are left out.
+
+    One vectorised pass over options × concurrencies, so the view can follow a slider.
+    """
+    f = _fitting(scenario)
+    conc = np.asarray(concurrencies, dtype=np.int64)
+    r = f.rows
+    cols = (r[k].tolist() for k in ("backend", "instance", "precision", "tensor_parallel", "config"))
+    config_of = {(b, i, p, int(t)): int(c) for b, i, p, t, c in zip(*cols, strict=True)}
+    picked = [(opt, f.config_pos[config_of[opt]]) for opt in options if opt in config_of]
+    if not picked:
+        return []
+    pos = np.array([p for _, p in picked])
+    ph = f.ph.take(pos)
+    bmax = f.bmax[pos]
+    figures = _closed_loop(ph, bmax, np.broadcast_to(conc, (len(pos), len(conc))), f.mean_output)
+    return [
+        Sweep(
+            *opt,
+            max_concurrency=int(bmax[i]),
+            concurrency=conc,
+            tpot_ms=figures["tpot_ms"][i],
+            ttft_s=figures["ttft_s"][i],
+            output_tokens_per_s=figures["output_tokens_per_s"][i],
+        )
+        for i, (opt, _) in enumerate(picked)
+    ]
+
+
+#: Most options the load-test view draws at once (more lines would not be readable).
+MAX_SWEEP_OPTIONS = 4
+
+
+def representative_options(est: Estimate) -> list[tuple[str, str, str, int]]:
+    """The options worth load-testing: the cheapest overall, cheapest full precision, cheapest quantized and
+    the cheapest on another backend (distinct, at most four). When none meets the targets, the cheapest
+    that fit in memory (the targets are what a load test would probe)."""
+    picks = [est.best(), est.best(full_precision=True), est.best(full_precision=False)]
+    first = picks[0]
+    if first is not None:
+        picks.append(est.best(other_than=str(first["backend"])))
+    rows = [r for r in picks if r is not None]
+    if not rows:
+        o = est.options
+        in_memory = o[o["max_concurrency"].fillna(0) > 0]
+        if "monthly_usd" in in_memory:
+            in_memory = in_memory.sort_values(["monthly_usd", "devices"], kind="stable", na_position="last")
+        rows = [r for _, r in in_memory.head(MAX_SWEEP_OPTIONS).iterrows()]
+    out: list[tuple[str, str, str, int]] = []
+    for r in rows:
+        key = (str(r["backend"]), str(r["instance"]), str(r["precision"]), int(r["tensor_parallel"]))
+        if key not in out:
+            out.append(key)
+    return out[:MAX_SWEEP_OPTIONS]

@@ -1,0 +1,1 @@
+"""Reference data shipped in ``data/``: models, hardware, backends and releases, prices, presets."""

@@ -1,0 +1,354 @@
+"""Inference backends per LMI release: architectures, precisions, containers, efficiency."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.reference.catalog import ModelSpec
+from lmi_explorer.models.tables import Column, Table, missing, read_table
+
+BACKEND_SCHEMA: dict[str, Column] = {
+    "backend": Column("str"),
+    "name": Column("str"),
+    "hardware": Column("str", choices=("gpu", "neuron")),
+    "compiled": Column("bool"),
+    "paged_kv": Column("bool"),
+    "continuous_batching": Column("bool"),
+    "parallelism": Column("str", choices=("tensor", "pipeline")),
+    "memory_fraction": Column("float", minimum=0.05, maximum=1),
+    "memory_mode": Column("str", choices=("total", "free_after_weights")),
+    "weight_overhead": Column("float", minimum=0, maximum=2),
+    "max_batch": Column("int", minimum=1, maximum=100_000),
+    "tp_rule": Column("str", choices=("heads", "any", "neuron")),
+    "from_lmi": Column("int", minimum=1, maximum=1000),
+    "to_lmi": Column("int", required=False, minimum=1, maximum=1000),
+}
+SUPPORT_SCHEMA: dict[str, Column] = {
+    "backend": Column("str"),
+    "model_type": Column("str"),
+    "from_lmi": Column("int", minimum=1, maximum=1000),
+    "to_lmi": Column("int", required=False, minimum=1, maximum=1000),
+    "continuous_batching": Column("bool", required=False),
+}
+QUANT_SCHEMA: dict[str, Column] = {
+    "backend": Column("str"),
+    "precision": Column("str"),
+    "method": Column("str"),
+    "compute": Column("str", choices=("fp16", "fp8", "int8")),
+    "from_lmi": Column("int", minimum=1, maximum=1000),
+    "to_lmi": Column("int", required=False, minimum=1, maximum=1000),
+    "model_types": Column("str", required=False),
+}
+PRECISION_SCHEMA: dict[str, Column] = {
+    "precision": Column("str"),
+    "label": Column("str"),
+    "weight_bytes": Column("float", minimum=0.1, maximum=8),
+    "scale_bytes_per_weight": Column("float", minimum=0, maximum=1),
+    "embeddings_16bit": Column("bool"),
+    "full_precision": Column("bool"),
+}
+RELEASE_SCHEMA: dict[str, Column] = {
+    "lmi_version": Column("int", minimum=1, maximum=1000),
+    "djl_version": Column("str"),
+    "released": Column("str"),
+    "vllm": Column("str", required=False),
+    "trtllm": Column("str", required=False),
+    "neuron_sdk": Column("str", required=False),
+}
+CONTAINER_SCHEMA: dict[str, Column] = {
+    "lmi_version": Column("int", minimum=1, maximum=1000),
+    "backend": Column("str"),
+    "container": Column("str"),
+    "image": Column("str"),
+}
+EFFICIENCY_SCHEMA: dict[str, Column] = {
+    "backend": Column("str"),
+    "accelerator": Column("str"),
+    "eta_bw": Column("float", minimum=0.01, maximum=1),
+    "eta_f": Column("float", minimum=0.01, maximum=1),
+    "step_overhead_ms": Column("float", minimum=0, maximum=1000),
+}
+
+#: Architecture classes HF Accelerate loads for text generation (LMI HF Accelerate guide).
+ACCELERATE_SUFFIXES = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")
+
+
+class SupportLevel(Enum):
+    """How a backend treats an architecture in one LMI release."""
+
+    SUPPORTED = "supported"
+    FALLBACK = "fallback"  # loads, but without optimisation (HF Accelerate)
+    UNSUPPORTED = "not supported"
+    NOT_YET = "not yet supported"
+    RETIRED = "retired"
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    backend: str
+    name: str
+    hardware: str
+    compiled: bool
+    paged_kv: bool
+    continuous_batching: bool
+    parallelism: str
+    memory_fraction: float
+    memory_mode: str
+    weight_overhead: float
+    max_batch: int
+    tp_rule: str
+    from_lmi: int
+    to_lmi: int | None
+    source: str
+
+    def available(self, lmi: int) -> bool:
+        return self.from_lmi <= lmi and (self.to_lmi is None or lmi <= self.to_lmi)
+
+
+@dataclass(frozen=True, slots=True)
+class Precision:
+    precision: str
+    label: str
+    weight_bytes: float
+    scale_bytes_per_weight: float
+    embeddings_16bit: bool
+    full_precision: bool
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    """The answer to 'can backend B run model M in release R', with the reason in words."""
+
+    level: SupportLevel
+    reason: str
+    continuous_batching: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Efficiency:
+    eta_bw: float
+    eta_f: float
+    step_overhead_s: float
+    source: str
+    calibrated: bool
+
+
+# Lookups are memoised per loaded table set: the estimator asks the same questions on every tick.
+_SUPPORT_CACHE: dict[tuple, Support] = {}
+_METHOD_CACHE: dict[tuple, dict | None] = {}
+_EFF_CACHE: dict[tuple, Efficiency] = {}
+_QUANT_INDEX: dict[int, dict[tuple[str, str], list[dict]]] = {}
+_EFF_INDEX: dict[int, dict[tuple[str, str], dict]] = {}
+
+
+def _opt_int(v: object) -> int | None:
+    return None if missing(v) else int(v)  # type: ignore[arg-type]
+
+
+def _in_range(lmi: int, frm: int, to: int | None) -> bool:
+    return frm <= lmi and (to is None or lmi <= to)
+
+
+@dataclass(frozen=True)
+class BackendData:
+    """Everything the app knows about backends, loaded once from ``data/backends``."""
+
+    backends: dict[str, Backend]
+    precisions: dict[str, Precision]
+    support: Table
+    quantization: Table
+    releases: Table
+    containers: Table
+    efficiency: Table
+
+    @property
+    def lmi_versions(self) -> list[int]:
+        return sorted(int(v) for v in self.releases["lmi_version"])
+
+    @property
+    def latest_lmi(self) -> int:
+        return self.lmi_versions[-1]
+
+    def release_label(self, lmi: int) -> str:
+        rows = self.releases.where(lmi_version=lmi)
+        djl = rows[0]["djl_version"] if rows else "?"
+        return f"LMI v{lmi} ({djl})"
+
+    def dynamic_backend(self, lmi: int) -> str:
+        """lmi-dist up to v14, vLLM from v15 (the guide's uneven-traffic pick)."""
+        lmidist = self.backends["lmi-dist"]
+        return "lmi-dist" if lmidist.available(lmi) else "vllm"
+
+    def container(self, backend: str, lmi: int) -> tuple[str, str]:
+        """(container name, image) for a backend in a release; ('', '') when none is documented."""
+        rows = self.containers.where(backend=backend, lmi_version=lmi)
+        if not rows:
+            return "", ""
+        r = rows[0]
+        return str(r["container"]), str(r["image"])
+
+    def support_for(self, backend: str, model: ModelSpec, lmi: int) -> Support:
+        """Support level of an architecture on a backend in one release, with the reason."""
+        key = (backend, model.model_type, model.architecture, lmi)
+        hit = _SUPPORT_CACHE.get((id(self), *key))
+        if hit is None:
+            hit = _SUPPORT_CACHE[(id(self), *key)] = self._support_for(backend, model, lmi)
+        return hit
+
+    def _support_for(self, backend: str, model: ModelSpec, lmi: int) -> Support:
+        b = self.backends[backend]
+        if not b.available(lmi):
+            when = f"up to LMI v{b.to_lmi}" if b.to_lmi and lmi > b.to_lmi else f"from LMI v{b.from_lmi}"
+            return Support(SupportLevel.RETIRED, f"{b.name} is not in LMI v{lmi} (available {when}).", False)
+        rows = self.support.where(backend=backend)
+        exact = [r for r in rows if r["model_type"] == model.model_type]
+        if not exact and any(r["model_type"] == "*" for r in rows):
+            if model.architecture.endswith(ACCELERATE_SUFFIXES):
+                return Support(
+                    SupportLevel.FALLBACK,
+                    f"{b.name} loads any {model.architecture.split('For')[0] or model.architecture} "
+                    f"text-generation class without optimisation.",
+                    b.continuous_batching,
+                )
+            return Support(SupportLevel.UNSUPPORTED, f"{model.architecture} is not a text-generation class.", False)
+        if not exact:
+            return Support(
+                SupportLevel.UNSUPPORTED,
+                f"{b.name} does not list the '{model.model_type}' architecture.",
+                False,
+            )
+        r = exact[0]
+        frm, to = int(r["from_lmi"]), _opt_int(r["to_lmi"])
+        if lmi < frm:
+            return Support(SupportLevel.NOT_YET, f"{b.name} supports '{model.model_type}' from LMI v{frm}.", False)
+        if to is not None and lmi > to:
+            return Support(SupportLevel.RETIRED, f"{b.name} dropped '{model.model_type}' after LMI v{to}.", False)
+        cb = r["continuous_batching"]
+        cont = b.continuous_batching if missing(cb) else bool(cb)
+        how = "continuous batching" if cont else "static batching"
+        return Support(SupportLevel.SUPPORTED, f"{b.name} supports '{model.model_type}' ({how}).", cont)
+
+    def precision_method(self, backend: str, precision: str, model: ModelSpec, lmi: int) -> dict | None:
+        """The quantization row (as a dict) that lets ``backend`` run ``precision`` for this model."""
+        key = (id(self), backend, precision, model.model_type, lmi)
+        if key not in _METHOD_CACHE:
+            _METHOD_CACHE[key] = self._precision_method(backend, precision, model, lmi)
+        return _METHOD_CACHE[key]
+
+    def _precision_method(self, backend: str, precision: str, model: ModelSpec, lmi: int) -> dict | None:
+        index = _QUANT_INDEX.get(id(self))
+        if index is None:  # one pass over the table instead of a filtered frame per lookup
+            index = _QUANT_INDEX[id(self)] = {}
+            for r in self.quantization.records:
+                index.setdefault((r["backend"], r["precision"]), []).append(r)
+        for r in index.get((backend, precision), []):
+            if not _in_range(lmi, int(r["from_lmi"]), _opt_int(r["to_lmi"])):
+                continue
+            types = r["model_types"]
+            if not missing(types) and types and model.model_type not in str(types).split(";"):
+                continue
+            return r
+        return None
+
+    def efficiency_for(self, backend: str, accelerator: str) -> Efficiency:
+        """Efficiency factors: exact (backend, accelerator) row, else the backend's '*' row."""
+        key = (id(self), backend, accelerator)
+        if key not in _EFF_CACHE:
+            _EFF_CACHE[key] = self._efficiency_for(backend, accelerator)
+        return _EFF_CACHE[key]
+
+    def _efficiency_for(self, backend: str, accelerator: str) -> Efficiency:
+        index = _EFF_INDEX.get(id(self))
+        if index is None:  # first row per (backend, accelerator), as the filtered frame's first row was
+            index = _EFF_INDEX[id(self)] = {}
+            for row in self.efficiency.records:
+                index.setdefault((row["backend"], row["accelerator"]), row)
+        r = index.get((backend, accelerator))
+        calibrated = r is not None
+        if r is None:
+            r = index.get((backend, "*"))
+        if r is None:
+            raise DataError(f"data/backends/efficiency.csv: no row for backend '{backend}'.")
+        return Efficiency(
+            float(r["eta_bw"]), float(r["eta_f"]), float(r["step_overhead_ms"]) / 1000, str(r["source"]), calibrated
+        )
+
+
+def _check_refs(table: Table, name: str, col: str, known: set[str]) -> None:
+    for i, v in enumerate(table[col], start=2):
+        if v not in known:
+            raise DataError(f"data/backends/{name}: row {i}, column '{col}': unknown '{v}'.")
+
+
+@lru_cache(maxsize=1)
+def load_backends() -> BackendData:
+    """Load and cross-check every backend table."""
+    bframe = read_table("backends/backends.csv", BACKEND_SCHEMA)
+    backends = {
+        r["backend"]: Backend(
+            backend=r["backend"],
+            name=r["name"],
+            hardware=r["hardware"],
+            compiled=r["compiled"],
+            paged_kv=r["paged_kv"],
+            continuous_batching=r["continuous_batching"],
+            parallelism=r["parallelism"],
+            memory_fraction=r["memory_fraction"],
+            memory_mode=r["memory_mode"],
+            weight_overhead=r["weight_overhead"],
+            max_batch=r["max_batch"],
+            tp_rule=r["tp_rule"],
+            from_lmi=r["from_lmi"],
+            to_lmi=_opt_int(r["to_lmi"]),
+            source=r["source"],
+        )
+        for r in bframe.records
+    }
+    pframe = read_table("backends/precisions.csv", PRECISION_SCHEMA)
+    precisions = {
+        r["precision"]: Precision(
+            r["precision"],
+            r["label"],
+            r["weight_bytes"],
+            r["scale_bytes_per_weight"],
+            r["embeddings_16bit"],
+            r["full_precision"],
+            r["source"],
+        )
+        for r in pframe.records
+    }
+    support = read_table("backends/support.csv", SUPPORT_SCHEMA)
+    quant = read_table("backends/quantization.csv", QUANT_SCHEMA)
+    releases = read_table("backends/releases.csv", RELEASE_SCHEMA)
+    containers = read_table("backends/containers.csv", CONTAINER_SCHEMA)
+    efficiency = read_table("backends/efficiency.csv", EFFICIENCY_SCHEMA)
+    names = set(backends)
+    for frame, fname in (
+        (support, "support.csv"),
+        (quant, "quantization.csv"),
+        (containers, "containers.csv"),
+        (efficiency, "efficiency.csv"),
+    ):
+        _check_refs(frame, fname, "backend", names)
+    _check_refs(quant, "quantization.csv", "precision", set(precisions))
+    return BackendData(backends, precisions, support, quant, releases, containers, efficiency)
+
+
+def diagram_json() -> dict:
+    """The decision diagram as shipped (nodes and edges)."""
+    from lmi_explorer.models.files import read_json
+
+    data = read_json("decision/diagram.json")
+    if not isinstance(data, dict) or "nodes" not in data or "edges" not in data:
+        raise DataError("data/decision/diagram.json: expected an object with 'nodes' and 'edges'.")
+    ids = {n["id"] for n in data["nodes"]}
+    for i, e in enumerate(data["edges"]):
+        for end in ("from", "to"):
+            if e.get(end) not in ids:
+                raise DataError(f"data/decision/diagram.json: edges[{i}].{end}: unknown node '{e.get(end)}'.")
+    return json.loads(json.dumps(data))

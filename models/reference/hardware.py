@@ -1,0 +1,179 @@
+"""Accelerators, interconnects and instance types: what a replica runs on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.tables import Column, Table, missing, read_table
+from lmi_explorer.models.units import GIB, MIB
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ACCELERATOR_SCHEMA: dict[str, Column] = {
+    "accelerator": Column("str"),
+    "name": Column("str"),
+    "architecture": Column("str", choices=("volta", "turing", "ampere", "ada", "hopper", "neuron-v2")),
+    "devices_per_chip": Column("int", minimum=1, maximum=64),
+    "memory_gib": Column("float", minimum=1, maximum=10_000),
+    "usable_memory_mib": Column("float", minimum=1024, maximum=10_000_000),
+    "bandwidth_gb_s": Column("float", minimum=1, maximum=1_000_000),
+    "fp16_tflops": Column("float", minimum=0.1, maximum=1_000_000),
+    "int8_tops": Column("float", required=False, minimum=0.1),
+    "fp8_tflops": Column("float", required=False, minimum=0.1),
+    "bf16": Column("bool"),
+    "interconnect": Column("str", choices=("pcie", "nvlink", "neuronlink")),
+    "interconnect_gb_s": Column("float", required=False, minimum=0.1),
+    "runtime_reserve_gib": Column("float", minimum=0, maximum=1000),
+}
+
+INSTANCE_SCHEMA: dict[str, Column] = {
+    "instance": Column("str"),
+    "family": Column("str"),
+    "accelerator": Column("str"),
+    "accelerator_count": Column("int", minimum=1, maximum=1024),
+    "vcpu": Column("int", minimum=1),
+    "host_memory_gib": Column("float", minimum=1),
+}
+
+INTERCONNECT_SCHEMA: dict[str, Column] = {
+    "interconnect": Column("str", choices=("pcie", "nvlink", "neuronlink")),
+    "allreduce_latency_us": Column("float", minimum=0, maximum=100_000),
+    "bandwidth_efficiency": Column("float", minimum=0.01, maximum=1),
+}
+
+#: PCIe Gen4 x16 figure used where a link's bandwidth is not published (NeuronLink).
+FALLBACK_LINK_GB_S = 64.0
+
+
+@dataclass(frozen=True, slots=True)
+class Accelerator:
+    """One device type; figures are per *device* (a GPU, or a NeuronCore)."""
+
+    accelerator: str
+    name: str
+    architecture: str
+    devices_per_chip: int
+    memory_bytes: float
+    bandwidth_bytes_s: float
+    fp16_flops: float
+    int8_ops: float | None
+    fp8_flops: float | None
+    bf16: bool
+    interconnect: str
+    link_bytes_s: float
+    reserve_bytes: float
+    source: str
+    as_of: str
+
+    @property
+    def is_neuron(self) -> bool:
+        return self.architecture == "neuron-v2"
+
+    def peak(self, compute: str) -> float | None:
+        """Dense peak ops/s for a compute type (fp16, fp8, int8); None when unsupported."""
+        if compute == "fp16":
+            return self.fp16_flops
+        if compute == "fp8":
+            return self.fp8_flops
+        if compute == "int8":
+            return self.int8_ops
+        raise KeyError(compute)
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceType:
+    instance: str
+    family: str
+    accelerator: str
+    chips: int
+    devices: int
+    vcpu: int
+    host_memory_gib: float
+
+
+@dataclass(frozen=True, slots=True)
+class Interconnect:
+    interconnect: str
+    allreduce_latency_s: float
+    bandwidth_efficiency: float
+
+
+@dataclass(frozen=True)
+class Hardware:
+    accelerators: dict[str, Accelerator]
+    instances: dict[str, InstanceType]
+    interconnects: dict[str, Interconnect]
+    accelerator_table: Table
+    instance_table: Table
+
+    @property
+    def accelerator_frame(self) -> pd.DataFrame:
+        return self.accelerator_table.frame
+
+    @property
+    def instance_frame(self) -> pd.DataFrame:
+        return self.instance_table.frame
+
+    def families(self) -> list[str]:
+        return sorted({i.family for i in self.instances.values()})
+
+
+@lru_cache(maxsize=1)
+def load_hardware() -> Hardware:
+    """Load accelerators, interconnects and instance types, cross-checked."""
+    acc_frame = read_table("hardware/accelerators.csv", ACCELERATOR_SCHEMA)
+    accelerators: dict[str, Accelerator] = {}
+    for r in acc_frame.records:
+        per = r["devices_per_chip"]
+        link = r["interconnect_gb_s"]
+        accelerators[r["accelerator"]] = Accelerator(
+            accelerator=r["accelerator"],
+            name=r["name"],
+            architecture=r["architecture"],
+            devices_per_chip=per,
+            memory_bytes=r["usable_memory_mib"] * MIB / per,
+            bandwidth_bytes_s=r["bandwidth_gb_s"] * 1e9 / per,
+            fp16_flops=r["fp16_tflops"] * 1e12 / per,
+            int8_ops=None if missing(r["int8_tops"]) else r["int8_tops"] * 1e12 / per,
+            fp8_flops=None if missing(r["fp8_tflops"]) else r["fp8_tflops"] * 1e12 / per,
+            bf16=r["bf16"],
+            interconnect=r["interconnect"],
+            link_bytes_s=(FALLBACK_LINK_GB_S if missing(link) else link) * 1e9,
+            reserve_bytes=r["runtime_reserve_gib"] * GIB,
+            source=r["source"],
+            as_of=r["as_of"] or "",
+        )
+    inst_frame = read_table("hardware/instances.csv", INSTANCE_SCHEMA)
+    instances: dict[str, InstanceType] = {}
+    for i, r in enumerate(inst_frame.records, start=2):
+        acc = accelerators.get(r["accelerator"])
+        if acc is None:
+            raise DataError(
+                f"data/hardware/instances.csv: row {i}, column 'accelerator': "
+                f"'{r['accelerator']}' is not in data/hardware/accelerators.csv."
+            )
+        instances[r["instance"]] = InstanceType(
+            instance=r["instance"],
+            family=r["family"],
+            accelerator=r["accelerator"],
+            chips=r["accelerator_count"],
+            devices=r["accelerator_count"] * acc.devices_per_chip,
+            vcpu=r["vcpu"],
+            host_memory_gib=r["host_memory_gib"],
+        )
+    ic_frame = read_table("hardware/interconnects.csv", INTERCONNECT_SCHEMA)
+    interconnects = {
+        r["interconnect"]: Interconnect(r["interconnect"], r["allreduce_latency_us"] * 1e-6, r["bandwidth_efficiency"])
+        for r in ic_frame.records
+    }
+    for acc in accelerators.values():
+        if acc.interconnect not in interconnects:
+            raise DataError(
+                f"data/hardware/interconnects.csv: no row for interconnect '{acc.interconnect}' "
+                f"used by accelerator '{acc.accelerator}'."
+            )
+    return Hardware(accelerators, instances, interconnects, acc_frame, inst_frame)

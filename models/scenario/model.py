@@ -1,0 +1,154 @@
+"""The scenario: every user input, as an immutable, validated snapshot.
+
+Frozen dataclasses (not pydantic) so the snapshot is hashable for the estimate cache and
+the validation messages name the JSON field the way a user sees it in the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any
+
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.files import read_json
+from lmi_explorer.models.reference.catalog import ModelSpec, load_catalog
+from lmi_explorer.models.scenario.validation import validate
+
+if TYPE_CHECKING:
+    from lmi_explorer.models.calibration.user import Calibration, FittedEfficiency
+
+DEFAULT_MODEL = "meta-llama/Llama-2-13b-hf"
+
+
+def _defaults() -> dict[str, float]:
+    data = read_json("defaults.json")
+    return {k: v["value"] for k, v in data["values"].items()}
+
+
+DEFAULTS = _defaults()
+
+
+@dataclass(frozen=True, slots=True)
+class Traffic:
+    """Traffic as the customer describes it.
+
+    Parameters
+    ----------
+    input_mean, output_mean : float
+        Mean tokens per request.
+    input_cv, output_cv : float
+        Spread (coefficient of variation) of the lengths.
+    requests_per_s : float
+        Mean request rate.
+    peak_to_average : float
+        Peak rate divided by mean rate; capacity is sized for the peak.
+    ttft_s : float
+        Time-to-first-token target (seconds).
+    tpot_ms : float
+        Time-per-output-token target (milliseconds).
+    """
+
+    input_mean: float = 550.0
+    input_cv: float = 0.47
+    output_mean: float = 550.0
+    output_cv: float = 0.47
+    requests_per_s: float = 2.0
+    peak_to_average: float = 1.0
+    ttft_s: float = 2.0
+    tpot_ms: float = 50.0
+    preset: str = "chatbot"
+
+    @property
+    def peak_rps(self) -> float:
+        return self.requests_per_s * self.peak_to_average
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """Where and how it runs, and how it is paid for."""
+
+    lmi_release: int = 20
+    hardware: str = "gpu"
+    region: str = "us-east-1"
+    platform: str = "sagemaker"
+    pricing_option: str = "on_demand"
+    discount: float = 0.0
+    hours_per_month: float = float(DEFAULTS["hours_per_month"])
+    min_instances: int = 1
+    instance_families: tuple[str, ...] = ()
+    precisions: tuple[str, ...] = ("bf16", "fp8", "int8", "awq", "gptq")
+    target_utilisation: float = float(DEFAULTS["target_utilisation"])
+    bound_percentile: float = float(DEFAULTS["bound_percentile"])
+    kv_cache_dtype: str = "auto"
+    tensor_parallel: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceList:
+    """A user's own price list, kept by content so the scenario file carries it along."""
+
+    name: str
+    csv: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One complete question: model + traffic + deployment (+ the user's own prices and calibration, if any)."""
+
+    model_id: str | None = DEFAULT_MODEL
+    custom_model: ModelSpec | None = None
+    traffic: Traffic = field(default_factory=Traffic)
+    deployment: Deployment = field(default_factory=Deployment)
+    name: str = "Untitled scenario"
+    price_list: PriceList | None = None
+    calibration: Calibration | None = None
+
+    def efficiency_overrides(self) -> tuple[FittedEfficiency, ...]:
+        """Fitted efficiency factors that replace the shipped ones; () = shipped everywhere."""
+        return () if self.calibration is None else self.calibration.overrides()
+
+    def prices(self):
+        """The price table in use: the scenario's own list, else the bundled one."""
+        from lmi_explorer.models.reference.pricing import load_prices, price_table_from_text
+
+        if self.price_list is None:
+            return load_prices()
+        return price_table_from_text(self.price_list.name, self.price_list.csv)
+
+    def model(self) -> ModelSpec:
+        """The model spec (custom, or looked up in the catalog)."""
+        if self.custom_model is not None:
+            return self.custom_model
+        return load_catalog().get(self.model_id or "")
+
+    def with_changes(self, **changes: Any) -> Scenario:
+        """A copy with top-level, ``traffic.*`` or ``deployment.*`` fields changed, validated."""
+        top: dict[str, Any] = {}
+        tr: dict[str, Any] = {}
+        dep: dict[str, Any] = {}
+        tnames = {f.name for f in fields(Traffic)}
+        dnames = {f.name for f in fields(Deployment)}
+        for key, value in changes.items():
+            if key in tnames:
+                tr[key] = value
+            elif key in dnames:
+                dep[key] = value
+            elif key in ("model_id", "custom_model", "name", "price_list", "calibration"):
+                top[key] = value
+            else:
+                raise DataError(f"unknown scenario field '{key}'.")
+        new = replace(
+            self,
+            traffic=replace(self.traffic, **tr) if tr else self.traffic,
+            deployment=replace(self.deployment, **dep) if dep else self.deployment,
+            **top,
+        )
+        validate(new)
+        return new
+
+
+def default_scenario() -> Scenario:
+    """Llama-2-13B, chatbot traffic at 2 requests/s, latest LMI release, SageMaker us-east-1."""
+    from lmi_explorer.models.reference.backends import load_backends
+
+    return Scenario(deployment=Deployment(lmi_release=load_backends().latest_lmi))

@@ -1,0 +1,104 @@
+"""Validation of a scenario: every impossible value refused with the field and its allowed range."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.reference.catalog import load_catalog, validate_spec
+
+if TYPE_CHECKING:
+    from lmi_explorer.models.scenario.model import Scenario
+
+HARDWARE_CHOICES = ("gpu", "inferentia", "both")
+PLATFORMS = ("sagemaker", "ec2")
+PRICING_OPTIONS = ("on_demand", "savings_plan", "reserved", "spot")
+KV_DTYPES = ("auto", "fp8")
+ARCH_CLASSES = ("decoder-only", "encoder-decoder", "mixture-of-experts")
+
+
+def _num(where: str, value: Any, lo: float, hi: float, *, lo_open: bool = False, integer: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DataError(f"{where}: expected a number, got {json.dumps(value)[:40]}.")
+    if isinstance(value, int) and abs(value) > 1e300:  # beyond float range: math.isfinite would overflow
+        raise DataError(f"{where}: {str(value)[:12]}… is out of range; it must be at most {hi:g}.")
+    if not math.isfinite(value):
+        raise DataError(f"{where}: must be a finite number.")
+    if integer and value != int(value):
+        raise DataError(f"{where}: must be a whole number (got {value}).")
+    if (value <= lo if lo_open else value < lo) or value > hi:
+        lo_txt = f"above {lo:g}" if lo_open else f"at least {lo:g}"
+        raise DataError(f"{where}: {value:g} is out of range; it must be {lo_txt} and at most {hi:g}.")
+    return float(value)
+
+
+def validate(s: Scenario) -> None:
+    """Refuse impossible values with one message naming the field and the allowed range."""
+    from lmi_explorer.models.reference.backends import load_backends
+    from lmi_explorer.models.reference.hardware import load_hardware
+
+    if s.custom_model is None:
+        if not s.model_id:
+            raise DataError("model: give a catalog id or a custom model.")
+        load_catalog().get(s.model_id)
+    else:
+        validate_spec(s.custom_model)
+    t = s.traffic
+    _num("traffic.input_mean", t.input_mean, 1, 10_000_000)
+    _num("traffic.output_mean", t.output_mean, 1, 10_000_000)
+    _num("traffic.input_cv", t.input_cv, 0, 5)
+    _num("traffic.output_cv", t.output_cv, 0, 5)
+    _num("traffic.requests_per_s", t.requests_per_s, 1e-6, 1_000_000)  # smaller: per-token costs overflow
+    _num("traffic.peak_to_average", t.peak_to_average, 1, 100)
+    _num("traffic.ttft_s", t.ttft_s, 0, 3600, lo_open=True)
+    _num("traffic.tpot_ms", t.tpot_ms, 0, 100_000, lo_open=True)
+    d = s.deployment
+    versions = load_backends().lmi_versions
+    if d.lmi_release not in versions:
+        raise DataError(
+            f"deployment.lmi_release: {d.lmi_release} is not a known LMI release; "
+            f"use one of {', '.join(str(v) for v in versions)}."
+        )
+    if d.hardware not in HARDWARE_CHOICES:
+        raise DataError(f"deployment.hardware: '{d.hardware}' must be one of {', '.join(HARDWARE_CHOICES)}.")
+    if d.platform not in PLATFORMS:
+        raise DataError(f"deployment.platform: '{d.platform}' must be one of {', '.join(PLATFORMS)}.")
+    if d.pricing_option not in PRICING_OPTIONS:
+        raise DataError(f"deployment.pricing_option: '{d.pricing_option}' must be one of {', '.join(PRICING_OPTIONS)}.")
+    if d.pricing_option == "spot" and d.platform != "ec2":
+        raise DataError("deployment.pricing_option: spot is only offered on EC2, not SageMaker.")
+    _num("deployment.discount", d.discount, 0, 0.95)
+    _num("deployment.hours_per_month", d.hours_per_month, 0, 744, lo_open=True)
+    _num("deployment.min_instances", d.min_instances, 0, 10_000, integer=True)
+    _num("deployment.target_utilisation", d.target_utilisation, 0.05, 1)
+    _num("deployment.bound_percentile", d.bound_percentile, 0.5, 0.9999)
+    if d.kv_cache_dtype not in KV_DTYPES:
+        raise DataError(f"deployment.kv_cache_dtype: '{d.kv_cache_dtype}' must be one of {', '.join(KV_DTYPES)}.")
+    families = set(load_hardware().families())
+    for fam in d.instance_families:
+        if fam not in families:
+            raise DataError(
+                f"deployment.instance_families: '{fam}' is unknown; use any of {', '.join(sorted(families))}."
+            )
+    precisions = set(load_backends().precisions)
+    if not d.precisions:
+        raise DataError("deployment.precisions: choose at least one precision to compare.")
+    for p in d.precisions:
+        if p not in precisions:
+            raise DataError(f"deployment.precisions: '{p}' is unknown; use any of {', '.join(sorted(precisions))}.")
+    if d.tensor_parallel is not None:
+        tp = _num("deployment.tensor_parallel", d.tensor_parallel, 1, 1024, integer=True)
+        if int(tp) & (int(tp) - 1) and int(tp) not in (12, 24, 32):
+            # Tensor parallelism splits heads and devices evenly: powers of two, or a whole Neuron instance.
+            raise DataError(
+                f"deployment.tensor_parallel: {int(tp)} does not divide any instance's devices evenly; "
+                "use 1, 2, 4 or 8 (or 12, 24, 32 NeuronCores)."
+            )
+    if not s.name or len(s.name) > 200:
+        raise DataError("name: must be 1 to 200 characters.")
+    if s.calibration is not None:
+        from lmi_explorer.models.calibration.user import validate as validate_calibration
+
+        validate_calibration(s.calibration)
