@@ -15,7 +15,10 @@ if TYPE_CHECKING:
     from lmi_explorer.gui.main_window import MainWindow
     from PySide6.QtWidgets import QApplication
 
-HEADLESS_COMMANDS = ("estimate", "catalog", "calibrate", "export", "-h", "--help")
+from lmi_explorer.models.commands import COMMANDS
+
+#: Qt's own command-line options that take a value (the window passes them on to QApplication)
+QT_OPTIONS = ("-platform", "-style", "-display", "-geometry", "-qwindowgeometry", "-qwindowtitle")
 
 log = logging.getLogger(__name__)
 
@@ -211,11 +214,72 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         shot = args[2] if len(args) > 2 and args[1] == "--screenshot" else None
         return run(screenshot=shot)
-    if args and args[0] in HEADLESS_COMMANDS:
+    if args and (args[0] in COMMANDS or args[0] in ("-h", "--help")):
         from lmi_explorer.gui.cli import main as cli_main
 
         return cli_main(args)
+    problem = window_arguments_problem(args) or display_problem()
+    if problem:
+        sys.stderr.write(f"lmi-explorer: {problem}\n")
+        return 2
     return run_window(args)
+
+
+def window_arguments_problem(args: Sequence[str]) -> str | None:
+    """What is wrong with the arguments for opening the window (at most one scenario file), or None."""
+    if args and not args[0].startswith("-") and _looks_like_command(args[0]):
+        return (
+            f"unknown command '{args[0]}'; use one of {', '.join(COMMANDS)}, or give a scenario file to open "
+            "(see 'lmi-explorer --help')."
+        )
+    files: list[str] = []
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg in QT_OPTIONS:
+            if rest:
+                rest.pop(0)
+            continue
+        if arg.startswith("-"):
+            return (
+                f"unknown option '{arg}'. Usage: lmi-explorer [SCENARIO.json], or lmi-explorer COMMAND …; "
+                "see 'lmi-explorer --help'."
+            )
+        files.append(arg)
+    if len(files) > 1:
+        return f"the window opens one scenario file, not {len(files)} ({', '.join(files)}); see 'lmi-explorer --help'."
+    if files and not Path(files[0]).exists():
+        return f"{files[0]}: no such file. Check the path, or start 'lmi-explorer' without one."
+    return None
+
+
+def _looks_like_command(arg: str) -> bool:
+    """A bare word that is no file here: a mistyped command rather than a scenario to open."""
+    return not Path(arg).exists() and not arg.lower().endswith(".json") and "/" not in arg and "\\" not in arg
+
+
+def display_problem(env: dict[str, str] | None = None, platform: str | None = None) -> str | None:
+    """Why no window can be shown here (a Linux session without a display), or None.
+
+    Qt aborts the whole process when it cannot connect to a display; saying so first, and naming the
+    commands that need none, is kinder.
+    """
+    env = dict(os.environ) if env is None else env
+    if not (platform or sys.platform).startswith("linux"):
+        return None
+    qpa = env.get("QT_QPA_PLATFORM", "")
+    if qpa and not qpa.startswith(("xcb", "wayland")):
+        return None  # offscreen, vnc, eglfs …: no display needed
+    headless = f"commands that need no window: {', '.join(COMMANDS)} (see 'lmi-explorer --help')."
+    if env.get("WAYLAND_DISPLAY"):
+        return None
+    display = env.get("DISPLAY", "")
+    if not display:
+        return f"no display to open the window on (DISPLAY is not set). Run it on a desktop, or use the {headless}"
+    number = display[1:].split(".")[0] if display.startswith(":") else ""
+    if number.isdigit() and not Path(f"/tmp/.X11-unix/X{number}").exists():
+        return f"the display {display} cannot be opened (no X server there). Run it on a desktop, or use the {headless}"
+    return None
 
 
 if __name__ == "__main__":

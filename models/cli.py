@@ -10,10 +10,11 @@ import io
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 import pandas as pd
+from lmi_explorer.models.commands import COMMANDS
 from lmi_explorer.models.decision import Decision, evaluate
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.estimate import OPTION_COLUMNS, Estimate, estimate
@@ -185,7 +186,7 @@ def render_table(est: Estimate, dec: Decision) -> str:
     return out.getvalue()
 
 
-def _load_prices(path: str | None) -> PriceTable | None:
+def prices_option(path: str | None) -> PriceTable | None:
     """--prices wins; otherwise the scenario's own list, else the bundled one (None)."""
     return load_price_list(path) if path else None
 
@@ -216,7 +217,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     scenario: Scenario = load(args.scenario) if args.scenario else default_scenario()
     if args.concurrency is not None:
         return cmd_loadtest(args, scenario)
-    est = estimate(scenario, _load_prices(args.prices))
+    est = estimate(scenario, prices_option(args.prices))
     dec = evaluate(scenario, est)
     if args.format == "json":
         sys.stdout.write(json.dumps(result_dict(est, dec), indent=2, allow_nan=False) + "\n")
@@ -309,6 +310,20 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scenario(args: argparse.Namespace) -> int:
+    """`scenario`: write the default scenario, or a traffic preset's, as a starting file."""
+    from lmi_explorer.models.scenario import dumps, save
+    from lmi_explorer.models.scenario.examples import example_scenario
+
+    scenario = example_scenario(args.preset)
+    if args.out:
+        save(scenario, args.out)
+        sys.stdout.write(f"wrote {args.out}\n")
+    else:
+        sys.stdout.write(dumps(scenario))
+    return 0
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -319,9 +334,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="lmi-explorer", description="LMI Explorer: backend, instance, precision and cost.")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.ArgumentParser:
+    """The command line; ``extend`` receives the subparsers to add commands that need more than models/."""
+    parser = _Parser(
+        prog="lmi-explorer",
+        description="LMI Explorer: backend, instance, precision and cost. Without a command it opens the window "
+        "(optionally on a scenario file).",
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     p = sub.add_parser("estimate", help="every option and the recommendation for a scenario file")
     p.add_argument("scenario", nargs="?", help="scenario JSON file (default: the built-in default scenario)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
@@ -353,6 +373,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("what", choices=("models", "instances", "backends"))
     c.add_argument("--format", choices=("table", "json", "csv"), default="table")
     c.set_defaults(func=cmd_catalog)
+    from lmi_explorer.models.traffic import load_presets
+
+    w = sub.add_parser("scenario", help="write the default scenario, or a traffic preset's, as a starting file")
+    w.add_argument("--preset", choices=tuple(load_presets()), help="apply this traffic preset to the default")
+    w.add_argument("--out", help="file to write (default: print the JSON)")
+    w.set_defaults(func=cmd_scenario)
+    if extend is not None:
+        extend(sub)
     return parser
 
 
@@ -362,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
         if not getattr(args, "func", None):
-            raise UsageError("choose a command: estimate or catalog (see 'lmi-explorer --help')")
+            raise UsageError(f"choose a command: {', '.join(COMMANDS)} (see 'lmi-explorer --help')")
         return int(args.func(args))
     except UsageError as exc:
         sys.stderr.write(f"lmi-explorer: {exc}\n")

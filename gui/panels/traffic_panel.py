@@ -9,6 +9,7 @@ from lmi_explorer.gui.charts.theme import ChartTheme
 from lmi_explorer.gui.qt_state import QtState, blocked
 from lmi_explorer.gui.widgets.length_histogram import LengthHistogram
 from lmi_explorer.gui.widgets.sliders import ScaledSlider
+from lmi_explorer.models.scenario.examples import preset_changes
 from lmi_explorer.models.traffic import load_presets
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QFormLayout, QVBoxLayout, QWidget
@@ -74,13 +75,9 @@ class TrafficPanel(QWidget):
     @Slot(int)
     def _on_preset(self, index: int) -> None:
         key = self.preset.itemData(index)
-        p = self.presets.get(key)
-        if p is None:
+        if key not in self.presets:
             return
-        self.state.update(
-            preset=key, input_mean=p.input_mean, input_cv=p.input_cv, output_mean=p.output_mean,
-            output_cv=p.output_cv, ttft_s=p.ttft_s, tpot_ms=p.tpot_ms,
-        )  # fmt: skip
+        self.state.update(**preset_changes(key))
 
     def _on_value(self, name: str, value: float) -> None:
         changes: dict[str, object] = {name: value}
