@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 if TYPE_CHECKING:
+    from lmi_explorer.gui.charts.common import Fonts
     from lmi_explorer.gui.charts.theme import ChartTheme
     from lmi_explorer.models.decision import Decision
     from lmi_explorer.models.estimate import Estimate
@@ -47,6 +48,54 @@ class ChartInput:
     estimate: Estimate
     decision: Decision
     loadtest_options: tuple[tuple[str, str, str, int], ...] = ()
+
+
+class BaseChart:
+    """The update protocol, written once: a chart says whether what it shows changed and what of it is static.
+
+    Subclasses build their artists in ``__init__`` (with ``self.fonts``), and implement
+
+    * ``apply(data) -> bool``: work out what the chart would show; if it equals what it shows (call
+      :meth:`state_changed` with a hashable summary), return False; otherwise mutate the artists and
+      return True;
+    * ``static_key()``: a hashable summary of everything a blit cannot redraw (axis limits, categories,
+      the legend, the line count of wrapped texts); when it changes the canvas redraws in full;
+    * ``dynamic_artists()``: the artists ordinary slider moves change (none: always a full redraw).
+
+    ``update`` then returns False (nothing changed), :data:`PARTIAL` or True, as the module doc says.
+    """
+
+    title: str
+    fonts: Fonts
+
+    def __init__(self) -> None:
+        self._state: object = None
+        self._static: object = None
+
+    def update(self, data: ChartInput) -> UpdateResult:
+        resized = self.fonts.refresh()
+        if not self.apply(data):
+            return resized
+        static = self.static_key()
+        full = static != self._static
+        self._static = static
+        return True if full or resized else PARTIAL
+
+    def state_changed(self, state: object) -> bool:
+        """Record what the chart now shows; False when it is what it already showed."""
+        if state == self._state:
+            return False
+        self._state = state
+        return True
+
+    def apply(self, data: ChartInput) -> bool:
+        raise NotImplementedError
+
+    def static_key(self) -> object:
+        raise NotImplementedError
+
+    def dynamic_artists(self) -> list[Artist]:
+        return []
 
 
 class Chart(Protocol):

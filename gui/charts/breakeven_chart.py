@@ -14,7 +14,7 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.base import BaseChart
 from lmi_explorer.gui.charts.common import (
     USD_TICKS,
     Fonts,
@@ -35,7 +35,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLoca
 
 if TYPE_CHECKING:
     import pandas as pd
-    from lmi_explorer.gui.charts.base import ChartInput, UpdateResult
+    from lmi_explorer.gui.charts.base import ChartInput
     from lmi_explorer.gui.charts.theme import ChartTheme
     from matplotlib.artist import Artist
     from matplotlib.figure import Figure
@@ -71,7 +71,7 @@ def _rate(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 else f"{value:.2g}"
 
 
-class BreakEvenChart:
+class BreakEvenChart(BaseChart):
     """Monthly cost of the cheapest full-precision and quantized options against the request rate.
 
     ``full_line`` and ``quantized_line`` are step lines; ``current_line`` marks today's rate;
@@ -81,6 +81,7 @@ class BreakEvenChart:
     title: str = "Break-even"
 
     def __init__(self, figure: Figure, theme: ChartTheme) -> None:
+        super().__init__()
         self.figure = figure
         self.theme = theme
         prepare_figure(figure, theme)
@@ -130,8 +131,6 @@ class BreakEvenChart:
         self.crossover: float | None = None
         self._centre = RateCentre()
         self._ylim = StickyLogRange(margin=2.0, slack=6.0)
-        self._state: tuple | None = None
-        self._static: tuple | None = None
 
     def _make_legend(self, with_crossover: bool) -> None:
         """Legend without the break-even dot when there is none (rebuilt only when that changes)."""
@@ -156,22 +155,13 @@ class BreakEvenChart:
             out.append(self.legend)
         return out
 
-    def update(self, data: ChartInput) -> UpdateResult:
-        """Recompute both cost curves over the rate range and mark the current rate.
+    def static_key(self) -> object:
+        """The ranges (so the ticks), the legend, the message and the texts' layout."""
+        return (self.ax.get_xlim(), self.ax.get_ylim(), self._legend_has_cross, self.legend.get_visible(),
+                self.message.text, self.title_artist.get_text(), line_count(self.subtitle.artist))  # fmt: skip
 
-        True if a range (so the ticks), the legend, the message or the layout changed, PARTIAL if
-        only the lines, markers and texts did, False if nothing did.
-        """
-        resized = self.fonts.refresh()
-        if not self._update(data):
-            return resized
-        static = (self.ax.get_xlim(), self.ax.get_ylim(), self._legend_has_cross, self.legend.get_visible(),
-                  self.message.text, self.title_artist.get_text(), line_count(self.subtitle.artist))  # fmt: skip
-        full = static != self._static
-        self._static = static
-        return True if full or resized else PARTIAL
-
-    def _update(self, data: ChartInput) -> bool:
+    def apply(self, data: ChartInput) -> bool:
+        """Recompute both cost curves over the rate range and mark the current rate."""
         est = data.estimate
         current = float(est.scenario.traffic.requests_per_s)
         rates = rate_range(self._centre.fit(current))
@@ -179,9 +169,8 @@ class BreakEvenChart:
         now = curves.iloc[-1]
         curves = curves.iloc[:-1].reset_index(drop=True)
         state = (curves.to_numpy().tobytes(), current, est.model.model_id)
-        if state == self._state:
+        if not self.state_changed(state):
             return False
-        self._state = state
         self.curves = curves
         self.crossover = cross = crossover_rate(curves)
         self.title_artist.set_text(f"Break-even: full precision vs quantized — {model_name(est.model.model_id)}")

@@ -12,7 +12,7 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.base import BaseChart
 from lmi_explorer.gui.charts.common import (
     MAX_CATEGORIES,
     USD_TICKS,
@@ -38,7 +38,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
 
 if TYPE_CHECKING:
-    from lmi_explorer.gui.charts.base import ChartInput, UpdateResult
+    from lmi_explorer.gui.charts.base import ChartInput
     from lmi_explorer.gui.charts.theme import ChartTheme
     from lmi_explorer.models.estimate import Estimate
     from matplotlib.artist import Artist
@@ -50,7 +50,7 @@ MARKER_Y = 0.035  # axes fraction: 'does not fit' and 'price unknown' markers si
 HEADROOM = 1.25  # the y axis reaches at least this times the tallest bar: room for the 'recommended' label
 
 
-class CostChart:
+class CostChart(BaseChart):
     """Grouped bars of the cheapest monthly cost per (instance type, precision).
 
     ``categories`` are the instance types shown, left to right; ``bar(instance, precision)``
@@ -60,6 +60,7 @@ class CostChart:
     title: str = "Monthly cost"
 
     def __init__(self, figure: Figure, theme: ChartTheme) -> None:
+        super().__init__()
         self.figure = figure
         self.theme = theme
         prepare_figure(figure, theme)
@@ -89,8 +90,6 @@ class CostChart:
         self._labels: tuple[str, ...] | None = None
         self._ylim = StickyLimit()
         self._y_locator = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
-        self._state: tuple | None = None
-        self._static: tuple | None = None
 
     # ------------------------------------------------------------------ structure
 
@@ -160,14 +159,14 @@ class CostChart:
             self.value_label, self.subtitle.artist, self.ax.xaxis, self.ax.yaxis,
         ]  # fmt: skip
 
-    def update(self, data: ChartInput) -> UpdateResult:
-        """Set bar heights, markers, labels and notes for the estimate.
+    def static_key(self) -> object:
+        """Precisions, number of instance types, notes, title and layout; the order of the instance types and
+        the sticky y limit among them are dynamic."""
+        return (self.precisions, len(self.categories), self.note.artist.get_text(), self.title_artist.get_text(),
+                self.message.text, line_count(self.subtitle.artist), _label_lines(self._labels))  # fmt: skip
 
-        True if something static changed (number of instance types, precisions, notes, title, layout),
-        PARTIAL if only the dynamic artists did (the order of the instance types and the sticky y limit
-        among them), False if nothing did.
-        """
-        resized = self.fonts.refresh()
+    def apply(self, data: ChartInput) -> bool:
+        """Set bar heights, markers, labels and notes for the estimate."""
         est = data.estimate
         precisions = tuple(est.scenario.deployment.precisions)
         values, status, shown, hidden_fit, nothing = _table(est, precisions)
@@ -176,9 +175,8 @@ class CostChart:
         subtitle = _savings_text(est)
         state = (precisions, tuple(shown), values.tobytes(), status.tobytes(), rec_key, rec.monthly_usd, subtitle,
                  tuple(nothing), hidden_fit, est.model.model_id)  # fmt: skip
-        if state == self._state:
-            return resized
-        self._state = state
+        if not self.state_changed(state):
+            return False
         top = float(np.nanmax(values)) if shown and np.isfinite(values).any() else 0.0
         ylim = self._ylim.fit(top * HEADROOM) if top > 0 else 1.0
         if precisions != self.precisions:
@@ -191,11 +189,7 @@ class CostChart:
             self._show_nothing(data)
         else:
             self._show_bars(data, values, status, shown, rec_key, top, ylim)
-        static = (precisions, len(shown), self.note.artist.get_text(), self.title_artist.get_text(),
-                  self.message.text, line_count(self.subtitle.artist), _label_lines(self._labels))  # fmt: skip
-        changed = static != self._static
-        self._static = static
-        return True if changed or resized else PARTIAL
+        return True
 
     def _show_bars(self, data: ChartInput, values: np.ndarray, status: np.ndarray, shown: list[str],
                    rec_key: tuple | None, top: float, ylim: float) -> None:  # fmt: skip

@@ -13,7 +13,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
-from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.base import BaseChart
 from lmi_explorer.gui.charts.common import (
     Fonts,
     blank_axes,
@@ -32,7 +32,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Patch, P
 from matplotlib.transforms import Affine2D, ScaledTranslation
 
 if TYPE_CHECKING:
-    from lmi_explorer.gui.charts.base import ChartInput, UpdateResult
+    from lmi_explorer.gui.charts.base import ChartInput
     from lmi_explorer.gui.charts.theme import ChartTheme
     from matplotlib.artist import Artist
     from matplotlib.backend_bases import RendererBase
@@ -110,7 +110,7 @@ def _text_size(text: str, size: float) -> tuple[float, float]:
     return max(len(s) for s in lines) * size * CHAR_PT, len(lines) * size * LINE_PT
 
 
-class DecisionDiagram:
+class DecisionDiagram(BaseChart):
     """The decision diagram; ``update`` highlights the path taken and writes each step's numbers next to it.
 
     Attributes kept for tests and callers: ``node_patches``, ``node_labels`` (by node id),
@@ -120,6 +120,7 @@ class DecisionDiagram:
     title: str = "Backend selection"
 
     def __init__(self, figure: Figure, theme: ChartTheme) -> None:
+        super().__init__()
         self.figure = figure
         self.theme = theme
         # placed by hand (_place): a layout engine would measure every text of the diagram on each layout
@@ -159,8 +160,7 @@ class DecisionDiagram:
         self.fonts.on_change("geometry", self._apply_scale)
         self.fonts.on_resize(("place", id(self)), self._place)  # after the subtitle's re-wrap (registered first)
         self._place()
-        self._state: tuple | None = None
-        self._static: tuple | None = None
+        self._path: tuple[str, ...] = ()
 
     # ------------------------------------------------------------------ construction
 
@@ -294,13 +294,12 @@ class DecisionDiagram:
         """What ordinary slider moves change: each step's values and the recommendation line."""
         return [*self.value_labels.values(), self.subtitle.artist]
 
-    def update(self, data: ChartInput) -> UpdateResult:
-        """Restyle nodes and edges for the decision's path.
+    def static_key(self) -> object:
+        """The lit path, the title and the recommendation's line count (step values are dynamic)."""
+        return (self._path, self.title_artist.get_text(), line_count(self.subtitle.artist))
 
-        True if the path, the title or the layout changed, PARTIAL if only the step values or the
-        recommendation line did, False if nothing did.
-        """
-        resized = self.fonts.refresh()
+    def apply(self, data: ChartInput) -> bool:
+        """Restyle nodes and edges for the decision's path."""
         dec = data.decision
         path = tuple(dec.path)
         values = {s.node: s.values for s in dec.steps if s.values}
@@ -309,17 +308,14 @@ class DecisionDiagram:
         if dec.disagreement:
             rec += " " + dec.disagreement
         state = (path, tuple(sorted(values.items())), title, rec)
-        if state == self._state:
-            return resized
-        self._state = state
+        if not self.state_changed(state):
+            return False
+        self._path = path
         self.title_artist.set_text(title)
         self.subtitle.set(rec)
         self._place()
         self._style(path, values)
-        static = (path, title, line_count(self.subtitle.artist))
-        full = static != self._static
-        self._static = static
-        return True if full or resized else PARTIAL
+        return True
 
     def _style(self, path: tuple[str, ...], values: dict[str, str]) -> None:
         t = self.theme

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.base import BaseChart
 from lmi_explorer.gui.charts.common import (
     Fonts,
     Message,
@@ -44,7 +44,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 if TYPE_CHECKING:
-    from lmi_explorer.gui.charts.base import ChartInput, UpdateResult
+    from lmi_explorer.gui.charts.base import ChartInput
     from lmi_explorer.gui.charts.theme import ChartTheme
     from matplotlib.artist import Artist
     from matplotlib.figure import Figure
@@ -68,12 +68,13 @@ def meets_targets_up_to(sweep: Sweep, tpot_ms: float, ttft_s: float) -> int | No
     return int(sweep.concurrency[ok].max()) if ok.any() else None
 
 
-class LoadTestChart:
+class LoadTestChart(BaseChart):
     """TPOT, TTFT and output tokens/s against concurrency for up to four options."""
 
     title: str = "Load test"
 
     def __init__(self, figure: Figure, theme: ChartTheme) -> None:
+        super().__init__()
         self.figure = figure
         self.theme = theme
         prepare_figure(figure, theme)
@@ -112,8 +113,6 @@ class LoadTestChart:
         self._tpot_lim = StickyLimit(shrink=0.25)
         self._tput_lim = StickyLimit(shrink=0.15)
         self._ttft_lim = StickyLogRange(margin=3.0, slack=24.0)
-        self._state: tuple | None = None
-        self._static: tuple | None = None
 
     # ------------------------------------------------------------------ artists
 
@@ -170,18 +169,13 @@ class LoadTestChart:
 
     # ------------------------------------------------------------------ update
 
-    def update(self, data: ChartInput) -> UpdateResult:
-        """Sweep the representative options; True if the options, a range or the layout changed, else PARTIAL."""
-        resized = self.fonts.refresh()
-        if not self._update(data):
-            return resized
-        static = (self._shown, self.ax_tpot.get_ylim(), self.ax_ttft.get_ylim(), self.ax_tput.get_ylim(),
-                  self.message.text, self.title_artist.get_text(), line_count(self.subtitle.artist))  # fmt: skip
-        full = static != self._static
-        self._static = static
-        return True if full or resized else PARTIAL
+    def static_key(self) -> object:
+        """The options shown, the three ranges, the message and the texts' layout."""
+        return (self._shown, self.ax_tpot.get_ylim(), self.ax_ttft.get_ylim(), self.ax_tput.get_ylim(),
+                self.message.text, self.title_artist.get_text(), line_count(self.subtitle.artist))  # fmt: skip
 
-    def _update(self, data: ChartInput) -> bool:
+    def apply(self, data: ChartInput) -> bool:
+        """Sweep the representative options (or the ones picked in the Cost table)."""
         est = data.estimate
         s = est.scenario
         picked = list(data.loadtest_options)
@@ -191,9 +185,8 @@ class LoadTestChart:
         state = (tuple((w.backend, w.instance, w.precision, w.tensor_parallel, w.tpot_ms.tobytes(), w.ttft_s.tobytes(),
                         w.output_tokens_per_s.tobytes(), w.max_concurrency) for w in sweeps),
                  t.tpot_ms, t.ttft_s, est.model.model_id, self.user_picked)  # fmt: skip
-        if state == self._state:
+        if not self.state_changed(state):
             return False
-        self._state = state
         self.sweeps = sweeps
         name = model_name(est.model.model_id)
         self.title_artist.set_text(f"Load test: latency and throughput vs concurrency — {name}")

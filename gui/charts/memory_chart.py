@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.base import BaseChart
 from lmi_explorer.gui.charts.common import (
     MAX_CATEGORIES,
     Fonts,
@@ -37,7 +37,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
 
 if TYPE_CHECKING:
-    from lmi_explorer.gui.charts.base import ChartInput, UpdateResult
+    from lmi_explorer.gui.charts.base import ChartInput
     from lmi_explorer.gui.charts.theme import ChartTheme
     from lmi_explorer.models.decision import Recommendation
     from lmi_explorer.models.estimate import Estimate
@@ -100,7 +100,7 @@ def memory_table(est: Estimate, rec: Recommendation | None) -> pd.DataFrame:
     return pd.DataFrame(t)
 
 
-class MemoryChart:
+class MemoryChart(BaseChart):
     """Stacked bars of memory per device (GiB) for one option per instance type.
 
     ``categories`` are the instance types shown; ``parts[name][slot]`` are the stacked rectangles
@@ -110,6 +110,7 @@ class MemoryChart:
     title: str = "Memory per device"
 
     def __init__(self, figure: Figure, theme: ChartTheme) -> None:
+        super().__init__()
         self.figure = figure
         self.theme = theme
         prepare_figure(figure, theme)
@@ -152,8 +153,6 @@ class MemoryChart:
         # stacks usually end at the device capacity, which slider moves do not change: no extra room
         self._ylim = StickyLimit(grow=1.0)
         self._y_locator = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
-        self._state: tuple | None = None
-        self._static: tuple | None = None
 
     def dynamic_artists(self) -> list[Artist]:
         """What ordinary slider moves change: the stacked parts, capacity lines, miss labels, subtitle, message,
@@ -161,32 +160,22 @@ class MemoryChart:
         rects = [r for part in PARTS for r in self.parts[part]]
         return [*rects, self.device_lines, *self.fit_labels, self.subtitle.artist, self.message.artist, self.ax.xaxis]
 
-    def update(self, data: ChartInput) -> UpdateResult:
-        """Restack the bars for the estimate.
-
-        True if something static changed (number of options shown, y limit, title, layout), PARTIAL
-        if only the stacks, their labels or the order of the options did, False if nothing did.
-        """
-        resized = self.fonts.refresh()
-        changed = self._update(data)
-        if not changed:
-            return resized
+    def static_key(self) -> object:
+        """The number of options shown, the label lines, the y limit, the title and the subtitle's lines."""
         labels = self._labels or ()
-        static = (len(self.categories), max((x.count("\n") + 1 for x in labels), default=0), self.ax.get_ylim(),
-                  self.title_artist.get_text(), line_count(self.subtitle.artist))  # fmt: skip
-        full = static != self._static
-        self._static = static
-        return True if full or resized else PARTIAL
+        lines = max((x.count("\n") + 1 for x in labels), default=0)
+        return (len(self.categories), lines, self.ax.get_ylim(), self.title_artist.get_text(),
+                line_count(self.subtitle.artist))  # fmt: skip
 
-    def _update(self, data: ChartInput) -> bool:
+    def apply(self, data: ChartInput) -> bool:
+        """Restack the bars for the estimate (the stacks, their labels and the order of the options)."""
         est = data.estimate
         t = memory_table(est, data.decision.recommendation)
         cols = ["weights_gib_per_device", "kv", "reserve_gib_per_device", "free", "device_gib", "fits"]
         state = (tuple(t["instance"]), t[cols].to_numpy(dtype=float).tobytes(), tuple(t["tensor_parallel"]),
                  tuple(t["precision"]), est.model.model_id, data.decision.recommendation.instance)  # fmt: skip
-        if state == self._state:
+        if not self.state_changed(state):
             return False
-        self._state = state
         self.categories = t["instance"].tolist()
         self.title_artist.set_text(f"{self.title} — {model_name(est.model.model_id)}")
         n = len(t)

@@ -16,6 +16,7 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+from lmi_explorer.gui.charts.base import BaseChart
 from lmi_explorer.gui.charts.common import (
     SERIES_COLOURS,
     Fonts,
@@ -38,7 +39,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLoca
 
 if TYPE_CHECKING:
     import pandas as pd
-    from lmi_explorer.gui.charts.base import ChartInput, UpdateResult
+    from lmi_explorer.gui.charts.base import ChartInput
     from lmi_explorer.gui.charts.theme import ChartTheme
     from lmi_explorer.models.calibration.points import ParityPoints
     from matplotlib.artist import Artist
@@ -124,12 +125,13 @@ class _Panel:
         self.tips: list[list[str]] = [[] for _ in colours]
 
 
-class ParityChart:
+class ParityChart(BaseChart):
     """Estimated against measured, one panel per metric, for the scenario's calibration or the shipped cases."""
 
     title: str = "Estimate versus measured"
 
     def __init__(self, figure: Figure, theme: ChartTheme) -> None:
+        super().__init__()
         self.figure = figure
         self.theme = theme
         prepare_figure(figure, theme)
@@ -155,7 +157,6 @@ class ParityChart:
         self.subtitle = style_subtitle(self.head, theme, self.fonts)
         self.legend = None
         self._legend_key: tuple | None = None
-        self._state: tuple | None = None
         self.points: ParityPoints | None = None
         self.groups: list[tuple[str, str]] = []
         figure.canvas.mpl_connect("motion_notify_event", self._on_motion)
@@ -169,14 +170,15 @@ class ParityChart:
             out += [p.moves, *p.before, *p.after, *p.labels]
         return out
 
-    def update(self, data: ChartInput) -> UpdateResult:
-        """Redraw when the points (or the figure size) changed; the comparison is cached by its inputs."""
-        resized = self.fonts.refresh()
+    def static_key(self) -> object:
+        """Every change redraws the whole chart (its points are not blitted)."""
+        return self._state
+
+    def apply(self, data: ChartInput) -> bool:
+        """Redraw when the points changed; the comparison is cached by its inputs."""
         points = parity_points(data.estimate.scenario)
-        state = (id(points.frame), points.fitted)
-        if state == self._state and not resized:
+        if not self.state_changed((id(points.frame), points.fitted)):
             return False
-        self._state = state
         self.points = points
         self._draw_points(points)
         return True

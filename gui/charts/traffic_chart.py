@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.base import BaseChart
 from lmi_explorer.gui.charts.common import (
     Fonts,
     StickyLimit,
@@ -27,7 +27,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 if TYPE_CHECKING:
-    from lmi_explorer.gui.charts.base import ChartInput, UpdateResult
+    from lmi_explorer.gui.charts.base import ChartInput
     from lmi_explorer.gui.charts.theme import ChartTheme
     from lmi_explorer.models.traffic import LengthDistribution
     from matplotlib.artist import Artist
@@ -119,7 +119,7 @@ class _Panel:
             ann.set_text(text)
 
 
-class TrafficChart:
+class TrafficChart(BaseChart):
     """Length histograms of input and output tokens with the compiled backends' bounds.
 
     ``panels`` holds the step patches and lines per axes. The small preview beside the traffic
@@ -129,6 +129,7 @@ class TrafficChart:
     title: str = "Request lengths"
 
     def __init__(self, figure: Figure, theme: ChartTheme) -> None:
+        super().__init__()
         self.figure = figure
         self.theme = theme
         colours = [theme.memory_colours["weights"], theme.memory_colours["kv"]]
@@ -152,8 +153,6 @@ class TrafficChart:
         legend = figure.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
         self.legend = style_legend(legend, theme, self.fonts)
         self.title_artist = style_title(figure, theme, self.fonts, self.title)
-        self._state: tuple | None = None
-        self._static: tuple | None = None
 
     def dynamic_artists(self) -> list[Artist]:
         """What ordinary slider moves change: the steps, bound and mean lines, their labels, the titles.
@@ -168,28 +167,18 @@ class TrafficChart:
         out += [axis for ax in self.axes for axis in (ax.xaxis, ax.yaxis)]
         return out
 
-    def update(self, data: ChartInput) -> UpdateResult:
-        """Redraw the distributions and bounds for the scenario's traffic.
+    def static_key(self) -> object:
+        """The line count of each title."""
+        return tuple(line_count(t) for t in [*self._ax_titles, self.title_artist])
 
-        True if something static changed (a title's line count, the layout), PARTIAL if
-        only dynamic artists did, False if nothing did.
-        """
-        resized = self.fonts.refresh()
-        if not self._update(data):
-            return resized
-        static = tuple(line_count(t) for t in [*self._ax_titles, self.title_artist])
-        full = static != self._static
-        self._static = static
-        return True if full or resized else PARTIAL
-
-    def _update(self, data: ChartInput) -> bool:
+    def apply(self, data: ChartInput) -> bool:
+        """Redraw the distributions and bounds for the scenario's traffic."""
         est = data.estimate
         ts = est.traffic
         pct = f"p{est.scenario.deployment.bound_percentile * 100:g}"
         state = (ts.shape, ts.bound_input, ts.bound_output, ts.share_beyond, pct, est.model.model_id)
-        if state == self._state:
+        if not self.state_changed(state):
             return False
-        self._state = state
         shape = ts.shape
         for title, panel, dist, mean, bound, name in zip(
             self._ax_titles, self.panels, [shape.input, shape.output], [ts.mean_input, ts.mean_output],
