@@ -50,8 +50,14 @@ def startup(runs: int, bare: bool) -> list[float]:
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # use bytecode caches, as an installed app does
         if bare:
             env["LMI_BENCH_BARE"] = "1"
-        res = subprocess.run([sys.executable, "-c", STARTUP_CHILD], env=env, capture_output=True, text=True,
-                             check=True, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # fmt: skip
+        res = subprocess.run(
+            [sys.executable, "-c", STARTUP_CHILD],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        )
         out.append(float(res.stdout.strip().splitlines()[-1]))
     return out
 

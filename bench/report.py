@@ -45,8 +45,10 @@ def main() -> int:
     for name, (times, _redrew, _full) in gui_speed.slider_sweep(args.steps).items():
         per_tab.setdefault(name.split(" / ")[0], []).extend(times)
     for tab, times in per_tab.items():
-        print(f"  {tab:12s} p50 {statistics.median(times):6.1f} ms   p95 {_pct(times, 0.95):6.1f} ms "
-              f"(target p95 <= {TARGETS['p95_ms']:.0f} ms)")  # fmt: skip
+        print(
+            f"  {tab:12s} p50 {statistics.median(times):6.1f} ms   p95 {_pct(times, 0.95):6.1f} ms "
+            f"(target p95 <= {TARGETS['p95_ms']:.0f} ms)"
+        )
 
     print("== Estimate per scenario (all options of the five traffic presets)")
     subprocess.run([sys.executable, str(HERE / "estimate_speed.py")], check=True)

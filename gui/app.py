@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lmi_explorer.gui.main_window import MainWindow
     from PySide6.QtWidgets import QApplication
+
+    from lmi_explorer.gui.main_window import MainWindow
 
 from lmi_explorer.models.commands import COMMANDS
 
@@ -166,8 +167,9 @@ def _start_window(args: Sequence[str], restore: bool) -> tuple[QApplication, Mai
     from PySide6.QtCore import QTimer
 
     _quicker_pyside_import_hook()
-    from lmi_explorer.gui import settings
     from PySide6.QtWidgets import QApplication
+
+    from lmi_explorer.gui import settings
 
     settings.set_app_names()
     app = QApplication.instance() or QApplication([sys.argv[0], *args])

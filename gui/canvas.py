@@ -40,8 +40,6 @@ from typing import ClassVar
 
 import matplotlib as mpl
 import numpy as np
-from lmi_explorer.gui.charts.base import PARTIAL, Chart, ChartInput
-from lmi_explorer.gui.charts.theme import ChartTheme
 from matplotlib.artist import Artist
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
@@ -50,6 +48,9 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from lmi_explorer.gui.charts.base import PARTIAL, Chart, ChartInput
+from lmi_explorer.gui.charts.theme import ChartTheme
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +97,21 @@ class CachedTextRenderer(RendererAgg):
 
     def _key(self, s: str, prop, aa: bool) -> tuple:
         rc = mpl.rcParams
-        return (s, tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
-                prop.get_stretch(), prop.get_size_in_points(), prop.get_file(), self.dpi, aa, rc["text.hinting"],
-                rc["text.hinting_factor"], rc["text.kerning_factor"])  # fmt: skip
+        return (
+            s,
+            tuple(prop.get_family()),
+            prop.get_style(),
+            prop.get_variant(),
+            prop.get_weight(),
+            prop.get_stretch(),
+            prop.get_size_in_points(),
+            prop.get_file(),
+            self.dpi,
+            aa,
+            rc["text.hinting"],
+            rc["text.hinting_factor"],
+            rc["text.kerning_factor"],
+        )
 
     def get_text_width_height_descent(self, s, prop, ismath):
         """matplotlib 3.10's measurement, keeping the bitmap too: a text is measured (for layout) just
@@ -392,7 +405,15 @@ def _axis_key(axis: Axis) -> tuple:
     major, minor = axis.get_major_locator(), axis.get_minor_locator()
     fmt = axis.get_major_formatter()
     return (
-        tuple(axis.get_view_interval()), axis.get_visible(), axis.label.get_text(), axis.label.get_visible(),
-        id(major), tuple(getattr(major, "locs", ())), id(minor), id(fmt), tuple(getattr(fmt, "seq", ())),
-        id(axis.get_minor_formatter()), axis.get_scale(),
-    )  # fmt: skip
+        tuple(axis.get_view_interval()),
+        axis.get_visible(),
+        axis.label.get_text(),
+        axis.label.get_visible(),
+        id(major),
+        tuple(getattr(major, "locs", ())),
+        id(minor),
+        id(fmt),
+        tuple(getattr(fmt, "seq", ())),
+        id(axis.get_minor_formatter()),
+        axis.get_scale(),
+    )

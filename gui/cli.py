@@ -32,8 +32,7 @@ def _add_export(sub: Any) -> None:
     e = sub.add_parser("export", help="charts (png/svg/pdf), a slide deck (pptx) or the options (csv), no window")
     e.add_argument("scenario", help="scenario JSON file")
     e.add_argument("--out", required=True, help="output file; the format follows its extension")
-    e.add_argument("--chart", default="cost", choices=tuple(CHARTS),
-                   help="which chart for png/svg/pdf (default: cost)")  # fmt: skip
+    e.add_argument("--chart", default="cost", choices=tuple(CHARTS), help="which chart for png/svg/pdf (default: cost)")
     e.add_argument("--prices", help="your own price list CSV (same columns as the bundled one)")
     e.set_defaults(func=cmd_export)
 

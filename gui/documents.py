@@ -11,13 +11,14 @@ import logging
 import time
 from pathlib import Path
 
+from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
 from lmi_explorer.gui import settings
 from lmi_explorer.gui.qt_state import QtState
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.scenario import Scenario, default_scenario, dumps, load, loads, save
 from lmi_explorer.models.scenario.autosave import read_autosave, write_autosave
-from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +126,11 @@ class Documents(QObject):
         return self._write(self.path)
 
     def save_as(self) -> bool:
-        start = str(self.path) if self.path else str(Path(settings.read_str("files/last_dir", str(Path.home())))
-                                                     / f"{self.qstate.scenario.name}.json")  # fmt: skip
+        start = (
+            str(self.path)
+            if self.path
+            else str(Path(settings.read_str("files/last_dir", str(Path.home()))) / f"{self.qstate.scenario.name}.json")
+        )
         chosen, _ = QFileDialog.getSaveFileName(self.window, "Save scenario as", start, FILTER)
         if not chosen:
             return False

@@ -21,6 +21,7 @@ def report(exc_type: type[BaseException], exc: BaseException, tb: TracebackType 
     import matplotlib
     import pandas
     import PySide6
+
     from lmi_explorer.gui.output.export import app_version
 
     lines = [

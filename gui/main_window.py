@@ -7,26 +7,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lmi_explorer.gui import settings
-from lmi_explorer.gui.charts import lazy_chart
-from lmi_explorer.gui.charts.base import ChartInput
-from lmi_explorer.gui.charts.theme import PRESENTATION, ChartTheme
-from lmi_explorer.gui.documents import Documents
-from lmi_explorer.gui.panels.deployment_panel import DeploymentPanel
-from lmi_explorer.gui.panels.model_panel import ModelPanel
-from lmi_explorer.gui.panels.traffic_panel import TrafficPanel
-from lmi_explorer.gui.qt_state import QtState
-from lmi_explorer.gui.tabs.calibration_tab import CalibrationTab
-from lmi_explorer.gui.tabs.chart_tab import ChartTab
-from lmi_explorer.gui.tabs.cost_tab import CostTab
-from lmi_explorer.gui.tabs.decision_tab import DecisionTab
-from lmi_explorer.gui.tabs.loadtest_tab import LoadTestTab
-from lmi_explorer.gui.theme import system_theme
-from lmi_explorer.gui.widgets.collapsible import CollapsibleSection
-from lmi_explorer.models.errors import DataError
-from lmi_explorer.models.reference.pricing import load_price_list
-from lmi_explorer.models.scenario import Scenario, default_scenario, dumps, loads
-from lmi_explorer.models.state import AppState
 from PySide6.QtCore import QEvent, Qt, Slot
 from PySide6.QtGui import QAction, QFont, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import (
@@ -42,13 +22,33 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lmi_explorer.gui import settings
+from lmi_explorer.gui.charts import lazy_chart
+from lmi_explorer.gui.charts.base import ChartInput
+from lmi_explorer.gui.charts.theme import PRESENTATION, ChartTheme
+from lmi_explorer.gui.documents import Documents
+from lmi_explorer.gui.panels.deployment_panel import DeploymentPanel
+from lmi_explorer.gui.panels.model_panel import ModelPanel
+from lmi_explorer.gui.panels.traffic_panel import TrafficPanel
+from lmi_explorer.gui.qt_state import QtState
+from lmi_explorer.gui.registry import TABS, index, resolve
+from lmi_explorer.gui.tabs.calibration_tab import CalibrationTab
+from lmi_explorer.gui.tabs.chart_tab import ChartTab
+from lmi_explorer.gui.tabs.cost_tab import CostTab
+from lmi_explorer.gui.tabs.decision_tab import DecisionTab
+from lmi_explorer.gui.tabs.loadtest_tab import LoadTestTab
+from lmi_explorer.gui.theme import system_theme
+from lmi_explorer.gui.widgets.collapsible import CollapsibleSection
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.reference.pricing import load_price_list
+from lmi_explorer.models.scenario import Scenario, default_scenario, dumps, loads
+from lmi_explorer.models.state import AppState
+
 if TYPE_CHECKING:
     from lmi_explorer.gui.dialogs.measurement_import import MeasurementImporter
 
 log = logging.getLogger(__name__)
 
-TAB_NAMES = ("Decision", "Cost", "Memory", "Traffic", "Break-even", "Load test", "Calibration")
-CHART_KEYS = ("decision", "cost", "memory", "traffic", "breakeven", "loadtest", "parity")
 #: files the window takes by drag-and-drop: scenarios, price lists and load-test results (told apart by content)
 DROP_SUFFIXES = (".json", ".jsonl", ".csv", ".txt")
 EXPORT_FILTERS = {
@@ -96,34 +96,26 @@ class MainWindow(QMainWindow):
         self.inputs.setMinimumWidth(360)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.decision_tab = DecisionTab(lazy_chart("decision"), self.theme)
-        self.cost_tab = CostTab(lazy_chart("cost"), self.theme)
-        self.memory_tab = ChartTab(lazy_chart("memory"), self.theme)
-        self.traffic_tab = ChartTab(lazy_chart("traffic"), self.theme)
-        self.breakeven_tab = ChartTab(lazy_chart("breakeven"), self.theme)
-        self.loadtest_tab = LoadTestTab(lazy_chart("loadtest"), self.theme)
+        # the answer tabs, in the registry's order (gui/registry.py)
+        self.answer_tabs: list[ChartTab] = []
+        for i, spec in enumerate(TABS):
+            tab = resolve(spec.tab)(lazy_chart(spec.key), self.theme, self.qstate)
+            tab.spec = spec
+            self.answer_tabs.append(tab)
+            self.tabs.addTab(tab, spec.title)
+            self.tabs.setTabToolTip(i, spec.tip)
+        self.decision_tab: DecisionTab = self.answer_tab("decision")
+        self.cost_tab: CostTab = self.answer_tab("cost")
+        self.memory_tab = self.answer_tab("memory")
+        self.traffic_tab = self.answer_tab("traffic")
+        self.breakeven_tab = self.answer_tab("breakeven")
+        self.loadtest_tab: LoadTestTab = self.answer_tab("loadtest")
+        self.calibration_tab: CalibrationTab = self.answer_tab("parity")
         self.loadtest_options: tuple[tuple[str, str, str, int], ...] = ()  # rows picked in the Cost table
         self.cost_tab.options_selected.connect(self._on_options_selected)
         self.loadtest_tab.cleared.connect(lambda: self._on_options_selected(()))
         self._measurements: MeasurementImporter | None = None  # loads (with its parsers) on the first import
-        self.calibration_tab = CalibrationTab(lazy_chart("parity"), self.theme, self.qstate)
         self.calibration_tab.import_requested.connect(self.import_measurements)
-        self.answer_tabs: list[ChartTab] = [
-            self.decision_tab, self.cost_tab, self.memory_tab, self.traffic_tab, self.breakeven_tab, self.loadtest_tab,
-            self.calibration_tab,
-        ]  # fmt: skip
-        tips = (
-            "The LMI backend-selection diagram with this scenario's path and the recommendation",
-            "Monthly cost per instance, full precision beside each quantization; every option in the table",
-            "Memory per device: weights, KV cache at the operating concurrency, reserve, free",
-            "Input and output length distributions and the compiled backends' bounds",
-            "Monthly cost versus request rate: where quantization pays off",
-            "TPOT, TTFT and throughput versus concurrent clients, as a load test would measure them",
-            "Estimate versus measured: your imported load tests (or the published cases), fit and reset",
-        )
-        for i, (tab, name) in enumerate(zip(self.answer_tabs, TAB_NAMES, strict=True)):
-            self.tabs.addTab(tab, name)
-            self.tabs.setTabToolTip(i, tips[i])
         self.error_label = QLabel()
         self.error_label.setStyleSheet("color: #cf222e; padding: 2px 6px;")
         self.error_label.setWordWrap(True)
@@ -174,34 +166,63 @@ class MainWindow(QMainWindow):
         menu = self.menuBar()
         d = self.documents
         file_menu = menu.addMenu("&File")
-        file_menu.addAction(self._action("&New", lambda: d.new(), QKeySequence.StandardKey.New,
-                                         "Start again from the default scenario"))  # fmt: skip
-        file_menu.addAction(self._action("&Open…", lambda: d.open(), QKeySequence.StandardKey.Open,
-                                         "Open a saved scenario (.json)"))  # fmt: skip
+        file_menu.addAction(
+            self._action("&New", lambda: d.new(), QKeySequence.StandardKey.New, "Start again from the default scenario")
+        )
+        file_menu.addAction(
+            self._action("&Open…", lambda: d.open(), QKeySequence.StandardKey.Open, "Open a saved scenario (.json)")
+        )
         self.recent_menu = QMenu("Open &recent", self)
         file_menu.addMenu(self.recent_menu)
-        file_menu.addAction(self._action("&Save", lambda: d.save(), QKeySequence.StandardKey.Save,
-                                         "Save the scenario"))  # fmt: skip
-        file_menu.addAction(self._action("Save &as…", lambda: d.save_as(), QKeySequence("Ctrl+Shift+S"),
-                                         "Save the scenario under a new name"))  # fmt: skip
+        file_menu.addAction(self._action("&Save", lambda: d.save(), QKeySequence.StandardKey.Save, "Save the scenario"))
+        file_menu.addAction(
+            self._action(
+                "Save &as…", lambda: d.save_as(), QKeySequence("Ctrl+Shift+S"), "Save the scenario under a new name"
+            )
+        )
         file_menu.addSeparator()
         export = file_menu.addMenu("&Export")
-        export.addAction(self._action("Current chart as &PNG…", lambda: self.export_dialog("png"), "Ctrl+E",
-                                      "The chart on screen as a 16:9 image for slides"))  # fmt: skip
+        export.addAction(
+            self._action(
+                "Current chart as &PNG…",
+                lambda: self.export_dialog("png"),
+                "Ctrl+E",
+                "The chart on screen as a 16:9 image for slides",
+            )
+        )
         export.addAction(self._action("Current chart as &SVG…", lambda: self.export_dialog("svg")))
         export.addAction(self._action("Current chart as P&DF…", lambda: self.export_dialog("pdf")))
-        export.addAction(self._action("PowerPoint &deck…", lambda: self.export_dialog("pptx"), "Ctrl+Shift+E",
-                                      "Title, decision, cost, memory, break-even and assumptions slides"))  # fmt: skip
+        export.addAction(
+            self._action(
+                "PowerPoint &deck…",
+                lambda: self.export_dialog("pptx"),
+                "Ctrl+Shift+E",
+                "Title, decision, cost, memory, break-even and assumptions slides",
+            )
+        )
         export.addAction(self._action("Options table as &CSV…", lambda: self.export_dialog("csv")))
         file_menu.addSeparator()
-        file_menu.addAction(self._action("Load &price list…", self.load_price_list, None,
-                                         "Use your own prices (CSV with the bundled list's columns)"))  # fmt: skip
-        self.bundled_prices = self._action("Use &bundled prices", self.use_bundled_prices, None,
-                                           "Go back to the prices shipped with the app")  # fmt: skip
+        file_menu.addAction(
+            self._action(
+                "Load &price list…",
+                self.load_price_list,
+                None,
+                "Use your own prices (CSV with the bundled list's columns)",
+            )
+        )
+        self.bundled_prices = self._action(
+            "Use &bundled prices", self.use_bundled_prices, None, "Go back to the prices shipped with the app"
+        )
         file_menu.addAction(self.bundled_prices)
-        file_menu.addAction(self._action("Import &measurements…", lambda: self.import_measurements(), "Ctrl+Shift+M",
-                                         "Compare the estimate with a load-test result (vLLM, LLMPerf, awscurl, "
-                                         "GenAI-Perf/AIPerf, CSV template)"))  # fmt: skip
+        file_menu.addAction(
+            self._action(
+                "Import &measurements…",
+                lambda: self.import_measurements(),
+                "Ctrl+Shift+M",
+                "Compare the estimate with a load-test result (vLLM, LLMPerf, awscurl, "
+                "GenAI-Perf/AIPerf, CSV template)",
+            )
+        )
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
         edit = menu.addMenu("&Edit")
@@ -210,26 +231,43 @@ class MainWindow(QMainWindow):
         edit.addAction(self.undo_action)
         edit.addAction(self.redo_action)
         edit.addSeparator()
-        edit.addAction(self._action("&Copy chart", self.copy_chart, "Ctrl+Shift+C",
-                                    "Copy the chart on screen as an image, ready to paste into a slide"))  # fmt: skip
+        edit.addAction(
+            self._action(
+                "&Copy chart",
+                self.copy_chart,
+                "Ctrl+Shift+C",
+                "Copy the chart on screen as an image, ready to paste into a slide",
+            )
+        )
         view = menu.addMenu("&View")
-        for i, name in enumerate(TAB_NAMES):
-            view.addAction(self._action(name, lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}"))
+        for i, spec in enumerate(TABS):
+            view.addAction(self._action(spec.title, lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}"))
         view.addSeparator()
         self.inputs_action = self._action("Show &inputs", self.inputs.setVisible, "Ctrl+I", checkable=True)
         self.inputs_action.setChecked(True)
         view.addAction(self.inputs_action)
-        self.presentation_action = self._action("&Presentation mode", self.toggle_presentation, "F11",
-                                                "Large fonts, high contrast, answers full screen",
-                                                checkable=True)  # fmt: skip
+        self.presentation_action = self._action(
+            "&Presentation mode",
+            self.toggle_presentation,
+            "F11",
+            "Large fonts, high contrast, answers full screen",
+            checkable=True,
+        )
         view.addAction(self.presentation_action)
         view.addSeparator()
-        view.addAction(self._action("&Pin scenario", self.pin_scenario, "Ctrl+P",
-                                    "Keep this scenario to compare it with others (up to four)"))  # fmt: skip
+        view.addAction(
+            self._action(
+                "&Pin scenario",
+                self.pin_scenario,
+                "Ctrl+P",
+                "Keep this scenario to compare it with others (up to four)",
+            )
+        )
         view.addAction(self._action("&Compare pinned scenarios…", self.show_compare, "Ctrl+Shift+P"))
         help_menu = menu.addMenu("&Help")
-        help_menu.addAction(self._action("&Assumptions and sources", self.show_assumptions,
-                                         QKeySequence.StandardKey.HelpContents))  # fmt: skip
+        help_menu.addAction(
+            self._action("&Assumptions and sources", self.show_assumptions, QKeySequence.StandardKey.HelpContents)
+        )
         help_menu.addAction(self._action("&About LMI Explorer", self._about))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
 
@@ -404,7 +442,11 @@ class MainWindow(QMainWindow):
 
     # -- export
     def current_chart(self) -> str:
-        return CHART_KEYS[self.tabs.currentIndex()]
+        return TABS[self.tabs.currentIndex()].key
+
+    def answer_tab(self, key: str):
+        """The answer tab showing a chart key (``cost``, ``parity`` …)."""
+        return self.answer_tabs[index(key)]
 
     def chart_input(self) -> ChartInput | None:
         st = self.qstate.state

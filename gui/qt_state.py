@@ -10,10 +10,11 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from PySide6.QtCore import QObject, QTimer, Signal
+
 from lmi_explorer.gui.process_memory import release_free_memory
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.state import AppState
-from PySide6.QtCore import QObject, QTimer, Signal
 
 log = logging.getLogger(__name__)
 

@@ -93,8 +93,7 @@ def _steps(screenshot: str | None, cleanup: list[str]) -> list[tuple[str, Callab
             pptx = export(state["data"], Path(folder) / "check.pptx")  # type: ignore[arg-type]
             return f"PNG {png.stat().st_size:,} bytes, PPTX {pptx.stat().st_size:,} bytes"
 
-    return [("data", data), ("estimate", estimate_default), ("charts", charts), ("window", window),
-            ("export", exports)]  # fmt: skip
+    return [("data", data), ("estimate", estimate_default), ("charts", charts), ("window", window), ("export", exports)]
 
 
 def run(screenshot: str | None = None) -> int:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from lmi_explorer.gui.charts.theme import DARK, LIGHT, ChartTheme
 from PySide6.QtGui import QGuiApplication, QPalette
+
+from lmi_explorer.gui.charts.theme import DARK, LIGHT, ChartTheme
 
 
 def is_dark() -> bool:

@@ -30,23 +30,47 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
     s = est.scenario
     ts = est.traffic
     out: list[Assumption] = [
-        Assumption("Model", m.name, f"{m.params_billion:.3f}B parameters, {m.layers} layers, {m.heads} heads / "
-                   f"{m.kv_heads} KV heads, context {m.context:,}", m.source or "catalog"),
-        Assumption("Traffic", "Input length", f"mean {ts.mean_input:,.0f} tokens (after truncation), CV "
-                   f"{s.traffic.input_cv:g}, p{s.deployment.bound_percentile * 100:g} {ts.bound_input:,.0f}",
-                   "log-normal by mean and CV, cut at the context"),
-        Assumption("Traffic", "Output length", f"mean {ts.mean_output:,.0f} tokens, CV {s.traffic.output_cv:g}, "
-                   f"p{s.deployment.bound_percentile * 100:g} {ts.bound_output:,.0f}",
-                   "log-normal by mean and CV, cut at what the context leaves"),
-        Assumption("Traffic", "Beyond compiled bounds", percent(ts.share_beyond, 1),
-                   "share of requests longer than the compiled backends' bounds"),
-        Assumption("Planning", "Hours per month", f"{s.deployment.hours_per_month:g}",
-                   "scenario (730 = always on)"),
-        Assumption("Planning", "Target utilisation", percent(s.deployment.target_utilisation),
-                   "scenario: replicas sized to run at this share of their SLO capacity"),
-        Assumption("Decision", "Even/uneven threshold", f"spread ≤ {DEFAULTS['even_spread_threshold']:g} is even",
-                   "data/defaults.json (between the guide's even and uneven examples)"),
-    ]  # fmt: skip
+        Assumption(
+            "Model",
+            m.name,
+            f"{m.params_billion:.3f}B parameters, {m.layers} layers, {m.heads} heads / "
+            f"{m.kv_heads} KV heads, context {m.context:,}",
+            m.source or "catalog",
+        ),
+        Assumption(
+            "Traffic",
+            "Input length",
+            f"mean {ts.mean_input:,.0f} tokens (after truncation), CV "
+            f"{s.traffic.input_cv:g}, p{s.deployment.bound_percentile * 100:g} {ts.bound_input:,.0f}",
+            "log-normal by mean and CV, cut at the context",
+        ),
+        Assumption(
+            "Traffic",
+            "Output length",
+            f"mean {ts.mean_output:,.0f} tokens, CV {s.traffic.output_cv:g}, "
+            f"p{s.deployment.bound_percentile * 100:g} {ts.bound_output:,.0f}",
+            "log-normal by mean and CV, cut at what the context leaves",
+        ),
+        Assumption(
+            "Traffic",
+            "Beyond compiled bounds",
+            percent(ts.share_beyond, 1),
+            "share of requests longer than the compiled backends' bounds",
+        ),
+        Assumption("Planning", "Hours per month", f"{s.deployment.hours_per_month:g}", "scenario (730 = always on)"),
+        Assumption(
+            "Planning",
+            "Target utilisation",
+            percent(s.deployment.target_utilisation),
+            "scenario: replicas sized to run at this share of their SLO capacity",
+        ),
+        Assumption(
+            "Decision",
+            "Even/uneven threshold",
+            f"spread ≤ {DEFAULTS['even_spread_threshold']:g} is even",
+            "data/defaults.json (between the guide's even and uneven examples)",
+        ),
+    ]
     r = dec.recommendation
     if r.instance is not None:
         inst = hw.instances[r.instance]
@@ -61,47 +85,84 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
             & (est.options["precision"] == r.precision)
             & (est.options["tensor_parallel"] == r.tensor_parallel)
         ].iloc[0]
-        q = est.prices.quote(r.instance, s.deployment.region, s.deployment.platform, s.deployment.pricing_option,
-                             s.deployment.discount)  # fmt: skip
+        q = est.prices.quote(
+            r.instance, s.deployment.region, s.deployment.platform, s.deployment.pricing_option, s.deployment.discount
+        )
         out += [
-            Assumption("Backend", b.name, f"memory fraction {b.memory_fraction:g} ({b.memory_mode}), max batch "
-                       f"{b.max_batch}, {'compiled' if b.compiled else 'not compiled'}, "
-                       f"{'paged KV' if b.paged_kv else 'static KV reservation'}", b.source),
+            Assumption(
+                "Backend",
+                b.name,
+                f"memory fraction {b.memory_fraction:g} ({b.memory_mode}), max batch "
+                f"{b.max_batch}, {'compiled' if b.compiled else 'not compiled'}, "
+                f"{'paged KV' if b.paged_kv else 'static KV reservation'}",
+                b.source,
+            ),
             _efficiency(eff, fitted, s.calibration.name if s.calibration else ""),
-            Assumption("Hardware", acc.name, f"{gib(acc.memory_bytes)} usable per device, "
-                       f"{acc.bandwidth_bytes_s / 1e9:,.0f} GB/s, {acc.fp16_flops / 1e12:,.0f} TFLOPS 16-bit, "
-                       f"reserve {gib(acc.reserve_bytes)}", f"{acc.source} (as of {acc.as_of})"),
-            Assumption("Memory", "Weights per device", f"{row['weights_gib_per_device']:.1f} GiB at TP "
-                       f"{r.tensor_parallel}", bk.precisions[r.precision or 'bf16'].source),
-            Assumption("Memory", "KV cache", f"{row['kv_bytes_per_token']:,.0f} bytes/token (guide's form "
-                       f"{row['kv_bytes_per_token_guide']:,.0f}); {tokens(row['kv_capacity_tokens'])} per copy",
-                       "2 × layers × KV heads × head dim × bytes (GQA-aware)"),
-            Assumption("Price", r.instance, f"{usd(q.list_usd_per_hour)}/h list, {usd(q.usd_per_hour)}/h used",
-                       f"{q.source} (as of {q.as_of})"),
-        ]  # fmt: skip
+            Assumption(
+                "Hardware",
+                acc.name,
+                f"{gib(acc.memory_bytes)} usable per device, "
+                f"{acc.bandwidth_bytes_s / 1e9:,.0f} GB/s, {acc.fp16_flops / 1e12:,.0f} TFLOPS 16-bit, "
+                f"reserve {gib(acc.reserve_bytes)}",
+                f"{acc.source} (as of {acc.as_of})",
+            ),
+            Assumption(
+                "Memory",
+                "Weights per device",
+                f"{row['weights_gib_per_device']:.1f} GiB at TP {r.tensor_parallel}",
+                bk.precisions[r.precision or "bf16"].source,
+            ),
+            Assumption(
+                "Memory",
+                "KV cache",
+                f"{row['kv_bytes_per_token']:,.0f} bytes/token (guide's form "
+                f"{row['kv_bytes_per_token_guide']:,.0f}); {tokens(row['kv_capacity_tokens'])} per copy",
+                "2 × layers × KV heads × head dim × bytes (GQA-aware)",
+            ),
+            Assumption(
+                "Price",
+                r.instance,
+                f"{usd(q.list_usd_per_hour)}/h list, {usd(q.usd_per_hour)}/h used",
+                f"{q.source} (as of {q.as_of})",
+            ),
+        ]
     missing = unmeasured_accelerators(est)
     names = ", ".join(accelerator_label(a) for a in missing)
-    out.append(Assumption(
-        "Calibration", "Accelerators without a measured point",
-        f"efficiency assumed, not measured on {names}" if missing else "every candidate accelerator has a measured "
-        "point", "published cases (data/calibration/measured.csv) and the scenario's imported load tests",
-    ))  # fmt: skip
+    out.append(
+        Assumption(
+            "Calibration",
+            "Accelerators without a measured point",
+            f"efficiency assumed, not measured on {names}"
+            if missing
+            else "every candidate accelerator has a measured point",
+            "published cases (data/calibration/measured.csv) and the scenario's imported load tests",
+        )
+    )
     return out
 
 
 def _efficiency(eff: Efficiency, fitted: FittedEfficiency | None, calibration: str) -> Assumption:
     """The recommended option's efficiency factors: fitted to the user's measurements, or shipped."""
     if fitted is None:
-        return Assumption("Backend", "Efficiency", f"η_bw {eff.eta_bw:g}, η_f {eff.eta_f:g}, step "
-                          f"{eff.step_overhead_s * 1000:.2f} ms (shipped"
-                          f"{'' if eff.calibrated else '; no measured point here'})", eff.source)  # fmt: skip
+        return Assumption(
+            "Backend",
+            "Efficiency",
+            f"η_bw {eff.eta_bw:g}, η_f {eff.eta_f:g}, step "
+            f"{eff.step_overhead_s * 1000:.2f} ms (shipped"
+            f"{'' if eff.calibrated else '; no measured point here'})",
+            eff.source,
+        )
     link = "" if fitted.eta_link is None else f", TP link {fitted.eta_link:g}"
     errors = ""
     if fitted.median_error_before is not None and fitted.median_error_after is not None:
         errors = f"; median error {percent(fitted.median_error_before)} → {percent(fitted.median_error_after)}"
-    return Assumption("Backend", "Efficiency", f"η_bw {fitted.eta_bw:g}, η_f {fitted.eta_f:g}, step "
-                      f"{fitted.step_overhead_ms:.2f} ms{link} (fitted to your measurements)",
-                      f"fit to {fitted.points} measured figures in '{calibration}'{errors}")  # fmt: skip
+    return Assumption(
+        "Backend",
+        "Efficiency",
+        f"η_bw {fitted.eta_bw:g}, η_f {fitted.eta_f:g}, step "
+        f"{fitted.step_overhead_ms:.2f} ms{link} (fitted to your measurements)",
+        f"fit to {fitted.points} measured figures in '{calibration}'{errors}",
+    )
 
 
 def unmeasured_accelerators(est: Estimate) -> list[str]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 import pandas as pd
+
 from lmi_explorer.models.commands import COMMANDS
 from lmi_explorer.models.decision import Decision, evaluate
 from lmi_explorer.models.errors import DataError
@@ -195,17 +196,28 @@ def cmd_loadtest(args: argparse.Namespace, scenario: Scenario) -> int:
     """`estimate --concurrency N`: each matching option as a load generator would measure it."""
     from lmi_explorer.models.estimate.loadtest import at_concurrency
 
-    frame = at_concurrency(scenario, args.concurrency, instance=args.instance, backend=args.backend,
-                           precision=args.precision, tensor_parallel=args.tensor_parallel)  # fmt: skip
+    frame = at_concurrency(
+        scenario,
+        args.concurrency,
+        instance=args.instance,
+        backend=args.backend,
+        precision=args.precision,
+        tensor_parallel=args.tensor_parallel,
+    )
     if args.format == "json":
-        doc = {"scenario": scenario.name, "concurrency": args.concurrency,
-               "options": [option_dict(r, list(frame.columns)) for _, r in frame.iterrows()]}  # fmt: skip
+        doc = {
+            "scenario": scenario.name,
+            "concurrency": args.concurrency,
+            "options": [option_dict(r, list(frame.columns)) for _, r in frame.iterrows()],
+        }
         sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
     elif args.format == "csv":
         sys.stdout.write(neutralise_formulas(frame).to_csv(index=False))
     else:
-        sys.stdout.write(f"{scenario.name}: {len(frame)} option(s) at {args.concurrency} concurrent requests "
-                         "(closed loop, one model copy)\n")  # fmt: skip
+        sys.stdout.write(
+            f"{scenario.name}: {len(frame)} option(s) at {args.concurrency} concurrent requests "
+            "(closed loop, one model copy)\n"
+        )
         with pd.option_context("display.max_rows", 200, "display.width", 200):
             sys.stdout.write(_table(frame.round(3)) + "\n")
     if frame.empty:
@@ -239,9 +251,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from lmi_explorer.models.scenario import save
 
     scenario: Scenario = load(args.scenario)
-    facts = RunFacts(model=args.model, instance=args.instance, backend=args.backend, precision=args.precision,
-                     tensor_parallel=args.tensor_parallel, input_tokens=args.input_tokens,
-                     concurrency=args.concurrency)  # fmt: skip
+    facts = RunFacts(
+        model=args.model,
+        instance=args.instance,
+        backend=args.backend,
+        precision=args.precision,
+        tensor_parallel=args.tensor_parallel,
+        input_tokens=args.input_tokens,
+        concurrency=args.concurrency,
+    )
     measurements = [m for path in args.measurements for m in load_measurements(path, facts)]
     report = fit_measurements(measurements, scenario)
     calibrated = scenario.with_changes(calibration=report.calibration)
@@ -249,13 +267,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         save(calibrated, args.out)
     if args.format == "json":
         doc = {
-            "scenario": scenario.name, "measurements": len(measurements),
+            "scenario": scenario.name,
+            "measurements": len(measurements),
             "median_error_before": _clean(report.median_error_before),
             "median_error_after": _clean(report.median_error_after),
             "factors": calibration_dict(report.calibration)["factors"],
             "points": [{k: _clean(v) for k, v in r.items()} for r in report.points.to_dict("records")],
-            "not_fitted": report.not_fitted.to_dict("records"), "saved": args.out,
-        }  # fmt: skip
+            "not_fitted": report.not_fitted.to_dict("records"),
+            "saved": args.out,
+        }
         sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
         return 0
     out = io.StringIO()
@@ -268,13 +288,17 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         ).round(3)
         with pd.option_context("display.max_rows", 500, "display.width", 200):
             w(_table(table) + "\n\n")
-        w(f"Median |error|: {percent(report.median_error_before)} with the shipped factors, "
-          f"{percent(report.median_error_after)} fitted.\n")  # fmt: skip
+        w(
+            f"Median |error|: {percent(report.median_error_before)} with the shipped factors, "
+            f"{percent(report.median_error_after)} fitted.\n"
+        )
     for f in report.calibration.factors:
         d = asdict(f)
         link = "" if d["eta_link"] is None else f", link η {d['eta_link']:.3f}"
-        w(f"  {f.backend} on {f.accelerator}: η_bw {f.eta_bw:.3f}, η_f {f.eta_f:.3f}, "
-          f"step {f.step_overhead_ms:.2f} ms{link} ({f.points} figures)\n")  # fmt: skip
+        w(
+            f"  {f.backend} on {f.accelerator}: η_bw {f.eta_bw:.3f}, η_f {f.eta_f:.3f}, "
+            f"step {f.step_overhead_ms:.2f} ms{link} ({f.points} figures)\n"
+        )
     for r in report.not_fitted.to_dict("records"):
         w(f"  not compared: {r['label']}: {r['reason']}\n")
     w(
@@ -354,9 +378,14 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     p.set_defaults(func=cmd_estimate)
     k = sub.add_parser("calibrate", help="estimate vs measured for load-test result files, and fitted efficiency")
     k.add_argument("scenario", help="scenario JSON file")
-    k.add_argument("--measurements", action="append", required=True, metavar="FILE",
-                   help="a load-test result (vLLM bench serve JSON, LLMPerf summary, awscurl -P output, GenAI-Perf/"
-                   "AIPerf export JSON or the CSV template); repeat for several")  # fmt: skip
+    k.add_argument(
+        "--measurements",
+        action="append",
+        required=True,
+        metavar="FILE",
+        help="a load-test result (vLLM bench serve JSON, LLMPerf summary, awscurl -P output, GenAI-Perf/"
+        "AIPerf export JSON or the CSV template); repeat for several",
+    )
     k.add_argument("--model", help="model id, when the file does not say")
     k.add_argument("--instance", help="instance type the test ran on, when the file does not say")
     k.add_argument(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+
 from lmi_explorer.models.decision import evaluate
 from lmi_explorer.models.estimate import estimate
 from lmi_explorer.models.reference.backends import load_backends
@@ -12,9 +13,20 @@ from lmi_explorer.models.scenario import Scenario
 
 MAX_PINNED = 4
 COLUMNS = [
-    "scenario", "model", "traffic", "backend", "instance", "precision", "tensor_parallel", "instances",
-    "monthly_usd", "full_precision_usd", "quantized_usd", "saving_share", "usd_per_million_tokens",
-]  # fmt: skip
+    "scenario",
+    "model",
+    "traffic",
+    "backend",
+    "instance",
+    "precision",
+    "tensor_parallel",
+    "instances",
+    "monthly_usd",
+    "full_precision_usd",
+    "quantized_usd",
+    "saving_share",
+    "usd_per_million_tokens",
+]
 
 
 def compare(scenarios: list[Scenario]) -> pd.DataFrame:

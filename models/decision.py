@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
+
 from lmi_explorer.models.estimate import Estimate, estimate
 from lmi_explorer.models.estimate.pipeline import OptionRow, cheapest_monthly
 from lmi_explorer.models.reference.backends import SupportLevel, diagram_json, load_backends

@@ -13,6 +13,7 @@ from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
+
 from lmi_explorer.models.tables import Column, read_table
 
 _STD = NormalDist()

@@ -10,6 +10,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import socket
 
 import pytest
+
 from lmi_explorer.models.scenario import Scenario, default_scenario
 
 

@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
 from lmi_explorer.gui.charts.base import ChartInput  # noqa: E402
 from lmi_explorer.gui.charts.breakeven_chart import BreakEvenChart  # noqa: E402
 from lmi_explorer.gui.charts.cost_chart import CostChart  # noqa: E402
@@ -29,8 +32,6 @@ from lmi_explorer.gui.charts.traffic_chart import TrafficChart  # noqa: E402
 from lmi_explorer.models.decision import evaluate  # noqa: E402
 from lmi_explorer.models.estimate import estimate  # noqa: E402
 from lmi_explorer.models.scenario import Scenario, default_scenario  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 CHARTS = {
     "decision": DecisionDiagram,
@@ -83,8 +84,15 @@ def scenarios() -> dict[str, Scenario]:
     }
 
 
-def render(chart_cls: type, data: ChartInput, theme: ChartTheme, size: tuple[float, float], dpi: int, path: Path,
-           **kwargs: object) -> None:  # fmt: skip
+def render(
+    chart_cls: type,
+    data: ChartInput,
+    theme: ChartTheme,
+    size: tuple[float, float],
+    dpi: int,
+    path: Path,
+    **kwargs: object,
+) -> None:
     fig = Figure(figsize=size, dpi=100)
     FigureCanvasAgg(fig)
     chart = chart_cls(fig, theme, **kwargs)

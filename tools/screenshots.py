@@ -17,23 +17,36 @@ from PySide6.QtWidgets import QApplication
 
 SCENARIOS = {
     "default": {},
-    "even": {"preset": "summarisation", "input_mean": 1000, "input_cv": 0.1, "output_mean": 500, "output_cv": 0.1,
-             "ttft_s": 5.0, "tpot_ms": 60},
+    "even": {
+        "preset": "summarisation",
+        "input_mean": 1000,
+        "input_cv": 0.1,
+        "output_mean": 500,
+        "output_cv": 0.1,
+        "ttft_s": 5.0,
+        "tpot_ms": 60,
+    },
     "nowhere": {"model_id": "meta-llama/Llama-3.1-405B", "instance_families": ("g5",), "precisions": ("bf16",)},
     "inferentia": {"lmi_release": 14, "hardware": "both", "model_id": "meta-llama/Llama-2-70b-hf"},
-}  # fmt: skip
+}
 
 
 def dark_palette() -> QPalette:
     p = QPalette()
     for role, colour in (
-        (QPalette.ColorRole.Window, "#1e1e1e"), (QPalette.ColorRole.WindowText, "#e6edf3"),
-        (QPalette.ColorRole.Base, "#0d1117"), (QPalette.ColorRole.AlternateBase, "#161b22"),
-        (QPalette.ColorRole.Text, "#e6edf3"), (QPalette.ColorRole.Button, "#2d2d2d"),
-        (QPalette.ColorRole.ButtonText, "#e6edf3"), (QPalette.ColorRole.Highlight, "#1f6feb"),
-        (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.ToolTipBase, "#161b22"),
-        (QPalette.ColorRole.ToolTipText, "#e6edf3"), (QPalette.ColorRole.PlaceholderText, "#8b949e"),
-    ):  # fmt: skip
+        (QPalette.ColorRole.Window, "#1e1e1e"),
+        (QPalette.ColorRole.WindowText, "#e6edf3"),
+        (QPalette.ColorRole.Base, "#0d1117"),
+        (QPalette.ColorRole.AlternateBase, "#161b22"),
+        (QPalette.ColorRole.Text, "#e6edf3"),
+        (QPalette.ColorRole.Button, "#2d2d2d"),
+        (QPalette.ColorRole.ButtonText, "#e6edf3"),
+        (QPalette.ColorRole.Highlight, "#1f6feb"),
+        (QPalette.ColorRole.HighlightedText, "#ffffff"),
+        (QPalette.ColorRole.ToolTipBase, "#161b22"),
+        (QPalette.ColorRole.ToolTipText, "#e6edf3"),
+        (QPalette.ColorRole.PlaceholderText, "#8b949e"),
+    ):
         p.setColor(role, QColor(colour))
     return p
 
@@ -79,8 +92,11 @@ def main() -> None:
     w = MainWindow(AppState(scenario=default_scenario()), restore=False)
     w.resize(width, height)
     w.show()
-    for name, changes in (("Chatbot today", {}), ("Chatbot at 5x", {"requests_per_s": 10.0}),
-                          ("Summarisation", SCENARIOS["even"])):  # fmt: skip
+    for name, changes in (
+        ("Chatbot today", {}),
+        ("Chatbot at 5x", {"requests_per_s": 10.0}),
+        ("Summarisation", SCENARIOS["even"]),
+    ):
         w.qstate.update(name=name, **changes)
         w.pin_scenario()
     w.show_compare()
@@ -111,10 +127,11 @@ def shoot_calibrated(out: Path, width: int, height: int, theme: str) -> None:
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent))
+    from render_charts import calibrated
+
     from lmi_explorer.gui.main_window import CHART_KEYS, MainWindow
     from lmi_explorer.models.scenario import default_scenario
     from lmi_explorer.models.state import AppState
-    from render_charts import calibrated
 
     app = QApplication.instance()
     for fit in (False, True):

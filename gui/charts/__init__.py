@@ -10,16 +10,10 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
-#: chart key -> (module, class), in the order the window shows them
-CHARTS: dict[str, tuple[str, str]] = {
-    "decision": ("lmi_explorer.gui.charts.decision_diagram", "DecisionDiagram"),
-    "cost": ("lmi_explorer.gui.charts.cost_chart", "CostChart"),
-    "memory": ("lmi_explorer.gui.charts.memory_chart", "MemoryChart"),
-    "traffic": ("lmi_explorer.gui.charts.traffic_chart", "TrafficChart"),
-    "breakeven": ("lmi_explorer.gui.charts.breakeven_chart", "BreakEvenChart"),
-    "loadtest": ("lmi_explorer.gui.charts.loadtest_chart", "LoadTestChart"),
-    "parity": ("lmi_explorer.gui.charts.parity_chart", "ParityChart"),
-}
+from lmi_explorer.gui.registry import TABS
+
+#: chart key -> (module, class), in the order the window shows them (from the tab registry)
+CHARTS: dict[str, tuple[str, str]] = {t.key: (t.chart.split(":")[0], t.chart.split(":")[1]) for t in TABS}
 
 
 def chart_class(key: str) -> Callable[..., Any]:

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.figure import Figure
+
     from lmi_explorer.gui.charts.common import Fonts
     from lmi_explorer.gui.charts.theme import ChartTheme
     from lmi_explorer.models.decision import Decision
     from lmi_explorer.models.estimate import Estimate
-    from matplotlib.artist import Artist
-    from matplotlib.figure import Figure
 
 
 #: ``update`` result: only the chart's dynamic artists changed

@@ -14,6 +14,8 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
+
 from lmi_explorer.gui.charts.base import BaseChart
 from lmi_explorer.gui.charts.common import (
     USD_TICKS,
@@ -31,14 +33,14 @@ from lmi_explorer.gui.charts.common import (
 )
 from lmi_explorer.models.estimate.breakeven import breakeven_curves, crossover_rate
 from lmi_explorer.models.units import usd
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
 if TYPE_CHECKING:
     import pandas as pd
-    from lmi_explorer.gui.charts.base import ChartInput
-    from lmi_explorer.gui.charts.theme import ChartTheme
     from matplotlib.artist import Artist
     from matplotlib.figure import Figure
+
+    from lmi_explorer.gui.charts.base import ChartInput
+    from lmi_explorer.gui.charts.theme import ChartTheme
 
 POINTS = 61
 SPAN = 20.0  # rates from centre / SPAN to centre × SPAN
@@ -108,18 +110,43 @@ class BreakEvenChart(BaseChart):
         (self.full_line,) = ax.plot([], [], drawstyle="steps-post", color=full_c, lw=2.0, label="full precision")
         (self.quantized_line,) = ax.plot([], [], drawstyle="steps-post", color=quant_c, lw=2.0, label="quantized")
         self.current_line = ax.axvline(1.0, color=theme.foreground, ls=":", lw=1.3, label="current rate")
-        (self.crossover_marker,) = ax.plot([], [], "o", color=theme.foreground, markersize=7, mfc=theme.background,
-                                           mew=1.8, label="quantized becomes cheaper", zorder=6)  # fmt: skip
+        (self.crossover_marker,) = ax.plot(
+            [],
+            [],
+            "o",
+            color=theme.foreground,
+            markersize=7,
+            mfc=theme.background,
+            mew=1.8,
+            label="quantized becomes cheaper",
+            zorder=6,
+        )
         self.crossover_label = ax.annotate(
-            "", (1, 1), xytext=(6, -6), textcoords="offset points", ha="left", va="top", color=theme.foreground,
-            zorder=7, visible=False, annotation_clip=False,
+            "",
+            (1, 1),
+            xytext=(6, -6),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            color=theme.foreground,
+            zorder=7,
+            visible=False,
+            annotation_clip=False,
             bbox={"boxstyle": "round,pad=0.25", "facecolor": theme.background, "edgecolor": theme.grid},
-        )  # fmt: skip
+        )
         self.fonts.text(self.crossover_label, 8.0)
         self.current_label = ax.annotate(
-            "", (1, 0.98), xycoords=ax.get_xaxis_transform(), xytext=(4, 0), textcoords="offset points",
-            ha="left", va="top", color=theme.foreground, zorder=7, annotation_clip=False,
-        )  # fmt: skip
+            "",
+            (1, 0.98),
+            xycoords=ax.get_xaxis_transform(),
+            xytext=(4, 0),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            color=theme.foreground,
+            zorder=7,
+            annotation_clip=False,
+        )
         self.fonts.text(self.current_label, 8.0)
         self.legend = None
         self._legend_has_cross: bool | None = None
@@ -149,16 +176,30 @@ class BreakEvenChart(BaseChart):
     def dynamic_artists(self) -> list[Artist]:
         """What ordinary slider moves change: both lines, the current rate and break-even markers and labels,
         the subtitle, and the legend (drawn over the lines)."""
-        out: list[Artist] = [self.full_line, self.quantized_line, self.current_line, self.current_label,
-                             self.crossover_marker, self.crossover_label, self.subtitle.artist]  # fmt: skip
+        out: list[Artist] = [
+            self.full_line,
+            self.quantized_line,
+            self.current_line,
+            self.current_label,
+            self.crossover_marker,
+            self.crossover_label,
+            self.subtitle.artist,
+        ]
         if self.legend is not None:
             out.append(self.legend)
         return out
 
     def static_key(self) -> object:
         """The ranges (so the ticks), the legend, the message and the texts' layout."""
-        return (self.ax.get_xlim(), self.ax.get_ylim(), self._legend_has_cross, self.legend.get_visible(),
-                self.message.text, self.title_artist.get_text(), line_count(self.subtitle.artist))  # fmt: skip
+        return (
+            self.ax.get_xlim(),
+            self.ax.get_ylim(),
+            self._legend_has_cross,
+            self.legend.get_visible(),
+            self.message.text,
+            self.title_artist.get_text(),
+            line_count(self.subtitle.artist),
+        )
 
     def apply(self, data: ChartInput) -> bool:
         """Recompute both cost curves over the rate range and mark the current rate."""
@@ -218,12 +259,20 @@ class BreakEvenChart(BaseChart):
         return True
 
 
-def _summary(rates: np.ndarray, full: np.ndarray, quant: np.ndarray, current: float, at_current: tuple[float, float],
-             cross: float | None) -> str:  # fmt: skip
+def _summary(
+    rates: np.ndarray,
+    full: np.ndarray,
+    quant: np.ndarray,
+    current: float,
+    at_current: tuple[float, float],
+    cross: float | None,
+) -> str:
     """Costs at the current rate and which kind wins across the range, in one or two lines."""
     f, q = at_current
-    now = f"At {_rate(current)} req/s: full precision {usd(f if math.isfinite(f) else None, per='mo')}, " \
-          f"quantized {usd(q if math.isfinite(q) else None, per='mo')}."  # fmt: skip
+    now = (
+        f"At {_rate(current)} req/s: full precision {usd(f if math.isfinite(f) else None, per='mo')}, "
+        f"quantized {usd(q if math.isfinite(q) else None, per='mo')}."
+    )
     if not np.isfinite(full).any():
         return now + " No full-precision option fits."
     if not np.isfinite(quant).any():

@@ -12,18 +12,20 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from lmi_explorer.models.reference.backends import load_backends
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.ticker import FuncFormatter, NullLocator
 
+from lmi_explorer.models.reference.backends import load_backends
+
 if TYPE_CHECKING:
-    from lmi_explorer.gui.charts.theme import ChartTheme
-    from lmi_explorer.models.decision import Decision
-    from lmi_explorer.models.estimate import Estimate
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.legend import Legend
     from matplotlib.text import Text
+
+    from lmi_explorer.gui.charts.theme import ChartTheme
+    from lmi_explorer.models.decision import Decision
+    from lmi_explorer.models.estimate import Estimate
 
 #: Figure size (inches) at which the base font sizes were laid out.
 REFERENCE_SIZE = (8.0, 4.5)
@@ -316,10 +318,19 @@ class Message:
         self._text = ""
         self._width_share = 0.8
         self.artist = ax.text(
-            0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", color=theme.foreground,
-            linespacing=1.4, visible=False, zorder=10, in_layout=False,
+            0.5,
+            0.5,
+            "",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color=theme.foreground,
+            linespacing=1.4,
+            visible=False,
+            zorder=10,
+            in_layout=False,
             bbox={"boxstyle": "round,pad=0.6", "facecolor": theme.background, "edgecolor": theme.warn},
-        )  # fmt: skip
+        )
         fonts.text(self.artist, base)
         fonts.on_resize(("message", id(self)), self._wrap)
 
@@ -423,8 +434,10 @@ def first_reasons(columns: Mapping[str, Any], n: int = 1) -> list[str]:
     reason = np.asarray(columns["reason"], dtype=object).astype(str)
     failed = np.flatnonzero(~fits & (reason != ""))
     with np.errstate(divide="ignore", invalid="ignore"):
-        closeness = (np.asarray(columns["weights_gib_per_device"], dtype=float)[failed]
-                     / np.asarray(columns["device_gib"], dtype=float)[failed])  # fmt: skip
+        closeness = (
+            np.asarray(columns["weights_gib_per_device"], dtype=float)[failed]
+            / np.asarray(columns["device_gib"], dtype=float)[failed]
+        )
     out: list[str] = []
     for r in reason[failed[np.argsort(closeness, kind="stable")]]:  # NaN sorts last
         if r not in out:

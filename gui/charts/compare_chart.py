@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+
 from lmi_explorer.gui.charts.common import USD_TICKS
 from lmi_explorer.gui.charts.theme import ChartTheme
-from matplotlib.figure import Figure
 
 
 class CompareChart:
@@ -32,8 +33,9 @@ class CompareChart:
         self.ax.set_axisbelow(True)
         self.ax.yaxis.set_major_formatter(USD_TICKS)
         self.ax.set_ylabel("Monthly cost (USD)", color=theme.foreground, fontsize=theme.font(11))
-        figure.suptitle(self.title, color=theme.foreground, fontsize=theme.font(14), fontweight="bold", x=0.02,
-                        ha="left")  # fmt: skip
+        figure.suptitle(
+            self.title, color=theme.foreground, fontsize=theme.font(14), fontweight="bold", x=0.02, ha="left"
+        )
         self.frame: pd.DataFrame | None = None
 
     def update(self, frame: pd.DataFrame) -> bool:
@@ -47,8 +49,16 @@ class CompareChart:
         if legend:
             legend.remove()
         if frame.empty:
-            ax.text(0.5, 0.5, "Pin scenarios to compare them (View ▸ Pin scenario).", transform=ax.transAxes,
-                    ha="center", va="center", color=t.muted, fontsize=t.font(11))  # fmt: skip
+            ax.text(
+                0.5,
+                0.5,
+                "Pin scenarios to compare them (View ▸ Pin scenario).",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color=t.muted,
+                fontsize=t.font(11),
+            )
             ax.set_xticks([])
             return True
         x = np.arange(len(frame))
@@ -61,8 +71,15 @@ class CompareChart:
         for bars, values in ((bf, full), (bq, quant)):
             for bar, v in zip(bars, values, strict=True):
                 label = "nothing fits" if math.isnan(v) else f"${v:,.0f}"
-                ax.text(bar.get_x() + bar.get_width() / 2, (0 if math.isnan(v) else v) + top * 0.01, label,
-                        ha="center", va="bottom", fontsize=t.font(9), color=t.foreground)  # fmt: skip
+                ax.text(
+                    bar.get_x() + bar.get_width() / 2,
+                    (0 if math.isnan(v) else v) + top * 0.01,
+                    label,
+                    ha="center",
+                    va="bottom",
+                    fontsize=t.font(9),
+                    color=t.foreground,
+                )
         ax.set_xticks(x, [f"{s}\n{i}" for s, i in zip(frame["scenario"], frame["instance"], strict=True)])
         ax.set_ylim(0, top * 1.15)
         ax.legend(frameon=False, fontsize=t.font(10), labelcolor=t.foreground, loc="upper left")

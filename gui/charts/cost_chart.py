@@ -12,6 +12,10 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
+
 from lmi_explorer.gui.charts.base import BaseChart
 from lmi_explorer.gui.charts.common import (
     MAX_CATEGORIES,
@@ -33,17 +37,15 @@ from lmi_explorer.gui.charts.common import (
     style_title,
 )
 from lmi_explorer.models.units import percent, usd
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
 
 if TYPE_CHECKING:
-    from lmi_explorer.gui.charts.base import ChartInput
-    from lmi_explorer.gui.charts.theme import ChartTheme
-    from lmi_explorer.models.estimate import Estimate
     from matplotlib.artist import Artist
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
+
+    from lmi_explorer.gui.charts.base import ChartInput
+    from lmi_explorer.gui.charts.theme import ChartTheme
+    from lmi_explorer.models.estimate import Estimate
 
 GROUP_WIDTH = 0.8
 MARKER_Y = 0.035  # axes fraction: 'does not fit' and 'price unknown' markers sit on the baseline
@@ -76,10 +78,19 @@ class CostChart(BaseChart):
         self.note = Wrapped(figure.supxlabel("", x=0.01, ha="left", color=theme.muted), self.fonts, 7.5, max_lines=1)
         self.message = Message(ax, theme, self.fonts)
         self.value_label = ax.annotate(
-            "", (0, 0), xytext=(0, 0), ha="center", va="bottom", color=theme.foreground, fontweight="bold",
-            visible=False, zorder=6, in_layout=False, annotation_clip=False,
+            "",
+            (0, 0),
+            xytext=(0, 0),
+            ha="center",
+            va="bottom",
+            color=theme.foreground,
+            fontweight="bold",
+            visible=False,
+            zorder=6,
+            in_layout=False,
+            annotation_clip=False,
             arrowprops={"arrowstyle": "-|>", "color": theme.foreground, "linewidth": 0.9, "shrinkA": 1, "shrinkB": 1},
-        )  # fmt: skip
+        )
         self.fonts.text(self.value_label, 7.5)
         self.precisions: tuple[str, ...] = ()
         self.categories: list[str] = []
@@ -111,8 +122,13 @@ class CostChart(BaseChart):
                 rect.set_visible(False)
                 self.bars[(i, p)] = rect
             # markers sit inside the axes; keep them (empty or not) out of the layout computation
-            kw = {"transform": ax.get_xaxis_transform(), "linestyle": "none", "clip_on": False, "zorder": 4,
-                  "in_layout": False}  # fmt: skip
+            kw = {
+                "transform": ax.get_xaxis_transform(),
+                "linestyle": "none",
+                "clip_on": False,
+                "zorder": 4,
+                "in_layout": False,
+            }
             self.no_fit_markers[p] = ax.plot([], [], marker="x", markersize=5, mew=1.4, color=colour, **kw)[0]
             self.unknown_markers[p] = ax.plot([], [], marker="$?$", markersize=7, color=colour, **kw)[0]
 
@@ -132,10 +148,17 @@ class CostChart(BaseChart):
         if self.legend is not None:
             self.legend.remove()
         self.legend = style_legend(
-            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
-                      title="Precision", alignment="left"),
-            t, self.fonts,
-        )  # fmt: skip
+            ax.legend(
+                handles=handles,
+                loc="upper left",
+                bbox_to_anchor=(1.01, 1.0),
+                borderaxespad=0.0,
+                title="Precision",
+                alignment="left",
+            ),
+            t,
+            self.fonts,
+        )
         self.legend.get_title().set_color(t.foreground)
         self.fonts.on_change("legend-title", lambda s: self.legend.get_title().set_fontsize(8.5 * s))
 
@@ -155,15 +178,27 @@ class CostChart(BaseChart):
         limit can absorb (an expensive instance type joining the ten shown moves it too).
         """
         return [
-            *self.bars.values(), *self.no_fit_markers.values(), *self.unknown_markers.values(),
-            self.value_label, self.subtitle.artist, self.ax.xaxis, self.ax.yaxis,
-        ]  # fmt: skip
+            *self.bars.values(),
+            *self.no_fit_markers.values(),
+            *self.unknown_markers.values(),
+            self.value_label,
+            self.subtitle.artist,
+            self.ax.xaxis,
+            self.ax.yaxis,
+        ]
 
     def static_key(self) -> object:
         """Precisions, number of instance types, notes, title and layout; the order of the instance types and
         the sticky y limit among them are dynamic."""
-        return (self.precisions, len(self.categories), self.note.artist.get_text(), self.title_artist.get_text(),
-                self.message.text, line_count(self.subtitle.artist), _label_lines(self._labels))  # fmt: skip
+        return (
+            self.precisions,
+            len(self.categories),
+            self.note.artist.get_text(),
+            self.title_artist.get_text(),
+            self.message.text,
+            line_count(self.subtitle.artist),
+            _label_lines(self._labels),
+        )
 
     def apply(self, data: ChartInput) -> bool:
         """Set bar heights, markers, labels and notes for the estimate."""
@@ -173,8 +208,18 @@ class CostChart(BaseChart):
         rec = data.decision.recommendation
         rec_key = (rec.instance, rec.precision) if rec.instance in shown and rec.precision in precisions else None
         subtitle = _savings_text(est)
-        state = (precisions, tuple(shown), values.tobytes(), status.tobytes(), rec_key, rec.monthly_usd, subtitle,
-                 tuple(nothing), hidden_fit, est.model.model_id)  # fmt: skip
+        state = (
+            precisions,
+            tuple(shown),
+            values.tobytes(),
+            status.tobytes(),
+            rec_key,
+            rec.monthly_usd,
+            subtitle,
+            tuple(nothing),
+            hidden_fit,
+            est.model.model_id,
+        )
         if not self.state_changed(state):
             return False
         top = float(np.nanmax(values)) if shown and np.isfinite(values).any() else 0.0
@@ -191,8 +236,16 @@ class CostChart(BaseChart):
             self._show_bars(data, values, status, shown, rec_key, top, ylim)
         return True
 
-    def _show_bars(self, data: ChartInput, values: np.ndarray, status: np.ndarray, shown: list[str],
-                   rec_key: tuple | None, top: float, ylim: float) -> None:  # fmt: skip
+    def _show_bars(
+        self,
+        data: ChartInput,
+        values: np.ndarray,
+        status: np.ndarray,
+        shown: list[str],
+        rec_key: tuple | None,
+        top: float,
+        ylim: float,
+    ) -> None:
         est = data.estimate
         precisions = self.precisions
         self.message.hide()

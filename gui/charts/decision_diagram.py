@@ -13,6 +13,10 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Patch, Polygon
+from matplotlib.transforms import Affine2D, ScaledTranslation
+
 from lmi_explorer.gui.charts.base import BaseChart
 from lmi_explorer.gui.charts.common import (
     Fonts,
@@ -27,17 +31,15 @@ from lmi_explorer.gui.charts.common import (
     wrap,
 )
 from lmi_explorer.models.decision import diagram
-from matplotlib.lines import Line2D
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Patch, Polygon
-from matplotlib.transforms import Affine2D, ScaledTranslation
 
 if TYPE_CHECKING:
-    from lmi_explorer.gui.charts.base import ChartInput
-    from lmi_explorer.gui.charts.theme import ChartTheme
     from matplotlib.artist import Artist
     from matplotlib.backend_bases import RendererBase
     from matplotlib.figure import Figure
     from matplotlib.text import Annotation, Text
+
+    from lmi_explorer.gui.charts.base import ChartInput
+    from lmi_explorer.gui.charts.theme import ChartTheme
 
 NODE_PT = 7.0  # node label size at scale 1
 EDGE_PT = 6.5  # edge and value label size
@@ -153,10 +155,14 @@ class DecisionDiagram(BaseChart):
                     Line2D([], [], color=theme.accent, lw=2.2, label="path for this scenario"),
                     Line2D([], [], color=theme.muted, lw=1.0, alpha=max(theme.dim_alpha, 0.5), label="not taken"),
                 ],
-                loc="upper left", frameon=True, borderaxespad=0.2,
+                loc="upper left",
+                frameon=True,
+                borderaxespad=0.2,
             ),
-            theme, self.fonts, 7.0,
-        )  # fmt: skip
+            theme,
+            self.fonts,
+            7.0,
+        )
         self.fonts.on_change("geometry", self._apply_scale)
         self.fonts.on_resize(("place", id(self)), self._place)  # after the subtitle's re-wrap (registered first)
         self._place()
@@ -225,10 +231,18 @@ class DecisionDiagram(BaseChart):
             right = self._diagonals_from_left(na.id)
             offset, ha, va = ((7.0 if right else -7.0), dy), ("left" if right else "right"), "center"
         ann = ax.annotate(
-            text, (mx, my), xytext=offset, textcoords="offset points", ha=ha, va=va, color=t.foreground,
-            zorder=5, linespacing=1.05, annotation_clip=False,
+            text,
+            (mx, my),
+            xytext=offset,
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            color=t.foreground,
+            zorder=5,
+            linespacing=1.05,
+            annotation_clip=False,
             bbox={"boxstyle": "square,pad=0.15", "facecolor": t.background, "edgecolor": "none"},
-        )  # fmt: skip
+        )
         self.fonts.text(ann, EDGE_PT)
         self._offsets[id(ann)] = offset
         self.edge_labels[(a, b)] = ann
@@ -247,18 +261,32 @@ class DecisionDiagram(BaseChart):
     def _boxes_right_of(self, node: _Node) -> list[_Node]:
         """Upright boxes just right of a node in its row, which a value label must pass under or over."""
         return [
-            n for n in self.nodes.values()
+            n
+            for n in self.nodes.values()
             if n.kind != "decision" and abs(n.y - node.y) < 0.05 and 0 < n.x - node.x < 0.25
-        ]  # fmt: skip
+        ]
 
     def _make_value_label(self, node: _Node) -> Annotation:
         t = self.theme
         ann = self.ax.annotate(
-            "", (node.x, node.y), xytext=(0, 0), textcoords="offset points", ha="left", va="top",
-            color=t.foreground, zorder=7, visible=False, linespacing=1.1, annotation_clip=False,
-            bbox={"boxstyle": "round,pad=0.3", "facecolor": mix(t.accent, t.background, 0.1),
-                  "edgecolor": t.accent, "linewidth": 0.8},
-        )  # fmt: skip
+            "",
+            (node.x, node.y),
+            xytext=(0, 0),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            color=t.foreground,
+            zorder=7,
+            visible=False,
+            linespacing=1.1,
+            annotation_clip=False,
+            bbox={
+                "boxstyle": "round,pad=0.3",
+                "facecolor": mix(t.accent, t.background, 0.1),
+                "edgecolor": t.accent,
+                "linewidth": 0.8,
+            },
+        )
         self.fonts.text(ann, EDGE_PT)
         return ann
 

@@ -14,6 +14,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
 from lmi_explorer.gui.charts.base import BaseChart
 from lmi_explorer.gui.charts.common import (
     Fonts,
@@ -40,14 +43,13 @@ from lmi_explorer.models.estimate.loadtest import (
     representative_options,
 )
 from lmi_explorer.models.reference.backends import load_backends
-from matplotlib.lines import Line2D
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 if TYPE_CHECKING:
-    from lmi_explorer.gui.charts.base import ChartInput
-    from lmi_explorer.gui.charts.theme import ChartTheme
     from matplotlib.artist import Artist
     from matplotlib.figure import Figure
+
+    from lmi_explorer.gui.charts.base import ChartInput
+    from lmi_explorer.gui.charts.theme import ChartTheme
 
 LINE_STYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D")
@@ -146,8 +148,10 @@ class LoadTestChart(BaseChart):
             handles += [self.tpot_target, self._limit_handle]
             self.legend = style_legend(
                 self.figure.legend(handles=handles, loc="outside lower center", ncols=min(3, len(handles))),
-                self.theme, self.fonts, 8.0,
-            )  # fmt: skip
+                self.theme,
+                self.fonts,
+                8.0,
+            )
         # with nothing to plot, the message takes the middle panel and the others step aside
         for ax in (self.ax_tpot, self.ax_tput):
             ax.set_visible(bool(sweeps))
@@ -171,8 +175,15 @@ class LoadTestChart(BaseChart):
 
     def static_key(self) -> object:
         """The options shown, the three ranges, the message and the texts' layout."""
-        return (self._shown, self.ax_tpot.get_ylim(), self.ax_ttft.get_ylim(), self.ax_tput.get_ylim(),
-                self.message.text, self.title_artist.get_text(), line_count(self.subtitle.artist))  # fmt: skip
+        return (
+            self._shown,
+            self.ax_tpot.get_ylim(),
+            self.ax_ttft.get_ylim(),
+            self.ax_tput.get_ylim(),
+            self.message.text,
+            self.title_artist.get_text(),
+            line_count(self.subtitle.artist),
+        )
 
     def apply(self, data: ChartInput) -> bool:
         """Sweep the representative options (or the ones picked in the Cost table)."""
@@ -182,9 +193,25 @@ class LoadTestChart(BaseChart):
         self.user_picked = bool(picked)
         sweeps = concurrency_sweep(s, picked or representative_options(est))
         t = s.traffic
-        state = (tuple((w.backend, w.instance, w.precision, w.tensor_parallel, w.tpot_ms.tobytes(), w.ttft_s.tobytes(),
-                        w.output_tokens_per_s.tobytes(), w.max_concurrency) for w in sweeps),
-                 t.tpot_ms, t.ttft_s, est.model.model_id, self.user_picked)  # fmt: skip
+        state = (
+            tuple(
+                (
+                    w.backend,
+                    w.instance,
+                    w.precision,
+                    w.tensor_parallel,
+                    w.tpot_ms.tobytes(),
+                    w.ttft_s.tobytes(),
+                    w.output_tokens_per_s.tobytes(),
+                    w.max_concurrency,
+                )
+                for w in sweeps
+            ),
+            t.tpot_ms,
+            t.ttft_s,
+            est.model.model_id,
+            self.user_picked,
+        )
         if not self.state_changed(state):
             return False
         self.sweeps = sweeps
@@ -205,11 +232,15 @@ class LoadTestChart(BaseChart):
             self._tput_lim.reset()
             self._ttft_lim.reset()
             self.subtitle.set("")
-            lead = ("None of the options selected in the Cost table fits in memory: select others, or clear the "
-                    "selection to see the cheapest options." if self.user_picked
-                    else "Nothing fits in memory, so there is no load to test.")  # fmt: skip
-            self.message.show(lead if self.user_picked else nothing_fits_text(est, data.decision, lead),
-                              width_share=2.6)  # fmt: skip
+            lead = (
+                "None of the options selected in the Cost table fits in memory: select others, or clear the "
+                "selection to see the cheapest options."
+                if self.user_picked
+                else "Nothing fits in memory, so there is no load to test."
+            )
+            self.message.show(
+                lead if self.user_picked else nothing_fits_text(est, data.decision, lead), width_share=2.6
+            )
             return True
         self.message.hide()
         for trio, group, w in zip(self.lines, self.limits, sweeps, strict=False):
@@ -229,16 +260,22 @@ class LoadTestChart(BaseChart):
         hi = max(max(float(np.max(w.ttft_s)) for w in sweeps), t.ttft_s)
         self.ax_ttft.set_ylim(*self._ttft_lim.fit(lo, hi))
         which = "Selected options" if self.user_picked else "Cheapest options"
-        self.subtitle.set(f"{which}; " + self._summary(sweeps, t.tpot_ms, t.ttft_s, est.traffic.mean_input,
-                                                        est.traffic.mean_output))  # fmt: skip
+        self.subtitle.set(
+            f"{which}; " + self._summary(sweeps, t.tpot_ms, t.ttft_s, est.traffic.mean_input, est.traffic.mean_output)
+        )
         return True
 
     @staticmethod
     def _summary(sweeps: list[Sweep], tpot_ms: float, ttft_s: float, mean_in: float, mean_out: float) -> str:
         w = sweeps[0]
         up_to = meets_targets_up_to(w, tpot_ms, ttft_s)
-        meets = (f"meets TPOT ≤ {tpot_ms:g} ms and TTFT ≤ {ttft_s:g} s up to {up_to} clients" if up_to
-                 else "misses the latency targets even with one client")  # fmt: skip
-        return (f"closed loop of N clients, {mean_in:,.0f} tokens in / {mean_out:,.0f} out. {option_label(w)} "
-                f"{meets}; memory holds {w.max_concurrency:,} requests (dotted line), beyond that they wait for a "
-                f"slot.")  # fmt: skip
+        meets = (
+            f"meets TPOT ≤ {tpot_ms:g} ms and TTFT ≤ {ttft_s:g} s up to {up_to} clients"
+            if up_to
+            else "misses the latency targets even with one client"
+        )
+        return (
+            f"closed loop of N clients, {mean_in:,.0f} tokens in / {mean_out:,.0f} out. {option_label(w)} "
+            f"{meets}; memory holds {w.max_concurrency:,} requests (dotted line), beyond that they wait for a "
+            f"slot."
+        )

@@ -12,6 +12,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
+
 from lmi_explorer.gui.charts.base import BaseChart
 from lmi_explorer.gui.charts.common import (
     MAX_CATEGORIES,
@@ -31,19 +36,16 @@ from lmi_explorer.gui.charts.common import (
     style_title,
 )
 from lmi_explorer.models.units import GIB
-from matplotlib.collections import LineCollection
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
     from lmi_explorer.gui.charts.base import ChartInput
     from lmi_explorer.gui.charts.theme import ChartTheme
     from lmi_explorer.models.decision import Recommendation
     from lmi_explorer.models.estimate import Estimate
-    from matplotlib.artist import Artist
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Rectangle
 
 PARTS = ("weights", "kv", "reserve", "free")
 PART_LABELS = {"weights": "weights", "kv": "KV cache in use", "reserve": "runtime reserve", "free": "free"}
@@ -52,10 +54,20 @@ OVERFLOW = 2.0  # weights beyond this many times the largest device are cut, wit
 
 
 MEMORY_COLUMNS = [
-    "instance", "backend", "precision", "tensor_parallel", "fits", "monthly_usd", "compiled", "device_gib",
-    "weights_gib_per_device", "reserve_gib_per_device", "usable_kv_gib_per_device", "kv_bytes_per_token",
+    "instance",
+    "backend",
+    "precision",
+    "tensor_parallel",
+    "fits",
+    "monthly_usd",
+    "compiled",
+    "device_gib",
+    "weights_gib_per_device",
+    "reserve_gib_per_device",
+    "usable_kv_gib_per_device",
+    "kv_bytes_per_token",
     "operating_concurrency",
-]  # fmt: skip
+]
 
 
 def memory_table(est: Estimate, rec: Recommendation | None) -> pd.DataFrame:
@@ -126,19 +138,37 @@ class MemoryChart(BaseChart):
         self.parts: dict[str, list[Rectangle]] = {}
         for part in PARTS:
             colour = theme.memory_colours[part]
-            bars = ax.bar(slots, np.zeros(MAX_CATEGORIES), BAR_WIDTH, color=colour, linewidth=0.4, zorder=2,
-                          edgecolor=theme.background)  # fmt: skip
+            bars = ax.bar(
+                slots,
+                np.zeros(MAX_CATEGORIES),
+                BAR_WIDTH,
+                color=colour,
+                linewidth=0.4,
+                zorder=2,
+                edgecolor=theme.background,
+            )
             self.parts[part] = list(bars.patches)
             for r in bars.patches:
                 r.set_visible(False)
         self.device_lines = LineCollection([], colors=theme.foreground, linewidths=1.8, zorder=4)
         ax.add_collection(self.device_lines)
         self.fit_labels = [
-            ax.text(0, 0, "", ha="center", va="bottom", color=theme.bad, fontweight="bold", visible=False, zorder=6,
-                    in_layout=False, linespacing=1.0, bbox={"boxstyle": "round,pad=0.15", "facecolor": theme.background,
-                                                           "edgecolor": "none", "alpha": 0.85})
+            ax.text(
+                0,
+                0,
+                "",
+                ha="center",
+                va="bottom",
+                color=theme.bad,
+                fontweight="bold",
+                visible=False,
+                zorder=6,
+                in_layout=False,
+                linespacing=1.0,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": theme.background, "edgecolor": "none", "alpha": 0.85},
+            )
             for _ in range(MAX_CATEGORIES)
-        ]  # fmt: skip
+        ]
         for label in self.fit_labels:
             self.fonts.text(label, 6.5)
         handles = [Patch(facecolor=theme.memory_colours[p], label=PART_LABELS[p]) for p in PARTS]
@@ -164,16 +194,27 @@ class MemoryChart(BaseChart):
         """The number of options shown, the label lines, the y limit, the title and the subtitle's lines."""
         labels = self._labels or ()
         lines = max((x.count("\n") + 1 for x in labels), default=0)
-        return (len(self.categories), lines, self.ax.get_ylim(), self.title_artist.get_text(),
-                line_count(self.subtitle.artist))  # fmt: skip
+        return (
+            len(self.categories),
+            lines,
+            self.ax.get_ylim(),
+            self.title_artist.get_text(),
+            line_count(self.subtitle.artist),
+        )
 
     def apply(self, data: ChartInput) -> bool:
         """Restack the bars for the estimate (the stacks, their labels and the order of the options)."""
         est = data.estimate
         t = memory_table(est, data.decision.recommendation)
         cols = ["weights_gib_per_device", "kv", "reserve_gib_per_device", "free", "device_gib", "fits"]
-        state = (tuple(t["instance"]), t[cols].to_numpy(dtype=float).tobytes(), tuple(t["tensor_parallel"]),
-                 tuple(t["precision"]), est.model.model_id, data.decision.recommendation.instance)  # fmt: skip
+        state = (
+            tuple(t["instance"]),
+            t[cols].to_numpy(dtype=float).tobytes(),
+            tuple(t["tensor_parallel"]),
+            tuple(t["precision"]),
+            est.model.model_id,
+            data.decision.recommendation.instance,
+        )
         if not self.state_changed(state):
             return False
         self.categories = t["instance"].tolist()
@@ -222,10 +263,12 @@ class MemoryChart(BaseChart):
         self.ax.set_ylim(0, self._ylim.fit(top * (1.9 if nothing else 1.18)))
         self._label_misses(w, dev, fits, bottom, cap)
         self.ax.set_xlim(-0.6, max(n, 4) - 0.4)
-        self._set_ticks([
-            f"{instance_label(i)}\nTP {tp}\n{_short(precision_label(p))}"
-            for i, tp, p in zip(t["instance"], t["tensor_parallel"], t["precision"], strict=True)
-        ])  # fmt: skip
+        self._set_ticks(
+            [
+                f"{instance_label(i)}\nTP {tp}\n{_short(precision_label(p))}"
+                for i, tp, p in zip(t["instance"], t["tensor_parallel"], t["precision"], strict=True)
+            ]
+        )
         ts = est.traffic
         self.subtitle.set(
             # two sentences, two lines: a line count that changed with the numbers would move the layout
@@ -235,8 +278,10 @@ class MemoryChart(BaseChart):
         if nothing:
             self.message.show(
                 "Nothing fits: on every instance type shown, the weights (or one request's KV cache) need more "
-                "memory than the device has.", width_share=0.95, y=0.86,
-            )  # fmt: skip
+                "memory than the device has.",
+                width_share=0.95,
+                y=0.86,
+            )
         else:
             self.message.hide()
         return True

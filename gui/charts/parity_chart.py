@@ -16,6 +16,11 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
+
 from lmi_explorer.gui.charts.base import BaseChart
 from lmi_explorer.gui.charts.common import (
     SERIES_COLOURS,
@@ -32,20 +37,17 @@ from lmi_explorer.models.calibration.measurements import METRICS
 from lmi_explorer.models.calibration.parity import BANDS
 from lmi_explorer.models.calibration.points import accelerator_label, metric_points, parity_points
 from lmi_explorer.models.reference.backends import load_backends
-from matplotlib.collections import LineCollection
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
 if TYPE_CHECKING:
     import pandas as pd
-    from lmi_explorer.gui.charts.base import ChartInput
-    from lmi_explorer.gui.charts.theme import ChartTheme
-    from lmi_explorer.models.calibration.points import ParityPoints
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.text import Annotation, Text
+
+    from lmi_explorer.gui.charts.base import ChartInput
+    from lmi_explorer.gui.charts.theme import ChartTheme
+    from lmi_explorer.models.calibration.points import ParityPoints
 
 #: group colours (backend × accelerator), Okabe–Ito; the dark theme swaps the deep blue for sky blue
 MAX_GROUPS = len(SERIES_COLOURS)
@@ -93,32 +95,60 @@ class _Panel:
         inner, outer = BANDS
         x = _SPAN
         a_inner, a_outer = band_alpha(theme)
-        self.outer = ax.fill_between(x, x * (1 - outer), x * (1 + outer), color=theme.good, alpha=a_outer, lw=0,
-                                     zorder=0.5)  # fmt: skip
-        self.inner = ax.fill_between(x, x * (1 - inner), x * (1 + inner), color=theme.good, alpha=a_inner, lw=0,
-                                     zorder=0.6)  # fmt: skip
+        self.outer = ax.fill_between(
+            x, x * (1 - outer), x * (1 + outer), color=theme.good, alpha=a_outer, lw=0, zorder=0.5
+        )
+        self.inner = ax.fill_between(
+            x, x * (1 - inner), x * (1 + inner), color=theme.good, alpha=a_inner, lw=0, zorder=0.6
+        )
         (self.diagonal,) = ax.plot(x, x, color=theme.muted, lw=1.0, ls=(0, (4, 3)), zorder=0.7)
         self.moves = LineCollection([], colors=theme.muted, linewidths=0.9, zorder=1.5)
         ax.add_collection(self.moves)
-        self.before = [ax.scatter([], [], s=30, facecolors="none", edgecolors=c, linewidths=1.2, zorder=2)
-                       for c in colours]  # fmt: skip
-        self.after = [ax.scatter([], [], s=34, color=c, edgecolors=theme.background, linewidths=0.6, zorder=3)
-                      for c in colours]  # fmt: skip
+        self.before = [
+            ax.scatter([], [], s=30, facecolors="none", edgecolors=c, linewidths=1.2, zorder=2) for c in colours
+        ]
+        self.after = [
+            ax.scatter([], [], s=34, color=c, edgecolors=theme.background, linewidths=0.6, zorder=3) for c in colours
+        ]
         self.labels: list[Annotation] = []
         for _ in range(MAX_LABELS):
-            ann = ax.annotate("", (1, 1), xytext=(5, 3), textcoords="offset points", color=theme.foreground,
-                              visible=False, zorder=4, annotation_clip=False)  # fmt: skip
+            ann = ax.annotate(
+                "",
+                (1, 1),
+                xytext=(5, 3),
+                textcoords="offset points",
+                color=theme.foreground,
+                visible=False,
+                zorder=4,
+                annotation_clip=False,
+            )
             ann.set_in_layout(False)
             fonts.text(ann, 7.5)
             self.labels.append(ann)
-        self.empty = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", color=theme.muted,
-                             visible=False, in_layout=False, zorder=5)  # fmt: skip
+        self.empty = ax.text(
+            0.5,
+            0.5,
+            "",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color=theme.muted,
+            visible=False,
+            in_layout=False,
+            zorder=5,
+        )
         fonts.text(self.empty, 8.5)
         self.hover = ax.annotate(
-            "", (1, 1), xytext=(8, 8), textcoords="offset points", color=theme.foreground, visible=False,
-            zorder=10, annotation_clip=False,
+            "",
+            (1, 1),
+            xytext=(8, 8),
+            textcoords="offset points",
+            color=theme.foreground,
+            visible=False,
+            zorder=10,
+            annotation_clip=False,
             bbox={"boxstyle": "round,pad=0.4", "facecolor": theme.background, "edgecolor": theme.muted},
-        )  # fmt: skip
+        )
         self.hover.set_in_layout(False)
         fonts.text(self.hover, 8.0)
         # what the points are, for hover: display text per (group slot, index) in the after-scatter
@@ -222,9 +252,9 @@ class ParityChart(BaseChart):
                 np.column_stack([measured[keep], before[keep]]) if keep.any() else np.empty((0, 2))
             )
             panel.tips[s] = [self._tip(r, unit) for r in rows[mine].itertuples(index=False)]
-        panel.moves.set_segments([
-            [(m, b), (m, a)] for m, b, a, k in zip(measured, before, after, has_before, strict=True) if k
-        ])  # fmt: skip
+        panel.moves.set_segments(
+            [[(m, b), (m, a)] for m, b, a, k in zip(measured, before, after, has_before, strict=True) if k]
+        )
         if len(rows):
             values = np.concatenate([measured, after, before[has_before]])
             lo, hi = float(values.min()), float(values.max())
@@ -249,8 +279,10 @@ class ParityChart(BaseChart):
     @staticmethod
     def _tip(r: object, unit: str) -> str:
         error = signed_percent(r.error)  # type: ignore[attr-defined]
-        text = (f"{r.label}\nmeasured {r.measured:,.4g}, estimated {r.estimated:,.4g} {unit}: "  # type: ignore[attr-defined]
-                f"{error}")  # fmt: skip
+        text = (
+            f"{r.label}\nmeasured {r.measured:,.4g}, estimated {r.estimated:,.4g} {unit}: "  # type: ignore[attr-defined]
+            f"{error}"
+        )
         if isinstance(r.before, float) and math.isfinite(r.before):  # type: ignore[attr-defined]
             text += f"\nshipped factors {r.before:,.4g} ({signed_percent(r.error_before)})"  # type: ignore[attr-defined]
         return text
@@ -315,8 +347,17 @@ class ParityChart(BaseChart):
             label = "others" if last else group_label(backend, acc)
             handles.append(Line2D([], [], ls="", marker="o", color=self.colours[i], label=label))
         if points.fitted:
-            handles.append(Line2D([], [], ls="", marker="o", markerfacecolor="none", markeredgecolor=self.theme.muted,
-                                  label="with the shipped factors"))  # fmt: skip
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    ls="",
+                    marker="o",
+                    markerfacecolor="none",
+                    markeredgecolor=self.theme.muted,
+                    label="with the shipped factors",
+                )
+            )
         handles += [
             Line2D([], [], color=self.theme.muted, lw=1.0, ls=(0, (4, 3)), label="estimate = measured"),
             Patch(color=self.theme.good, alpha=min(1.0, sum(band_alpha(self.theme)) * 1.2), label="±15 %"),
@@ -324,8 +365,10 @@ class ParityChart(BaseChart):
         ]
         self.legend = style_legend(
             self.figure.legend(handles=handles, loc="outside lower center", ncols=min(4, len(handles))),
-            self.theme, self.fonts, 8.0,
-        )  # fmt: skip
+            self.theme,
+            self.fonts,
+            8.0,
+        )
 
     # ------------------------------------------------------------------ hover
 

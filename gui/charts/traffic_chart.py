@@ -11,6 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
 from lmi_explorer.gui.charts.base import BaseChart
 from lmi_explorer.gui.charts.common import (
     Fonts,
@@ -22,19 +26,17 @@ from lmi_explorer.gui.charts.common import (
     style_title,
 )
 from lmi_explorer.models.units import percent
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 if TYPE_CHECKING:
-    from lmi_explorer.gui.charts.base import ChartInput
-    from lmi_explorer.gui.charts.theme import ChartTheme
-    from lmi_explorer.models.traffic import LengthDistribution
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.patches import StepPatch
     from matplotlib.text import Annotation, Text
+
+    from lmi_explorer.gui.charts.base import ChartInput
+    from lmi_explorer.gui.charts.theme import ChartTheme
+    from lmi_explorer.models.traffic import LengthDistribution
 
 BINS = 40
 TAIL = 0.999  # the x axis reaches this percentile (or the bound, if larger)
@@ -63,8 +65,17 @@ def tokens_tick(value: float, _pos: object = None) -> str:
 class _Panel:
     """One distribution (or two, overlaid) on an axes: step patches, bound and mean lines, bound label."""
 
-    def __init__(self, ax: Axes, theme: ChartTheme, fonts: Fonts, colours: list[str], names: list[str],
-                 *, label_size: float, fill_alpha: float) -> None:  # fmt: skip
+    def __init__(
+        self,
+        ax: Axes,
+        theme: ChartTheme,
+        fonts: Fonts,
+        colours: list[str],
+        names: list[str],
+        *,
+        label_size: float,
+        fill_alpha: float,
+    ) -> None:
         self.ax = ax
         self._xlim = StickyLimit(grow=1.25)
         self._ylim = StickyLimit(grow=1.2)
@@ -75,18 +86,34 @@ class _Panel:
         for k, (colour, name) in enumerate(zip(colours, names, strict=True)):
             # overlaid: the second distribution is an outline, so both stay visible where they coincide
             filled = k == 0
-            step = ax.stairs(np.zeros(BINS), edges, fill=filled, color=colour, alpha=fill_alpha if filled else 1.0,
-                             linewidth=0 if filled else 1.3, label=name, zorder=2 if filled else 3)  # fmt: skip
+            step = ax.stairs(
+                np.zeros(BINS),
+                edges,
+                fill=filled,
+                color=colour,
+                alpha=fill_alpha if filled else 1.0,
+                linewidth=0 if filled else 1.3,
+                label=name,
+                zorder=2 if filled else 3,
+            )
             self.steps.append(step)
             self.bound_lines.append(ax.axvline(0, color=colour, linestyle="--", linewidth=1.4, zorder=4))
             self.mean_lines.append(ax.axvline(0, color=colour, linestyle=":", linewidth=1.4, zorder=4))
         self.bound_labels: list[Annotation] = []
         for colour in colours:
             ann = ax.annotate(
-                "", (0, 0.97), xycoords=ax.get_xaxis_transform(), xytext=(3, 0), textcoords="offset points",
-                va="top", ha="left", color=theme.foreground, zorder=6, annotation_clip=False,
+                "",
+                (0, 0.97),
+                xycoords=ax.get_xaxis_transform(),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="top",
+                ha="left",
+                color=theme.foreground,
+                zorder=6,
+                annotation_clip=False,
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": theme.background, "edgecolor": colour, "lw": 0.6},
-            )  # fmt: skip
+            )
             fonts.text(ann, label_size)
             self.bound_labels.append(ann)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v * 100:.3g} %"))
@@ -181,9 +208,14 @@ class TrafficChart(BaseChart):
             return False
         shape = ts.shape
         for title, panel, dist, mean, bound, name in zip(
-            self._ax_titles, self.panels, [shape.input, shape.output], [ts.mean_input, ts.mean_output],
-            [ts.bound_input, ts.bound_output], ["Input", "Output"], strict=True,
-        ):  # fmt: skip
+            self._ax_titles,
+            self.panels,
+            [shape.input, shape.output],
+            [ts.mean_input, ts.mean_output],
+            [ts.bound_input, ts.bound_output],
+            ["Input", "Output"],
+            strict=True,
+        ):
             panel.set([dist], [mean], [bound], [f"{pct} bound {bound:,.0f} tokens"])
             title.set_text(f"{name}: mean {mean:,.0f} tokens, spread {dist.cv:.2f}")
         share = percent(ts.share_beyond, 1)

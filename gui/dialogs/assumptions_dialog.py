@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from lmi_explorer.models.assumptions import assumptions
-from lmi_explorer.models.state import AppState
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -15,6 +13,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from lmi_explorer.models.assumptions import assumptions
+from lmi_explorer.models.state import AppState
 
 
 class AssumptionsDialog(QDialog):

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from lmi_explorer.gui.charts.compare_chart import CompareChart
-from lmi_explorer.gui.charts.theme import ChartTheme
-from lmi_explorer.models.compare import compare
-from lmi_explorer.models.scenario import Scenario
-from lmi_explorer.models.units import percent, usd
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from PySide6.QtWidgets import (
@@ -21,8 +16,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-HEADERS = ("Scenario", "Model", "Traffic", "Backend", "Instance", "Precision", "TP", "Instances", "Monthly",
-           "Best full precision", "Best quantized", "Saving", "$/M tokens")  # fmt: skip
+from lmi_explorer.gui.charts.compare_chart import CompareChart
+from lmi_explorer.gui.charts.theme import ChartTheme
+from lmi_explorer.models.compare import compare
+from lmi_explorer.models.scenario import Scenario
+from lmi_explorer.models.units import percent, usd
+
+HEADERS = (
+    "Scenario",
+    "Model",
+    "Traffic",
+    "Backend",
+    "Instance",
+    "Precision",
+    "TP",
+    "Instances",
+    "Monthly",
+    "Best full precision",
+    "Best quantized",
+    "Saving",
+    "$/M tokens",
+)
 
 
 class CompareDialog(QDialog):
@@ -59,13 +73,20 @@ class CompareDialog(QDialog):
         self.table.setRowCount(len(frame))
         for r, rec in enumerate(frame.to_dict("records")):
             cells = (
-                rec["scenario"], rec["model"], rec["traffic"], rec["backend"], rec["instance"], rec["precision"],
+                rec["scenario"],
+                rec["model"],
+                rec["traffic"],
+                rec["backend"],
+                rec["instance"],
+                rec["precision"],
                 "" if rec["tensor_parallel"] is None else str(rec["tensor_parallel"]),
                 "" if rec["instances"] is None else str(rec["instances"]),
-                usd(rec["monthly_usd"], per="mo"), usd(rec["full_precision_usd"], per="mo"),
-                usd(rec["quantized_usd"], per="mo"), percent(rec["saving_share"]),
+                usd(rec["monthly_usd"], per="mo"),
+                usd(rec["full_precision_usd"], per="mo"),
+                usd(rec["quantized_usd"], per="mo"),
+                percent(rec["saving_share"]),
                 usd(rec["usd_per_million_tokens"]),
-            )  # fmt: skip
+            )
             for c, text in enumerate(cells):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         self.chart.update(frame)

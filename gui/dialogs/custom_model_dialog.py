@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from lmi_explorer.models.errors import DataError
-from lmi_explorer.models.reference.backends import load_backends
-from lmi_explorer.models.reference.catalog import ModelSpec, validate_spec
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,6 +15,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.reference.catalog import ModelSpec, validate_spec
 
 
 class CustomModelDialog(QDialog):

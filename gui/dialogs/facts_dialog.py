@@ -6,10 +6,6 @@ a vLLM result of the deployment on screen is one click.
 
 from __future__ import annotations
 
-from lmi_explorer.models.calibration.measurements import RunFacts
-from lmi_explorer.models.reference.backends import load_backends
-from lmi_explorer.models.reference.catalog import load_catalog
-from lmi_explorer.models.reference.hardware import load_hardware
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -21,6 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lmi_explorer.models.calibration.measurements import RunFacts
+from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.reference.catalog import load_catalog
+from lmi_explorer.models.reference.hardware import load_hardware
+
 #: the facts the dialog can ask for, in the order it shows them
 FACT_FIELDS = ("model", "instance", "backend", "precision", "tensor_parallel", "input_tokens", "concurrency")
 TP_CHOICES = (1, 2, 4, 8, 12, 24, 32)
@@ -29,16 +30,19 @@ TP_CHOICES = (1, 2, 4, 8, 12, 24, 32)
 class FactsDialog(QDialog):
     """A form with one input per missing fact; :meth:`facts` reads them back."""
 
-    def __init__(self, file_name: str, runs: int, missing: list[str], defaults: RunFacts,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, file_name: str, runs: int, missing: list[str], defaults: RunFacts, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("About this load test")
         self.setMinimumWidth(440)
         self.missing = [f for f in FACT_FIELDS if f in missing]
         lay = QVBoxLayout(self)
         what = f"{runs} run{'s' if runs != 1 else ''}"
-        intro = QLabel(f"<b>{file_name}</b> ({what}) does not say how it ran. These answers apply to every run "
-                       "in it; the file's own values are kept.")  # fmt: skip
+        intro = QLabel(
+            f"<b>{file_name}</b> ({what}) does not say how it ran. These answers apply to every run "
+            "in it; the file's own values are kept."
+        )
         intro.setWordWrap(True)
         lay.addWidget(intro)
         form = QFormLayout()
@@ -50,8 +54,9 @@ class FactsDialog(QDialog):
             box.setEditable(True)
             box.addItems(sorted(load_catalog().models))
             box.setCurrentText(defaults.model or "")
-            box.setToolTip("The model the load test served; a model outside the catalog is estimated as the "
-                           "scenario's model")  # fmt: skip
+            box.setToolTip(
+                "The model the load test served; a model outside the catalog is estimated as the scenario's model"
+            )
             self._add(form, "model", "&Model", box)
         if "instance" in self.missing:
             box = QComboBox()

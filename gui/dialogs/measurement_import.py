@@ -10,6 +10,9 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+
 from lmi_explorer.gui import settings
 from lmi_explorer.gui.qt_state import QtState
 from lmi_explorer.models.calibration.importers import detect_format, measurements_from_text
@@ -17,16 +20,18 @@ from lmi_explorer.models.calibration.measurements import Measurement, RunFacts
 from lmi_explorer.models.calibration.user import MAX_MEASUREMENTS, Calibration
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.files import read_text
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 log = logging.getLogger(__name__)
 
 FILTER = "Load-test results (*.json *.jsonl *.csv *.txt);;All files (*)"
 FORMAT_NAMES = {
-    "vllm": "vLLM bench serve", "llmperf": "LLMPerf", "awscurl": "awscurl", "genai-perf": "GenAI-Perf",
-    "aiperf": "AIPerf", "csv": "measurement CSV",
-}  # fmt: skip
+    "vllm": "vLLM bench serve",
+    "llmperf": "LLMPerf",
+    "awscurl": "awscurl",
+    "genai-perf": "GenAI-Perf",
+    "aiperf": "AIPerf",
+    "csv": "measurement CSV",
+}
 #: Measurement fields that say how a run was deployed, asked for when a file leaves them out.
 _FACTS = ("model", "instance", "backend", "precision", "tensor_parallel", "input_tokens")
 
@@ -74,8 +79,9 @@ def merged(old: Calibration | None, new: tuple[Measurement, ...], name: str) -> 
 
     Fitted factors stay until the next fit, so importing never changes the estimate on screen.
     """
-    keep = tuple(m for m in (old.measurements if old else ()) if (m.label, m.source) not in
-                 {(n.label, n.source) for n in new})  # fmt: skip
+    keep = tuple(
+        m for m in (old.measurements if old else ()) if (m.label, m.source) not in {(n.label, n.source) for n in new}
+    )
     names = [] if old is None else [n for n in old.name.split(", ") if n]
     if name not in names:
         names.append(name)
@@ -135,12 +141,15 @@ class MeasurementImporter(QObject):
                 raise DataError(f"{p.name}: the scenario would hold more than {MAX_MEASUREMENTS:,} measurements.")
             self.qstate.state.update(calibration=cal)
         except DataError as exc:
-            QMessageBox.warning(self.window, "Could not import measurements",
-                                f"{exc}\n\nThe current scenario is unchanged.")  # fmt: skip
+            QMessageBox.warning(
+                self.window, "Could not import measurements", f"{exc}\n\nThe current scenario is unchanged."
+            )
             return False
         settings.write("files/measurements_dir", str(p.resolve().parent))
         figures = sum(len(m.metrics()) for m in runs)
-        self.last_message = (f"Imported {len(runs)} run{'s' if len(runs) != 1 else ''} ({figures} figures) from "
-                             f"{p.name} ({FORMAT_NAMES.get(kind, kind)})")  # fmt: skip
+        self.last_message = (
+            f"Imported {len(runs)} run{'s' if len(runs) != 1 else ''} ({figures} figures) from "
+            f"{p.name} ({FORMAT_NAMES.get(kind, kind)})"
+        )
         log.info("%s", self.last_message)
         return True

@@ -12,17 +12,19 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
 from lmi_explorer.gui.charts import CHARTS, chart_class
 from lmi_explorer.gui.charts.base import ChartInput
 from lmi_explorer.gui.charts.theme import LIGHT, PRESENTATION, ChartTheme
+from lmi_explorer.gui.registry import TABS, TabSpec
 from lmi_explorer.models.assumptions import assumptions
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.export import neutralised_options
 from lmi_explorer.models.files import write_atomic
 from lmi_explorer.models.reference.backends import load_backends
 from lmi_explorer.models.units import ms_per_token, percent, seconds, usd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 SLIDE_SIZE = (13.333, 7.5)  # inches, 16:9
 FORMATS = ("png", "svg", "pdf", "pptx", "csv")
@@ -42,8 +44,9 @@ def _chart_class(key: str) -> Callable:
     return chart_class(key)
 
 
-def render(data: ChartInput, chart: str, *, size: tuple[float, float] = SLIDE_SIZE,
-           theme: ChartTheme = LIGHT) -> Figure:  # fmt: skip
+def render(
+    data: ChartInput, chart: str, *, size: tuple[float, float] = SLIDE_SIZE, theme: ChartTheme = LIGHT
+) -> Figure:
     """A chart drawn on a fresh figure of the given size (inches)."""
     fig = Figure(figsize=size, dpi=100)
     FigureCanvasAgg(fig)
@@ -63,8 +66,15 @@ def _metadata(fmt: str) -> dict[str, str | None]:
     return {}
 
 
-def chart_bytes(data: ChartInput, chart: str, fmt: str = "png", *, size: tuple[float, float] = SLIDE_SIZE,
-                dpi: int = 200, theme: ChartTheme = LIGHT) -> bytes:  # fmt: skip
+def chart_bytes(
+    data: ChartInput,
+    chart: str,
+    fmt: str = "png",
+    *,
+    size: tuple[float, float] = SLIDE_SIZE,
+    dpi: int = 200,
+    theme: ChartTheme = LIGHT,
+) -> bytes:
     """The chart as PNG/SVG/PDF bytes (PNG at ``dpi``; 16:9 slide size by default)."""
     fig = render(data, chart, size=size, theme=theme)
     buf = io.BytesIO()
@@ -96,6 +106,14 @@ def _summary(data: ChartInput) -> tuple[str, str]:
     return traffic, where
 
 
+def _slide_title(spec: TabSpec, data: ChartInput) -> str:
+    """A chart slide's title; the cost slide says what quantizing saves when it does."""
+    sav = data.estimate.savings() if spec.key == "cost" else None
+    if sav:
+        return f"Monthly cost — quantizing saves {usd(sav[0], per='mo')} ({percent(sav[1])})"
+    return spec.deck_title or spec.title
+
+
 def build_deck(data: ChartInput) -> bytes:
     """Title, decision with its path, cost, memory, break-even, load test, estimate versus measured (with
     imported measurements) and assumptions slides."""
@@ -117,8 +135,7 @@ def build_deck(data: ChartInput) -> bytes:
                 r.font.size = Pt(30)
                 r.font.bold = True
 
-    def textbox(slide, left: float, top: float, width: float, height: float, lines: list[str],
-                size: int = 18) -> None:  # fmt: skip
+    def textbox(slide, left: float, top: float, width: float, height: float, lines: list[str], size: int = 18) -> None:
         tf = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height)).text_frame
         tf.word_wrap = True
         for i, line in enumerate(lines):
@@ -138,38 +155,34 @@ def build_deck(data: ChartInput) -> bytes:
     textbox(s, 0.8, 1.6, 11.7, 1.5, [f"Hosting {est.model.name}"], size=44)
     textbox(s, 0.8, 3.1, 11.7, 2.4, [traffic, where, rec.summary], size=20)
     textbox(s, 0.8, 6.3, 11.7, 0.6, [f"{APP} · {dt.date.today():%d %B %Y}"], size=14)
-    # 2. decision
-    s = prs.slides.add_slide(title_only)
-    where_to = f" on {rec.instances} × {rec.instance}" if rec.instance else ""
-    heading(s, f"Recommendation: {rec.backend_name}{where_to}")
-    picture(s, "decision", top=1.05, height=4.5)
-    reasons = [st.reason for st in dec.steps if st.reason]
-    if dec.disagreement:
-        reasons.append("The numbers disagree: " + dec.disagreement)
-    textbox(s, 0.5, 5.6, 12.3, 1.8, reasons, size=14)
-    # 3-6. charts
-    sav = est.savings()
-    cost_title = "Monthly cost: full precision vs quantized"
-    if sav:
-        cost_title = f"Monthly cost — quantizing saves {usd(sav[0], per='mo')} ({percent(sav[1])})"
-    for chart, title in (
-        ("cost", cost_title),
-        ("memory", "Memory fit per device"),
-        ("breakeven", "Break-even: cost versus request rate"),
-        ("loadtest", "Load test: 1 to 512 concurrent clients"),
-    ):
-        s = prs.slides.add_slide(title_only)
-        heading(s, title)
-        picture(s, chart)
-    # the user's own load tests, when imported: how far the estimate is from what was measured
+    # 2+. one slide per answer tab that has a deck title, in the tabs' order (gui/registry.py)
     cal = est.scenario.calibration
-    if cal is not None and cal.measurements:
-        from lmi_explorer.models.calibration.points import parity_points
+    for spec in TABS:
+        if spec.deck_title is None:
+            continue
+        if spec.key == "decision":
+            s = prs.slides.add_slide(title_only)
+            where_to = f" on {rec.instances} × {rec.instance}" if rec.instance else ""
+            heading(s, f"{spec.deck_title}: {rec.backend_name}{where_to}")
+            picture(s, "decision", top=1.05, height=4.5)
+            reasons = [st.reason for st in dec.steps if st.reason]
+            if dec.disagreement:
+                reasons.append("The numbers disagree: " + dec.disagreement)
+            textbox(s, 0.5, 5.6, 12.3, 1.8, reasons, size=14)
+        elif spec.key == "parity":
+            # the user's own load tests, when imported: how far the estimate is from what was measured
+            if cal is None or not cal.measurements:
+                continue
+            from lmi_explorer.models.calibration.points import parity_points
 
-        s = prs.slides.add_slide(title_only)
-        heading(s, "Estimate versus measured")
-        picture(s, "parity", top=1.05, height=5.6)
-        textbox(s, 0.5, 6.7, 12.3, 0.7, [parity_points(est.scenario).text()], size=16)
+            s = prs.slides.add_slide(title_only)
+            heading(s, spec.deck_title)
+            picture(s, "parity", top=1.05, height=5.6)
+            textbox(s, 0.5, 6.7, 12.3, 0.7, [parity_points(est.scenario).text()], size=16)
+        else:
+            s = prs.slides.add_slide(title_only)
+            heading(s, _slide_title(spec, data))
+            picture(s, spec.key)
     # 7+. assumptions, 7 rows per slide so the table stays readable and on the slide
     rows = assumptions(est, dec)
     per_slide = 6

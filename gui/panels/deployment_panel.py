@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from lmi_explorer.gui.qt_state import QtState, blocked
-from lmi_explorer.models.reference.backends import load_backends
-from lmi_explorer.models.reference.hardware import load_hardware
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -19,6 +16,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from lmi_explorer.gui.qt_state import QtState, blocked
+from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.reference.hardware import load_hardware
 
 HARDWARE = (("gpu", "GPU"), ("inferentia", "Inferentia2 / Trainium"), ("both", "GPU and Inferentia2"))
 PLATFORMS = (("sagemaker", "SageMaker real-time"), ("ec2", "EC2"))
@@ -51,15 +52,20 @@ class DeploymentPanel(QWidget):
         )
         for v in reversed(bk.lmi_versions):
             self.release.addItem(bk.release_label(v), v)
-        self.hardware = _combo(HARDWARE, "Accelerators to consider: NVIDIA GPUs, AWS Inferentia2/Trainium, or both.",
-                               "Hardware")  # fmt: skip
+        self.hardware = _combo(
+            HARDWARE, "Accelerators to consider: NVIDIA GPUs, AWS Inferentia2/Trainium, or both.", "Hardware"
+        )
         self.region = QComboBox()
         self.region.setAccessibleName("Region")
         self.region.setToolTip("AWS region whose prices are used (blank prices show as 'price unknown').")
-        self.platform = _combo(PLATFORMS, "SageMaker real-time endpoint prices or plain EC2 instance prices.",
-                               "Platform")  # fmt: skip
-        self.pricing = _combo(PRICING, "On-demand list price, or a discounted commitment/spot price (enter the "
-                              "discount you get).", "Pricing option")  # fmt: skip
+        self.platform = _combo(
+            PLATFORMS, "SageMaker real-time endpoint prices or plain EC2 instance prices.", "Platform"
+        )
+        self.pricing = _combo(
+            PRICING,
+            "On-demand list price, or a discounted commitment/spot price (enter the discount you get).",
+            "Pricing option",
+        )
         self.discount = QDoubleSpinBox()
         self.discount.setRange(0, 95)
         self.discount.setSuffix(" %")
@@ -161,9 +167,21 @@ class DeploymentPanel(QWidget):
     def refresh(self) -> None:
         d = self.state.scenario.deployment
         regions = self.state.state.prices.regions
-        widgets = (self.release, self.hardware, self.region, self.platform, self.pricing, self.discount, self.hours,
-                   self.min_instances, self.utilisation, self.tp, self.kv, *self.families.values(),
-                   *self.precisions.values())  # fmt: skip
+        widgets = (
+            self.release,
+            self.hardware,
+            self.region,
+            self.platform,
+            self.pricing,
+            self.discount,
+            self.hours,
+            self.min_instances,
+            self.utilisation,
+            self.tp,
+            self.kv,
+            *self.families.values(),
+            *self.precisions.values(),
+        )
         with blocked(*widgets):
             if [self.region.itemData(i) for i in range(self.region.count())] != regions:
                 self.region.clear()

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-from lmi_explorer.gui.dialogs.custom_model_dialog import CustomModelDialog
-from lmi_explorer.gui.qt_state import QtState, blocked
-from lmi_explorer.models.estimate.memory import kv_bytes_per_token, weight_bytes
-from lmi_explorer.models.reference.backends import SupportLevel, load_backends
-from lmi_explorer.models.reference.catalog import ModelSpec, load_catalog
-from lmi_explorer.models.units import gib
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
@@ -20,6 +14,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from lmi_explorer.gui.dialogs.custom_model_dialog import CustomModelDialog
+from lmi_explorer.gui.qt_state import QtState, blocked
+from lmi_explorer.models.estimate.memory import kv_bytes_per_token, weight_bytes
+from lmi_explorer.models.reference.backends import SupportLevel, load_backends
+from lmi_explorer.models.reference.catalog import ModelSpec, load_catalog
+from lmi_explorer.models.units import gib
 
 BADGE_STYLE = {
     SupportLevel.SUPPORTED: ("✓", "#1a7f37"),

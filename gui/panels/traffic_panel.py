@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from functools import partial
 
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QComboBox, QFormLayout, QVBoxLayout, QWidget
+
 from lmi_explorer.gui.charts.base import ChartInput
 from lmi_explorer.gui.charts.theme import ChartTheme
 from lmi_explorer.gui.qt_state import QtState, blocked
@@ -11,30 +14,84 @@ from lmi_explorer.gui.widgets.length_histogram import LengthHistogram
 from lmi_explorer.gui.widgets.sliders import ScaledSlider
 from lmi_explorer.models.scenario.examples import preset_changes
 from lmi_explorer.models.traffic import load_presets
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QComboBox, QFormLayout, QVBoxLayout, QWidget
 
 CUSTOM = "custom"
 
 #: (field, label, minimum, maximum, log scale, decimals, suffix, tooltip)
 SLIDERS = (
-    ("input_mean", "Input length (mean)", 8, 65536, True, 0, " tok",
-     "Mean prompt length in tokens (system prompt + history + question)."),
-    ("input_cv", "Input spread (CV)", 0.0, 2.0, False, 2, "",
-     "How uneven prompt lengths are: standard deviation ÷ mean. 0 = all alike; 0.47 = spread evenly over "
-     "100–1000 tokens; above 0.3 the guide calls traffic uneven."),
+    (
+        "input_mean",
+        "Input length (mean)",
+        8,
+        65536,
+        True,
+        0,
+        " tok",
+        "Mean prompt length in tokens (system prompt + history + question).",
+    ),
+    (
+        "input_cv",
+        "Input spread (CV)",
+        0.0,
+        2.0,
+        False,
+        2,
+        "",
+        "How uneven prompt lengths are: standard deviation ÷ mean. 0 = all alike; 0.47 = spread evenly over "
+        "100–1000 tokens; above 0.3 the guide calls traffic uneven.",
+    ),
     ("output_mean", "Output length (mean)", 1, 16384, True, 0, " tok", "Mean generated tokens per request."),
-    ("output_cv", "Output spread (CV)", 0.0, 2.0, False, 2, "",
-     "How uneven answer lengths are: standard deviation ÷ mean."),
-    ("requests_per_s", "Request rate (mean)", 0.01, 1000.0, True, 2, " req/s",
-     "Average requests per second over the busy hours."),
-    ("peak_to_average", "Peak ÷ average", 1.0, 10.0, False, 1, "×",
-     "Peak request rate divided by the mean; capacity is planned for the peak."),
-    ("ttft_s", "TTFT target", 0.05, 60.0, True, 2, " s",
-     "Time to first token the users accept (queueing + prefill), in seconds."),
-    ("tpot_ms", "TPOT target", 2.0, 1000.0, True, 0, " ms",
-     "Time per output token (inter-token latency), in milliseconds; 50 ms ≈ 20 tokens/s."),
-)  # fmt: skip
+    (
+        "output_cv",
+        "Output spread (CV)",
+        0.0,
+        2.0,
+        False,
+        2,
+        "",
+        "How uneven answer lengths are: standard deviation ÷ mean.",
+    ),
+    (
+        "requests_per_s",
+        "Request rate (mean)",
+        0.01,
+        1000.0,
+        True,
+        2,
+        " req/s",
+        "Average requests per second over the busy hours.",
+    ),
+    (
+        "peak_to_average",
+        "Peak ÷ average",
+        1.0,
+        10.0,
+        False,
+        1,
+        "×",
+        "Peak request rate divided by the mean; capacity is planned for the peak.",
+    ),
+    (
+        "ttft_s",
+        "TTFT target",
+        0.05,
+        60.0,
+        True,
+        2,
+        " s",
+        "Time to first token the users accept (queueing + prefill), in seconds.",
+    ),
+    (
+        "tpot_ms",
+        "TPOT target",
+        2.0,
+        1000.0,
+        True,
+        0,
+        " ms",
+        "Time per output token (inter-token latency), in milliseconds; 50 ms ≈ 20 tokens/s.",
+    ),
+)
 
 
 class TrafficPanel(QWidget):

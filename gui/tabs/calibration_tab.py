@@ -12,9 +12,6 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-from lmi_explorer.gui.tabs.chart_tab import ChartTab
-from lmi_explorer.gui.widgets.dataframe_model import ColumnSpec, DataFrameModel, OptionsFilter
-from lmi_explorer.models.units import percent
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -26,6 +23,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from lmi_explorer.gui.tabs.chart_tab import ChartTab
+from lmi_explorer.gui.widgets.dataframe_model import ColumnSpec, DataFrameModel, OptionsFilter
+from lmi_explorer.models.units import percent
 
 if TYPE_CHECKING:
     from lmi_explorer.gui.charts.base import ChartInput
@@ -58,7 +59,7 @@ POINT_COLUMNS = [
     ColumnSpec("before", "Shipped factors", _figure, "The estimate with the shipped factors (after a fit)", True),
     ColumnSpec("error_before", "Error (shipped)", _error, "Error with the shipped factors (after a fit)", True),
     ColumnSpec("reason", "Why not estimated / assumed"),
-]  # fmt: skip
+]
 
 
 class CalibrationTab(ChartTab):
@@ -66,9 +67,13 @@ class CalibrationTab(ChartTab):
 
     import_requested = Signal()
 
-    def __init__(self, make_chart, theme: ChartTheme, qstate: QtState, parent: QWidget | None = None) -> None:
-        super().__init__(make_chart, theme, parent)
-        self.qstate = qstate
+    def __init__(
+        self, make_chart, theme: ChartTheme, qstate: QtState | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(make_chart, theme, qstate, parent)
+        if qstate is None:
+            raise ValueError("the Calibration tab needs the window's state")
+        self.qstate: QtState = qstate
         self.points: ParityPoints | None = None
         self._pending: ChartInput | None = None
         self.summary = QLabel()
@@ -92,8 +97,9 @@ class CalibrationTab(ChartTab):
             "&Reset to shipped factors",
             "Drop the fitted factors and keep the measurements: the estimate goes back to the shipped calibration",
         )
-        self.remove_button = self._button("Re&move measurements", "Remove the imported measurements and any "
-                                          "fitted factors from the scenario")  # fmt: skip
+        self.remove_button = self._button(
+            "Re&move measurements", "Remove the imported measurements and any fitted factors from the scenario"
+        )
         self.import_button.clicked.connect(self.import_requested)
         self.fit_button.clicked.connect(self.fit)
         self.reset_button.clicked.connect(self.reset_factors)
@@ -166,8 +172,10 @@ class CalibrationTab(ChartTab):
         self.points = points
         f = points.frame
         bk_names = _backend_names()
-        on = [f"{bk_names.get(b, b)} · {accelerator_label(a)}" if isinstance(a, str) else (b or "–")
-              for b, a in zip(f["backend"], f["accelerator"], strict=True)]  # fmt: skip
+        on = [
+            f"{bk_names.get(b, b)} · {accelerator_label(a)}" if isinstance(a, str) else (b or "–")
+            for b, a in zip(f["backend"], f["accelerator"], strict=True)
+        ]
         why = [r if r else n for r, n in zip(f["reason"], f["note"], strict=True)]
         self.model.set_frame(f.assign(on=on, reason=why))
         self.table.resizeColumnsToContents()
@@ -210,9 +218,11 @@ class CalibrationTab(ChartTab):
             return False
         self.qstate.update(calibration=report.calibration)
         names = _backend_names()
-        parts = [f"{names.get(f.backend, f.backend)} on {accelerator_label(f.accelerator)}: η_bw {f.eta_bw:.2f}, "
-                 f"η_f {f.eta_f:.2f}, step {f.step_overhead_ms:.1f} ms"
-                 for f in report.calibration.factors]  # fmt: skip
+        parts = [
+            f"{names.get(f.backend, f.backend)} on {accelerator_label(f.accelerator)}: η_bw {f.eta_bw:.2f}, "
+            f"η_f {f.eta_f:.2f}, step {f.step_overhead_ms:.1f} ms"
+            for f in report.calibration.factors
+        ]
         self.status.setText(
             f"Fitted in {took * 1000:.0f} ms — median error {percent(report.median_error_before)} → "
             f"{percent(report.median_error_after)}. {'; '.join(parts)}. Undo (Ctrl+Z) goes back."

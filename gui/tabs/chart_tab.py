@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from lmi_explorer.gui.canvas import PlotCanvas
-from lmi_explorer.gui.charts.base import ChartInput
-from lmi_explorer.gui.charts.theme import ChartTheme
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
 
+from lmi_explorer.gui.canvas import PlotCanvas
+from lmi_explorer.gui.charts.base import ChartInput
+from lmi_explorer.gui.charts.theme import ChartTheme
+
+if TYPE_CHECKING:
+    from lmi_explorer.gui.qt_state import QtState
+
 
 class ChartTab(QWidget):
-    """A tab holding one chart canvas."""
+    """A tab holding one chart canvas; every answer tab is built as ``Tab(make_chart, theme, qstate)``."""
 
-    def __init__(self, make_chart, theme: ChartTheme, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, make_chart, theme: ChartTheme, qstate: QtState | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.canvas = PlotCanvas(make_chart, theme)
         self.canvas.setMinimumSize(420, 260)

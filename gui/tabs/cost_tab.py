@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from lmi_explorer.gui.charts.base import ChartInput
-from lmi_explorer.gui.charts.theme import ChartTheme
-from lmi_explorer.gui.tabs.chart_tab import ChartTab
-from lmi_explorer.gui.widgets.dataframe_model import ColumnSpec, DataFrameModel, OptionsFilter
-from lmi_explorer.models.estimate import Estimate
-from lmi_explorer.models.reference.backends import load_backends
-from lmi_explorer.models.units import ms_per_token, seconds, usd
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,6 +17,17 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from lmi_explorer.gui.charts.base import ChartInput
+from lmi_explorer.gui.charts.theme import ChartTheme
+from lmi_explorer.gui.tabs.chart_tab import ChartTab
+from lmi_explorer.gui.widgets.dataframe_model import ColumnSpec, DataFrameModel, OptionsFilter
+from lmi_explorer.models.estimate import Estimate
+from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.units import ms_per_token, seconds, usd
+
+if TYPE_CHECKING:
+    from lmi_explorer.gui.qt_state import QtState
 
 
 def _num(v: object, fmt: str = "{:,.0f}") -> str:
@@ -39,19 +44,29 @@ OPTION_COLUMNS = [
     ColumnSpec("fits", "Fits", lambda v: "yes" if v else "no", "Fits in memory and meets the latency targets"),
     ColumnSpec("instances", "Instances", lambda v: _num(v) if v else "–", "Instances needed for the peak rate", True),
     ColumnSpec("monthly_usd", "Monthly", lambda v: usd(v, per="mo"), "Monthly cost at the chosen pricing", True),
-    ColumnSpec("usd_per_million_tokens", "$/M tokens", lambda v: usd(v), "Cost per million input+output tokens",
-               True),
+    ColumnSpec("usd_per_million_tokens", "$/M tokens", lambda v: usd(v), "Cost per million input+output tokens", True),
     ColumnSpec("ttft_s", "TTFT", lambda v: seconds(v), "Time to first token at the operating point", True),
     ColumnSpec("tpot_ms", "TPOT", lambda v: ms_per_token(v), "Time per output token at the operating point", True),
-    ColumnSpec("operating_concurrency", "Concurrency", lambda v: _num(v) if v else "–",
-               "Concurrent requests per model copy at the operating point", True),
-    ColumnSpec("requests_per_s_per_replica", "req/s per copy", lambda v: _num(v, "{:,.2f}"),
-               "Capacity of one model copy meeting the targets", True),
+    ColumnSpec(
+        "operating_concurrency",
+        "Concurrency",
+        lambda v: _num(v) if v else "–",
+        "Concurrent requests per model copy at the operating point",
+        True,
+    ),
+    ColumnSpec(
+        "requests_per_s_per_replica",
+        "req/s per copy",
+        lambda v: _num(v, "{:,.2f}"),
+        "Capacity of one model copy meeting the targets",
+        True,
+    ),
     ColumnSpec("weights_gib_per_device", "Weights/device", lambda v: _num(v, "{:,.1f} GiB"), "", True),
-    ColumnSpec("kv_capacity_tokens", "KV tokens", lambda v: _num(v) if v else "–",
-               "Tokens of KV cache per model copy", True),
+    ColumnSpec(
+        "kv_capacity_tokens", "KV tokens", lambda v: _num(v) if v else "–", "Tokens of KV cache per model copy", True
+    ),
     ColumnSpec("reason", "Why / limited by"),
-]  # fmt: skip
+]
 
 
 class CostTab(ChartTab):
@@ -63,8 +78,10 @@ class CostTab(ChartTab):
     #: (backend, instance, precision, TP) of the selected rows, at most four, in table order
     options_selected = Signal(tuple)
 
-    def __init__(self, make_chart, theme: ChartTheme, parent: QWidget | None = None) -> None:
-        super().__init__(make_chart, theme, parent)
+    def __init__(
+        self, make_chart, theme: ChartTheme, qstate: QtState | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(make_chart, theme, qstate, parent)
         self.model = DataFrameModel(OPTION_COLUMNS)
         self.proxy = OptionsFilter()
         self.proxy.setSourceModel(self.model)

@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
-from lmi_explorer.gui.charts.base import ChartInput
-from lmi_explorer.gui.charts.theme import ChartTheme
-from lmi_explorer.gui.tabs.chart_tab import ChartTab
-from lmi_explorer.models.decision import Decision
-from lmi_explorer.models.estimate import Estimate
-from lmi_explorer.models.reference.backends import load_backends
-from lmi_explorer.models.units import usd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
@@ -20,6 +14,17 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from lmi_explorer.gui.charts.base import ChartInput
+from lmi_explorer.gui.charts.theme import ChartTheme
+from lmi_explorer.gui.tabs.chart_tab import ChartTab
+from lmi_explorer.models.decision import Decision
+from lmi_explorer.models.estimate import Estimate
+from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.units import usd
+
+if TYPE_CHECKING:
+    from lmi_explorer.gui.qt_state import QtState
 
 
 class RecommendationCard(QFrame):
@@ -88,8 +93,10 @@ class RecommendationCard(QFrame):
 
 
 class DecisionTab(ChartTab):
-    def __init__(self, make_chart, theme: ChartTheme, parent: QWidget | None = None) -> None:
-        super().__init__(make_chart, theme, parent)
+    def __init__(
+        self, make_chart, theme: ChartTheme, qstate: QtState | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(make_chart, theme, qstate, parent)
         self.card = RecommendationCard()
         splitter = QSplitter(Qt.Orientation.Vertical)
         lay = self.layout()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from lmi_explorer.gui.charts.theme import ChartTheme
-from lmi_explorer.gui.tabs.chart_tab import ChartTab
-from lmi_explorer.models.reference.backends import load_backends
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -13,6 +12,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lmi_explorer.gui.charts.theme import ChartTheme
+from lmi_explorer.gui.tabs.chart_tab import ChartTab
+from lmi_explorer.models.reference.backends import load_backends
+
+if TYPE_CHECKING:
+    from lmi_explorer.gui.qt_state import QtState
+
 
 class LoadTestTab(ChartTab):
     """The load-test chart with a line saying which options it shows and a way back to the cheapest ones."""
@@ -20,8 +26,10 @@ class LoadTestTab(ChartTab):
     #: the user asked to show the cheapest options again
     cleared = Signal()
 
-    def __init__(self, make_chart, theme: ChartTheme, parent: QWidget | None = None) -> None:
-        super().__init__(make_chart, theme, parent)
+    def __init__(
+        self, make_chart, theme: ChartTheme, qstate: QtState | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(make_chart, theme, qstate, parent)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.clear_button = QPushButton("Show the cheapest options")
@@ -46,6 +54,8 @@ class LoadTestTab(ChartTab):
             names = "; ".join(name(*o) for o in options)
             self.hint.setText(f"Showing the options selected in the Cost table: {names}.")
         else:
-            self.hint.setText("Showing the cheapest options. Select up to four rows in the Cost table (Ctrl+2) to "
-                              "load-test those instead.")  # fmt: skip
+            self.hint.setText(
+                "Showing the cheapest options. Select up to four rows in the Cost table (Ctrl+2) to "
+                "load-test those instead."
+            )
         self.clear_button.setVisible(bool(options))

@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from lmi_explorer.gui.charts.common import StickyLimit
-from lmi_explorer.gui.charts.traffic_chart import BINS, HEADROOM, length_top, token_locator, tokens_tick
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from lmi_explorer.gui.charts.common import StickyLimit
+from lmi_explorer.gui.charts.traffic_chart import BINS, HEADROOM, length_top, token_locator, tokens_tick
 
 if TYPE_CHECKING:
     from lmi_explorer.gui.charts.base import ChartInput

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
+
 from lmi_explorer.models.estimate.memory import kv_bytes_per_token, usable_kv_bytes_per_device, weight_bytes
 from lmi_explorer.models.estimate.speed import Physics, decode_step, prefill_time
 from lmi_explorer.models.reference.backends import Efficiency, load_backends

@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
+
 from lmi_explorer.models.calibration.measurements import Measurement
 from lmi_explorer.models.calibration.parity import estimate_row, place
 from lmi_explorer.models.calibration.user import ETA_MAX, ETA_MIN, STEP_MAX_MS, Calibration, FittedEfficiency
@@ -30,8 +31,17 @@ PRIOR_WEIGHT = 0.01
 PRIOR_STEP_S = 0.010
 _GRID_ETA = np.linspace(ETA_MIN, ETA_MAX, 20)
 _GRID_STEP_S = np.array([0.0, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, STEP_MAX_MS / 1000])
-FIT_COLUMNS = ["label", "metric", "backend", "accelerator", "measured", "before", "after", "error_before",
-               "error_after"]  # fmt: skip
+FIT_COLUMNS = [
+    "label",
+    "metric",
+    "backend",
+    "accelerator",
+    "measured",
+    "before",
+    "after",
+    "error_before",
+    "error_after",
+]
 
 
 @dataclass(frozen=True)
@@ -76,8 +86,12 @@ def _point(m: Measurement, scenario: Scenario) -> tuple[tuple | None, str]:
         return None, reason
     f = _fitting(p.variant)
     r = f.rows
-    hit = r[(r["backend"] == p.backend) & (r["instance"] == p.instance) & (r["precision"] == p.precision)
-            & (r["tensor_parallel"] == int(row["tensor_parallel"]))]  # fmt: skip
+    hit = r[
+        (r["backend"] == p.backend)
+        & (r["instance"] == p.instance)
+        & (r["precision"] == p.precision)
+        & (r["tensor_parallel"] == int(row["tensor_parallel"]))
+    ]
     pos = f.config_pos[int(hit["config"].iloc[0])]
     ph = f.ph.take(np.array([pos]))
     return (p.backend, p.accelerator, ph, f.bmax[pos], f.mean_output, int(row["tensor_parallel"])), ""
@@ -113,8 +127,11 @@ def _cost(g: _Group, theta: np.ndarray, start: np.ndarray, fit_link: bool) -> np
     with np.errstate(divide="ignore", invalid="ignore"):
         resid = np.log(est / measured)
     data = np.where(np.isfinite(resid), resid, 50.0) ** 2
-    prior = (np.log(theta[:, 0] / start[0]) ** 2 + np.log(theta[:, 1] / start[1]) ** 2
-             + ((theta[:, 2] - start[2]) / PRIOR_STEP_S) ** 2)  # fmt: skip
+    prior = (
+        np.log(theta[:, 0] / start[0]) ** 2
+        + np.log(theta[:, 1] / start[1]) ** 2
+        + ((theta[:, 2] - start[2]) / PRIOR_STEP_S) ** 2
+    )
     if fit_link:
         prior = prior + np.log(theta[:, 3] / start[3]) ** 2
     return data.sum(axis=1) + PRIOR_WEIGHT * prior
@@ -191,38 +208,70 @@ def fit_measurements(
     rows = []
     for (backend, acc), g in groups.items():
         a = hw.accelerators[acc]
-        group = _Group(backend, acc, _stack(g["ph"]), np.array(g["bmax"], dtype=float), np.array(g["n"], dtype=float),
-                       np.array(g["out"], dtype=float), np.full(len(g["ph"]), a.link_bytes_s), g["targets"],
-                       tuple(g["tps"]))  # fmt: skip
+        group = _Group(
+            backend,
+            acc,
+            _stack(g["ph"]),
+            np.array(g["bmax"], dtype=float),
+            np.array(g["n"], dtype=float),
+            np.array(g["out"], dtype=float),
+            np.full(len(g["ph"]), a.link_bytes_s),
+            g["targets"],
+            tuple(g["tps"]),
+        )
         eff = bk.efficiency_for(backend, acc)
         link0 = hw.interconnects[a.interconnect].bandwidth_efficiency
         start = np.array([eff.eta_bw, eff.eta_f, eff.step_overhead_s, link0])
         fit_link = len(set(group.tps)) >= 2 and max(group.tps) > 1
         best = _search(group, start, fit_link)
         fitted = FittedEfficiency(
-            backend=backend, accelerator=acc, eta_bw=round(float(best[0]), 3), eta_f=round(float(best[1]), 3),
-            step_overhead_ms=round(float(best[2]) * 1000, 2), eta_link=round(float(best[3]), 3) if fit_link else None,
+            backend=backend,
+            accelerator=acc,
+            eta_bw=round(float(best[0]), 3),
+            eta_f=round(float(best[1]), 3),
+            step_overhead_ms=round(float(best[2]) * 1000, 2),
+            eta_link=round(float(best[3]), 3) if fit_link else None,
             points=len(group.targets),
-        )  # fmt: skip
+        )
         after_theta = np.array([[fitted.eta_bw, fitted.eta_f, fitted.step_overhead_s, fitted.eta_link or link0]])
         before = _estimates(group, start[None, :])[0]
         after = _estimates(group, after_theta)[0]
         measured = np.array([t[2] for t in group.targets])
         err_b = before / measured - 1
         err_a = after / measured - 1
-        factors.append(replace(fitted, median_error_before=round(float(np.median(np.abs(err_b))), 4),
-                               median_error_after=round(float(np.median(np.abs(err_a))), 4)))  # fmt: skip
+        factors.append(
+            replace(
+                fitted,
+                median_error_before=round(float(np.median(np.abs(err_b))), 4),
+                median_error_after=round(float(np.median(np.abs(err_a))), 4),
+            )
+        )
         for j, (_i, metric, value, label) in enumerate(group.targets):
-            rows.append({
-                "label": label, "metric": metric, "backend": backend, "accelerator": acc, "measured": value,
-                "before": before[j], "after": after[j], "error_before": err_b[j], "error_after": err_a[j],
-            })  # fmt: skip
+            rows.append(
+                {
+                    "label": label,
+                    "metric": metric,
+                    "backend": backend,
+                    "accelerator": acc,
+                    "measured": value,
+                    "before": before[j],
+                    "after": after[j],
+                    "error_before": err_b[j],
+                    "error_after": err_a[j],
+                }
+            )
     points = pd.DataFrame.from_records(rows, columns=FIT_COLUMNS)
-    cal = Calibration(name=name or _default_name(measurements), measurements=tuple(measurements),
-                      factors=tuple(factors))  # fmt: skip
+    cal = Calibration(
+        name=name or _default_name(measurements), measurements=tuple(measurements), factors=tuple(factors)
+    )
 
     def med(col: str) -> float:
         return float(points[col].abs().median()) if len(points) else math.nan
 
-    return FitReport(cal, points, pd.DataFrame.from_records(skipped, columns=["label", "reason"]),
-                     med("error_before"), med("error_after"))  # fmt: skip
+    return FitReport(
+        cal,
+        points,
+        pd.DataFrame.from_records(skipped, columns=["label", "reason"]),
+        med("error_before"),
+        med("error_after"),
+    )

@@ -142,8 +142,9 @@ class _Reader:
         unit = obj.get("unit")
         if time:
             if unit not in _TIME_UNITS:
-                raise DataError(f"{self.name}: field '{key}.unit' is {json.dumps(unit)}; expected one of "
-                                f"{', '.join(_TIME_UNITS)}.")  # fmt: skip
+                raise DataError(
+                    f"{self.name}: field '{key}.unit' is {json.dumps(unit)}; expected one of {', '.join(_TIME_UNITS)}."
+                )
             return avg * _TIME_UNITS[unit] if avg is not None else None
         if key.endswith("throughput") and unit is not None and unit not in _RATE_UNITS:
             raise DataError(f"{self.name}: field '{key}.unit' is {json.dumps(unit)}; expected tokens/sec.")
@@ -348,8 +349,12 @@ def _csv(name: str, text: str, facts: RunFacts) -> list[Measurement]:
 
 
 _JSON_PARSERS: dict[str, Callable[[_Reader, int | None], Measurement]] = {
-    "vllm": _vllm, "llmperf": _llmperf, "awscurl": _awscurl, "genai-perf": _nvidia, "aiperf": _nvidia,
-}  # fmt: skip
+    "vllm": _vllm,
+    "llmperf": _llmperf,
+    "awscurl": _awscurl,
+    "genai-perf": _nvidia,
+    "aiperf": _nvidia,
+}
 
 
 def _json_kind(obj: Any) -> str | None:

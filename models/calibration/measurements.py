@@ -24,14 +24,28 @@ METRIC_LABELS = {
 
 #: Spellings of backends and precisions that load-test files and people use, mapped to the app's names.
 BACKEND_ALIASES = {
-    "tensorrt-llm": "trtllm", "tensorrt_llm": "trtllm", "tensorrtllm": "trtllm", "trt-llm": "trtllm",
-    "lmi_dist": "lmi-dist", "lmidist": "lmi-dist", "transformers-neuronx": "tnx", "transformers_neuronx": "tnx",
-    "neuronx": "tnx", "hf_accelerate": "hf-accelerate", "accelerate": "hf-accelerate",
-}  # fmt: skip
+    "tensorrt-llm": "trtllm",
+    "tensorrt_llm": "trtllm",
+    "tensorrtllm": "trtllm",
+    "trt-llm": "trtllm",
+    "lmi_dist": "lmi-dist",
+    "lmidist": "lmi-dist",
+    "transformers-neuronx": "tnx",
+    "transformers_neuronx": "tnx",
+    "neuronx": "tnx",
+    "hf_accelerate": "hf-accelerate",
+    "accelerate": "hf-accelerate",
+}
 PRECISION_ALIASES = {
-    "fp16": "bf16", "float16": "bf16", "bfloat16": "bf16", "half": "bf16", "16bit": "bf16",
-    "awq_int4": "awq", "gptq_int4": "gptq", "float8": "fp8",
-}  # fmt: skip
+    "fp16": "bf16",
+    "float16": "bf16",
+    "bfloat16": "bf16",
+    "half": "bf16",
+    "16bit": "bf16",
+    "awq_int4": "awq",
+    "gptq_int4": "gptq",
+    "float8": "fp8",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +164,13 @@ def with_facts(m: Measurement, facts: RunFacts | None) -> Measurement:
 _TEXT = ("label", "model", "instance", "backend", "precision", "source", "note")
 _POSITIVE = ("input_tokens", "output_tokens", "ttft_s", "tpot_ms", "output_tokens_per_s")
 #: Largest believable values: anything beyond is a unit mistake, not a measurement.
-_CEILING = {"input_tokens": 10_000_000, "output_tokens": 10_000_000, "ttft_s": 86_400, "tpot_ms": 3_600_000,
-            "output_tokens_per_s": 1e9}  # fmt: skip
+_CEILING = {
+    "input_tokens": 10_000_000,
+    "output_tokens": 10_000_000,
+    "ttft_s": 86_400,
+    "tpot_ms": 3_600_000,
+    "output_tokens_per_s": 1e9,
+}
 
 
 def check(m: Measurement, where: str) -> None:

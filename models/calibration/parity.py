@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
 from lmi_explorer.models.calibration.measurements import Measurement
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.reference.backends import load_backends
@@ -29,9 +30,23 @@ BANDS = (0.15, 0.35)
 DEFAULT_PRECISION = "bf16"
 
 PARITY_COLUMNS = [
-    "label", "metric", "measured", "estimated", "error", "reason", "note", "model", "instance", "accelerator",
-    "backend", "precision", "tensor_parallel", "concurrency", "input_tokens", "output_tokens",
-]  # fmt: skip
+    "label",
+    "metric",
+    "measured",
+    "estimated",
+    "error",
+    "reason",
+    "note",
+    "model",
+    "instance",
+    "accelerator",
+    "backend",
+    "precision",
+    "tensor_parallel",
+    "concurrency",
+    "input_tokens",
+    "output_tokens",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +109,9 @@ def place(m: Measurement, scenario: Scenario) -> Placement:
 
     def fail(reason: str) -> Placement:
         acc = hw.instances[m.instance].accelerator if m.instance in hw.instances else None
-        return Placement(None, model_label, m.instance, acc, m.backend, precision, m.tensor_parallel, reason,
-                         tuple(notes))  # fmt: skip
+        return Placement(
+            None, model_label, m.instance, acc, m.backend, precision, m.tensor_parallel, reason, tuple(notes)
+        )
 
     if m.instance is None:
         return fail("instance not given: say which instance type the load test ran on.")
@@ -112,16 +128,23 @@ def place(m: Measurement, scenario: Scenario) -> Placement:
     lmi = scenario.deployment.lmi_release
     backend = bk.backends[m.backend]
     if not backend.available(lmi):
-        lmi = max(v for v in bk.lmi_versions if backend.available(v)) if any(
-            backend.available(v) for v in bk.lmi_versions) else lmi  # fmt: skip
+        lmi = (
+            max(v for v in bk.lmi_versions if backend.available(v))
+            if any(backend.available(v) for v in bk.lmi_versions)
+            else lmi
+        )
         notes.append(f"{backend.name} is not in the scenario's LMI release; LMI v{lmi} used")
     changes = {
         "input_mean": m.input_tokens if m.input_tokens is not None else scenario.traffic.input_mean,
         "output_mean": m.output_tokens if m.output_tokens is not None else scenario.traffic.output_mean,
-        "input_cv": FIXED_LENGTH_CV, "output_cv": FIXED_LENGTH_CV,
-        "hardware": "inferentia" if acc.is_neuron else "gpu", "instance_families": (inst.family,),
-        "precisions": (precision,), "tensor_parallel": m.tensor_parallel, "lmi_release": lmi,
-    }  # fmt: skip
+        "input_cv": FIXED_LENGTH_CV,
+        "output_cv": FIXED_LENGTH_CV,
+        "hardware": "inferentia" if acc.is_neuron else "gpu",
+        "instance_families": (inst.family,),
+        "precisions": (precision,),
+        "tensor_parallel": m.tensor_parallel,
+        "lmi_release": lmi,
+    }
     if m.input_tokens is None:
         notes.append(f"prompt length not in the file; the scenario's {scenario.traffic.input_mean:g} tokens used")
     if m.output_tokens is None:
@@ -132,8 +155,9 @@ def place(m: Measurement, scenario: Scenario) -> Placement:
         variant = scenario.with_changes(**changes)
     except DataError as exc:
         return fail(str(exc))
-    return Placement(variant, model_label, m.instance, acc.accelerator, m.backend, precision, m.tensor_parallel,
-                     "", tuple(notes))  # fmt: skip
+    return Placement(
+        variant, model_label, m.instance, acc.accelerator, m.backend, precision, m.tensor_parallel, "", tuple(notes)
+    )
 
 
 def _why_not(p: Placement) -> str:
@@ -159,8 +183,14 @@ def estimate_row(m: Measurement, p: Placement) -> tuple[pd.Series | None, str, t
 
     if p.variant is None:
         return None, p.reason, p.notes
-    frame = at_concurrency(p.variant, m.concurrency, instance=p.instance, backend=p.backend, precision=p.precision,
-                           tensor_parallel=p.tensor_parallel)  # fmt: skip
+    frame = at_concurrency(
+        p.variant,
+        m.concurrency,
+        instance=p.instance,
+        backend=p.backend,
+        precision=p.precision,
+        tensor_parallel=p.tensor_parallel,
+    )
     if frame.empty:
         return None, _why_not(p), p.notes
     notes = p.notes
@@ -187,13 +217,26 @@ def compare(measurements: tuple[Measurement, ...] | list[Measurement], scenario:
         tp = p.tensor_parallel if row is None else int(row["tensor_parallel"])
         for metric, measured in m.metrics().items():
             est = math.nan if row is None else float(row[metric])
-            records.append({
-                "label": m.label, "metric": metric, "measured": measured, "estimated": est,
-                "error": est / measured - 1.0 if row is not None else math.nan, "reason": reason,
-                "note": "; ".join(notes), "model": p.model, "instance": p.instance, "accelerator": p.accelerator,
-                "backend": p.backend, "precision": p.precision, "tensor_parallel": tp, "concurrency": m.concurrency,
-                "input_tokens": m.input_tokens, "output_tokens": m.output_tokens,
-            })  # fmt: skip
+            records.append(
+                {
+                    "label": m.label,
+                    "metric": metric,
+                    "measured": measured,
+                    "estimated": est,
+                    "error": est / measured - 1.0 if row is not None else math.nan,
+                    "reason": reason,
+                    "note": "; ".join(notes),
+                    "model": p.model,
+                    "instance": p.instance,
+                    "accelerator": p.accelerator,
+                    "backend": p.backend,
+                    "precision": p.precision,
+                    "tensor_parallel": tp,
+                    "concurrency": m.concurrency,
+                    "input_tokens": m.input_tokens,
+                    "output_tokens": m.output_tokens,
+                }
+            )
     return pd.DataFrame.from_records(records, columns=PARITY_COLUMNS)
 
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+
 from lmi_explorer.models.calibration.measurements import METRICS
 from lmi_explorer.models.calibration.parity import ParitySummary, compare, summarise
 from lmi_explorer.models.calibration.user import without_factors
@@ -28,9 +29,21 @@ from lmi_explorer.models.units import percent
 
 #: Columns of :attr:`ParityPoints.frame`: one row per measured figure.
 POINT_COLUMNS = [
-    "label", "metric", "measured", "estimated", "error", "before", "error_before", "reason", "note", "backend",
-    "accelerator", "instance", "concurrency", "source",
-]  # fmt: skip
+    "label",
+    "metric",
+    "measured",
+    "estimated",
+    "error",
+    "before",
+    "error_before",
+    "reason",
+    "note",
+    "backend",
+    "accelerator",
+    "instance",
+    "concurrency",
+    "source",
+]
 #: How many comparisons are kept (one per calibration the user flips between).
 CACHE_SIZE = 8
 
@@ -67,14 +80,20 @@ class ParityPoints:
         within = f"{s.within_inner_band} of {s.compared} within ±15 %"
         missing = f"; {s.not_estimated} not estimated (see the reasons)" if s.not_estimated else ""
         if not self.imported:
-            return (f"{s.compared} published cases the shipped factors were fitted on: median error "
-                    f"{percent(s.median_abs_error)}; {within}, {s.within_outer_band} within ±35 %.")  # fmt: skip
+            return (
+                f"{s.compared} published cases the shipped factors were fitted on: median error "
+                f"{percent(s.median_abs_error)}; {within}, {s.within_outer_band} within ±35 %."
+            )
         points = f"{s.compared} point{'s' if s.compared != 1 else ''}"
         if self.fitted and self.summary_before is not None:
-            return (f"{points}: median error {percent(self.summary_before.median_abs_error)} → "
-                    f"{percent(s.median_abs_error)} after the fit; {within}{missing}.")  # fmt: skip
-        return (f"{points}: median error {percent(s.median_abs_error)} with the shipped factors; {within}, "
-                f"{s.within_outer_band} within ±35 %{missing}.")  # fmt: skip
+            return (
+                f"{points}: median error {percent(self.summary_before.median_abs_error)} → "
+                f"{percent(s.median_abs_error)} after the fit; {within}{missing}."
+            )
+        return (
+            f"{points}: median error {percent(s.median_abs_error)} with the shipped factors; {within}, "
+            f"{s.within_outer_band} within ±35 %{missing}."
+        )
 
 
 def accelerator_label(accelerator: str) -> str:
@@ -103,12 +122,24 @@ def shipped_points() -> pd.DataFrame:
             metric, measured, est = "ttft_s", measured / 1000, est / 1000
             note = f"prefill of one {c.input_tokens:,}-token prompt (time to first token)"
         batch = "max" if c.batch is None else c.batch
-        rows.append({
-            "label": c.label, "metric": metric, "measured": measured, "estimated": est,
-            "error": est / measured - 1, "before": math.nan, "error_before": math.nan, "reason": "",
-            "note": note, "backend": c.backend, "accelerator": c.accelerator, "instance": None,
-            "concurrency": batch, "source": c.source,
-        })  # fmt: skip
+        rows.append(
+            {
+                "label": c.label,
+                "metric": metric,
+                "measured": measured,
+                "estimated": est,
+                "error": est / measured - 1,
+                "before": math.nan,
+                "error_before": math.nan,
+                "reason": "",
+                "note": note,
+                "backend": c.backend,
+                "accelerator": c.accelerator,
+                "instance": None,
+                "concurrency": batch,
+                "source": c.source,
+            }
+        )
     return pd.DataFrame.from_records(rows, columns=POINT_COLUMNS)
 
 
@@ -119,13 +150,23 @@ def _points(scenario: Scenario) -> pd.DataFrame:
     cal = scenario.calibration
     assert cal is not None
     now = compare(cal.measurements, scenario)
-    out = pd.DataFrame({
-        "label": now["label"], "metric": now["metric"], "measured": now["measured"].astype(float),
-        "estimated": now["estimated"].astype(float), "error": now["error"].astype(float),
-        "before": math.nan, "error_before": math.nan, "reason": now["reason"], "note": now["note"],
-        "backend": now["backend"], "accelerator": now["accelerator"], "instance": now["instance"],
-        "concurrency": now["concurrency"],
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "label": now["label"],
+            "metric": now["metric"],
+            "measured": now["measured"].astype(float),
+            "estimated": now["estimated"].astype(float),
+            "error": now["error"].astype(float),
+            "before": math.nan,
+            "error_before": math.nan,
+            "reason": now["reason"],
+            "note": now["note"],
+            "backend": now["backend"],
+            "accelerator": now["accelerator"],
+            "instance": now["instance"],
+            "concurrency": now["concurrency"],
+        }
+    )
     sources = {m.label: m.source for m in cal.measurements}
     out["source"] = out["label"].map(sources).fillna("")
     if cal.factors:
@@ -149,10 +190,21 @@ def comparison_key(scenario: Scenario) -> Scenario:
         input_mean=t.input_mean if any(m.input_tokens is None for m in ms) else 1.0,
         output_mean=t.output_mean if any(m.output_tokens is None for m in ms) else 1.0,
     )
-    deployment = Deployment(lmi_release=d.lmi_release, region=d.region, platform=d.platform,
-                            bound_percentile=d.bound_percentile, kv_cache_dtype=d.kv_cache_dtype)  # fmt: skip
-    return Scenario(model_id=scenario.model_id, custom_model=scenario.custom_model, traffic=traffic,
-                    deployment=deployment, name="key", calibration=cal)  # fmt: skip
+    deployment = Deployment(
+        lmi_release=d.lmi_release,
+        region=d.region,
+        platform=d.platform,
+        bound_percentile=d.bound_percentile,
+        kv_cache_dtype=d.kv_cache_dtype,
+    )
+    return Scenario(
+        model_id=scenario.model_id,
+        custom_model=scenario.custom_model,
+        traffic=traffic,
+        deployment=deployment,
+        name="key",
+        calibration=cal,
+    )
 
 
 _CACHE: OrderedDict[Scenario, ParityPoints] = OrderedDict()
@@ -173,8 +225,7 @@ def parity_points(scenario: Scenario) -> ParityPoints:
     frame = _points(scenario)
     fitted = bool(cal.factors)
     before = summarise(frame, "error_before") if fitted else None
-    points = ParityPoints(frame, "imported", fitted, summarise(frame), before, cal.name,
-                          time.perf_counter() - started)  # fmt: skip
+    points = ParityPoints(frame, "imported", fitted, summarise(frame), before, cal.name, time.perf_counter() - started)
     _CACHE[key] = points
     while len(_CACHE) > CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -189,5 +240,13 @@ def metric_points(points: ParityPoints, metric: str) -> pd.DataFrame:
     return rows[ok]
 
 
-__all__ = ["METRICS", "POINT_COLUMNS", "ParityPoints", "accelerator_label", "comparison_key", "metric_points",
-           "parity_points", "shipped_points"]  # fmt: skip
+__all__ = [
+    "METRICS",
+    "POINT_COLUMNS",
+    "ParityPoints",
+    "accelerator_label",
+    "comparison_key",
+    "metric_points",
+    "parity_points",
+    "shipped_points",
+]

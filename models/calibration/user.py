@@ -133,10 +133,16 @@ def validate(c: Calibration) -> None:
 def to_dict(c: Calibration) -> dict[str, Any]:
     def factor(f: FittedEfficiency) -> dict[str, Any]:
         return {
-            "backend": f.backend, "accelerator": f.accelerator, "eta_bw": f.eta_bw, "eta_f": f.eta_f,
-            "step_overhead_ms": f.step_overhead_ms, "eta_link": f.eta_link, "points": f.points,
-            "median_error_before": f.median_error_before, "median_error_after": f.median_error_after,
-        }  # fmt: skip
+            "backend": f.backend,
+            "accelerator": f.accelerator,
+            "eta_bw": f.eta_bw,
+            "eta_f": f.eta_f,
+            "step_overhead_ms": f.step_overhead_ms,
+            "eta_link": f.eta_link,
+            "points": f.points,
+            "median_error_before": f.median_error_before,
+            "median_error_after": f.median_error_after,
+        }
 
     return {
         "name": c.name,
@@ -145,8 +151,17 @@ def to_dict(c: Calibration) -> dict[str, Any]:
     }
 
 
-_FACTOR_FIELDS = ("backend", "accelerator", "eta_bw", "eta_f", "step_overhead_ms", "eta_link", "points",
-                  "median_error_before", "median_error_after")  # fmt: skip
+_FACTOR_FIELDS = (
+    "backend",
+    "accelerator",
+    "eta_bw",
+    "eta_f",
+    "step_overhead_ms",
+    "eta_link",
+    "points",
+    "median_error_before",
+    "median_error_after",
+)
 
 
 def from_dict(value: Any) -> Calibration | None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
 from lmi_explorer.models.reference.backends import load_backends
 
 if TYPE_CHECKING:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.estimate.options import option_grid
 from lmi_explorer.models.estimate.pipeline import Estimate, memory_and_physics, traffic_stats
@@ -19,9 +20,19 @@ from lmi_explorer.models.estimate.speed import Physics, steady_state
 from lmi_explorer.models.scenario import Scenario
 
 LOADTEST_COLUMNS = [
-    "backend", "instance", "precision", "tensor_parallel", "concurrency", "batch", "max_concurrency",
-    "tpot_ms", "ttft_s", "e2e_latency_s", "output_tokens_per_s", "requests_per_s",
-]  # fmt: skip
+    "backend",
+    "instance",
+    "precision",
+    "tensor_parallel",
+    "concurrency",
+    "batch",
+    "max_concurrency",
+    "tpot_ms",
+    "ttft_s",
+    "e2e_latency_s",
+    "output_tokens_per_s",
+    "requests_per_s",
+]
 
 
 #: Concurrencies of the load-test view: powers of two from 1 to 512, as load generators sweep them.
@@ -43,15 +54,29 @@ def _fitting(scenario: Scenario) -> _Fitting:
     model = scenario.model()
     d = scenario.deployment
     ts = traffic_stats(scenario, model)
-    grid = option_grid(model, d.lmi_release, d.hardware, d.instance_families, d.precisions, d.tensor_parallel,
-                       d.kv_cache_dtype, (), scenario.efficiency_overrides())  # fmt: skip
+    grid = option_grid(
+        model,
+        d.lmi_release,
+        d.hardware,
+        d.instance_families,
+        d.precisions,
+        d.tensor_parallel,
+        d.kv_cache_dtype,
+        (),
+        scenario.efficiency_overrides(),
+    )
     _fits, _cap, bmax, idx, ph = memory_and_physics(
         grid, model.context, ts.mean_input, ts.mean_output, ts.bound_input, ts.bound_output
     )
-    rows = pd.DataFrame({
-        "backend": grid.backend, "instance": grid.instance, "precision": grid.precision,
-        "tensor_parallel": grid.tensor_parallel, "config": grid.config,
-    })  # fmt: skip
+    rows = pd.DataFrame(
+        {
+            "backend": grid.backend,
+            "instance": grid.instance,
+            "precision": grid.precision,
+            "tensor_parallel": grid.tensor_parallel,
+            "config": grid.config,
+        }
+    )
     rows = rows[rows["config"].isin(idx)]
     return _Fitting(rows, bmax[idx], ph, {int(c): i for i, c in enumerate(idx)}, ts.mean_output)
 
@@ -68,10 +93,13 @@ def _closed_loop(ph: Physics, bmax: np.ndarray, concurrency: np.ndarray, mean_ou
     ttft = st.ttft_s + np.maximum(n - b, 0) / st.requests_per_s
     steps = ph.decode_steps if n.ndim == 1 else ph.decode_steps[:, None]
     return {
-        "batch": b.astype(np.int64), "tpot_ms": st.tpot_s * 1000.0, "ttft_s": ttft,
-        "e2e_latency_s": ttft + steps * st.tpot_s, "output_tokens_per_s": st.requests_per_s * mean_output,
+        "batch": b.astype(np.int64),
+        "tpot_ms": st.tpot_s * 1000.0,
+        "ttft_s": ttft,
+        "e2e_latency_s": ttft + steps * st.tpot_s,
+        "output_tokens_per_s": st.requests_per_s * mean_output,
         "requests_per_s": st.requests_per_s,
-    }  # fmt: skip
+    }
 
 
 def at_concurrency(
@@ -92,8 +120,12 @@ def at_concurrency(
     figures = _closed_loop(f.ph, f.bmax, np.full(len(f.bmax), concurrency), f.mean_output)
     per_config = pd.DataFrame({"config": list(f.config_pos), "max_concurrency": f.bmax, **figures})
     out = f.rows.merge(per_config, on="config", how="inner")
-    for col, value in (("instance", instance), ("backend", backend), ("precision", precision),
-                       ("tensor_parallel", tensor_parallel)):  # fmt: skip
+    for col, value in (
+        ("instance", instance),
+        ("backend", backend),
+        ("precision", precision),
+        ("tensor_parallel", tensor_parallel),
+    ):
         if value is not None:
             out = out[out[col] == value]
     out.insert(4, "concurrency", concurrency)

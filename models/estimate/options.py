@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from lmi_explorer.models.estimate.memory import (
     kv_bytes_per_token,
     kv_bytes_per_token_device,
@@ -32,14 +33,45 @@ ENCODER_SHARE = 0.5
 #: Physics constants per configuration that do not depend on traffic.
 #: per-configuration values collected by ``_assemble``, one tuple per configuration
 _CFG_COLUMNS = (
-    "w", "w_dev", "usable", "room", "kv_total", "kv_dev", "reserve_bounds", "max_batch", "continuous", "tp",
-    "tp_speed", "bandwidth", "flops", "eta_bw", "eta_f", "step_s", "link_latency_s", "link_bytes_s",
-)  # fmt: skip
+    "w",
+    "w_dev",
+    "usable",
+    "room",
+    "kv_total",
+    "kv_dev",
+    "reserve_bounds",
+    "max_batch",
+    "continuous",
+    "tp",
+    "tp_speed",
+    "bandwidth",
+    "flops",
+    "eta_bw",
+    "eta_f",
+    "step_s",
+    "link_latency_s",
+    "link_bytes_s",
+)
 STATIC_PHYSICS = (
-    "weights", "weights_expert", "expert_hit", "kv_per_token", "params_prefill", "params_decode", "tp_speed",
-    "tp_comm", "bandwidth", "flops", "eta_bw", "eta_f", "step_s", "link_latency_s", "link_bytes_s", "layers",
-    "hidden", "attn_width",
-)  # fmt: skip
+    "weights",
+    "weights_expert",
+    "expert_hit",
+    "kv_per_token",
+    "params_prefill",
+    "params_decode",
+    "tp_speed",
+    "tp_comm",
+    "bandwidth",
+    "flops",
+    "eta_bw",
+    "eta_f",
+    "step_s",
+    "link_latency_s",
+    "link_bytes_s",
+    "layers",
+    "hidden",
+    "attn_width",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,9 +161,18 @@ def option_grid(
             entries = per_kind.get(kind)
             if entries is None:
                 entries = per_kind[kind] = _rows_for(
-                    model, backend, acc, inst.devices, precisions, tensor_parallel, lmi, support, supported,
-                    cfg_index, cfgs,
-                )  # fmt: skip
+                    model,
+                    backend,
+                    acc,
+                    inst.devices,
+                    precisions,
+                    tensor_parallel,
+                    lmi,
+                    support,
+                    supported,
+                    cfg_index,
+                    cfgs,
+                )
             out.extend((i, backend, *e) for e in entries)
     cols = list(zip(*out, strict=True)) if out else [()] * 6
     rows = dict(zip(("inst", "backend", "prec", "tp", "cfg", "reason"), cols, strict=True))
@@ -139,9 +180,18 @@ def option_grid(
 
 
 def _rows_for(
-    model: ModelSpec, backend: Backend, acc: Accelerator, devices: int, precisions: tuple[str, ...],
-    tensor_parallel: int | None, lmi: int, support: Support, supported: bool, cfg_index: dict, cfgs: list[dict],
-) -> list[tuple]:  # fmt: skip
+    model: ModelSpec,
+    backend: Backend,
+    acc: Accelerator,
+    devices: int,
+    precisions: tuple[str, ...],
+    tensor_parallel: int | None,
+    lmi: int,
+    support: Support,
+    supported: bool,
+    cfg_index: dict,
+    cfgs: list[dict],
+) -> list[tuple]:
     """(precision, TP, configuration or -1, reason) rows of one backend on one kind of instance."""
     bk = load_backends()
     tps = valid_tensor_parallel(model, backend, devices)
@@ -180,16 +230,28 @@ def _rows_for(
             k = cfg_index.get(key)
             if k is None:
                 k = cfg_index[key] = len(cfgs)
-                cfgs.append({"backend": backend, "acc": acc, "prec": prec, "tp": t, "compute": method["compute"],
-                             "continuous": support.continuous_batching})  # fmt: skip
+                cfgs.append(
+                    {
+                        "backend": backend,
+                        "acc": acc,
+                        "prec": prec,
+                        "tp": t,
+                        "compute": method["compute"],
+                        "continuous": support.continuous_batching,
+                    }
+                )
             entries.append((pname, t, k, ""))
     return entries
 
 
 def _assemble(
-    model: ModelSpec, kv_cache_dtype: str, names: list[str], rows: dict, cfgs: list[dict],
+    model: ModelSpec,
+    kv_cache_dtype: str,
+    names: list[str],
+    rows: dict,
+    cfgs: list[dict],
     overrides: tuple[FittedEfficiency, ...] = (),
-) -> OptionGrid:  # fmt: skip
+) -> OptionGrid:
     bk = load_backends()
     hw = load_hardware()
     inst_objs = [hw.instances[n] for n in names]
@@ -223,10 +285,16 @@ def _assemble(
             pair = pairs[(backend.backend, acc.accelerator)] = (
                 1.0 if (kv_cache_dtype == "fp8" and acc.fp8_flops) else 2.0,
                 acc.memory_bytes * backend.memory_fraction - acc.reserve_bytes,
-                backend.compiled or not backend.paged_kv, backend.max_batch, backend.parallelism == "pipeline",
-                acc.bandwidth_bytes_s, eff.eta_bw, eff.eta_f, eff.step_overhead_s, link.allreduce_latency_s,
+                backend.compiled or not backend.paged_kv,
+                backend.max_batch,
+                backend.parallelism == "pipeline",
+                acc.bandwidth_bytes_s,
+                eff.eta_bw,
+                eff.eta_f,
+                eff.step_overhead_s,
+                link.allreduce_latency_s,
                 acc.link_bytes_s * link_eff,
-            )  # fmt: skip
+            )
         kv_b, room, reserve_bounds, max_batch, pipeline, bandwidth, eta_bw, eta_f, step_s, latency, link_bytes = pair
         w = weights_of.get(prec.precision)
         if w is None:
@@ -240,15 +308,31 @@ def _assemble(
                 model, t, kv_b, backend.parallelism
             )
         w_dev = w * (1.0 + backend.weight_overhead) / t
-        rows_out.append((  # in the order of _CFG_COLUMNS
-            w, w_dev, usable_kv_bytes_per_device(backend, acc, w_dev), room, kv_total, kv_dev, reserve_bounds,
-            max_batch, cfg["continuous"], t, 1 if pipeline else t, bandwidth, acc.peak(cfg["compute"]), eta_bw,
-            eta_f, step_s, latency, link_bytes,
-        ))  # fmt: skip
+        rows_out.append(
+            (  # in the order of _CFG_COLUMNS
+                w,
+                w_dev,
+                usable_kv_bytes_per_device(backend, acc, w_dev),
+                room,
+                kv_total,
+                kv_dev,
+                reserve_bounds,
+                max_batch,
+                cfg["continuous"],
+                t,
+                1 if pipeline else t,
+                bandwidth,
+                acc.peak(cfg["compute"]),
+                eta_bw,
+                eta_f,
+                step_s,
+                latency,
+                link_bytes,
+            )
+        )
         acc_names.append(acc.name)
 
-    cols = dict(zip(_CFG_COLUMNS, zip(*rows_out, strict=True) if rows_out else ([],) * len(_CFG_COLUMNS),
-                    strict=True))  # fmt: skip
+    cols = dict(zip(_CFG_COLUMNS, zip(*rows_out, strict=True) if rows_out else ([],) * len(_CFG_COLUMNS), strict=True))
 
     def f(key: str) -> np.ndarray:
         return np.array(cols[key], dtype=float).reshape(m)

@@ -12,6 +12,7 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
 from lmi_explorer.models.estimate.cost import (
     instances_needed,
     monthly_usd,
@@ -257,9 +258,17 @@ PERFORMANCE_CACHE = 48
 
 @lru_cache(maxsize=PERFORMANCE_CACHE)
 def _performance(
-    grid: OptionGrid, context: int, mean_in: float, mean_out: float, b_in: float, b_out: float,
-    percentile: float, tpot_target_s: float, ttft_target_s: float, utilisation: float,
-) -> _Performance:  # fmt: skip
+    grid: OptionGrid,
+    context: int,
+    mean_in: float,
+    mean_out: float,
+    b_in: float,
+    b_out: float,
+    percentile: float,
+    tpot_target_s: float,
+    ttft_target_s: float,
+    utilisation: float,
+) -> _Performance:
     """Memory fit, concurrency limit and SLO operating point of every configuration."""
     need = b_in + b_out
     usable = grid.c_usable_dev
@@ -306,13 +315,23 @@ def _performance(
             else:
                 reason[k] = f"Misses the TTFT target even with one request ({ttft[k]:.2f} s > {ttft_target_s:g} s)."
             limited[k] = ""
-    return _Performance(fits, cap, bmax, conc, np.where(ok, x, math.nan), np.where(ok, ttft, math.nan),
-                        np.where(ok, tpot, math.nan), limited, reason)  # fmt: skip
+    return _Performance(
+        fits,
+        cap,
+        bmax,
+        conc,
+        np.where(ok, x, math.nan),
+        np.where(ok, ttft, math.nan),
+        np.where(ok, tpot, math.nan),
+        limited,
+        reason,
+    )
 
 
 @lru_cache(maxsize=64)
-def _hourly(prices: PriceTable, instances: tuple[str, ...], region: str, platform: str, option: str,
-            discount: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def _hourly(
+    prices: PriceTable, instances: tuple[str, ...], region: str, platform: str, option: str, discount: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Hourly price (NaN = unknown) and its source, per instance of a grid."""
     hourly = np.full(len(instances), math.nan)
     source = np.empty(len(instances), dtype=object)
@@ -329,10 +348,29 @@ def _stages(scenario: Scenario, prices: PriceTable, only_backends: tuple[str, ..
     t = scenario.traffic
     d = scenario.deployment
     ts = traffic_stats(scenario, model)
-    grid = option_grid(model, d.lmi_release, d.hardware, d.instance_families, d.precisions, d.tensor_parallel,
-                       d.kv_cache_dtype, only_backends, scenario.efficiency_overrides())  # fmt: skip
-    perf = _performance(grid, model.context, ts.mean_input, ts.mean_output, ts.bound_input, ts.bound_output,
-                        d.bound_percentile, t.tpot_ms / 1000.0, t.ttft_s, d.target_utilisation)  # fmt: skip
+    grid = option_grid(
+        model,
+        d.lmi_release,
+        d.hardware,
+        d.instance_families,
+        d.precisions,
+        d.tensor_parallel,
+        d.kv_cache_dtype,
+        only_backends,
+        scenario.efficiency_overrides(),
+    )
+    perf = _performance(
+        grid,
+        model.context,
+        ts.mean_input,
+        ts.mean_output,
+        ts.bound_input,
+        ts.bound_output,
+        d.bound_percentile,
+        t.tpot_ms / 1000.0,
+        t.ttft_s,
+        d.target_utilisation,
+    )
     hourly, source = _hourly(prices, grid.instances, d.region, d.platform, d.pricing_option, d.discount)
     return model, ts, grid, perf, hourly, source
 

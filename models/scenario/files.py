@@ -200,9 +200,14 @@ def from_dict(data: Any) -> Scenario:
     price_list = _price_list(obj.get("price_list"))
     calibration = None if obj.get("calibration") is None else _calibration_from(obj["calibration"])
     scenario = Scenario(
-        model_id=model_id, custom_model=custom, traffic=traffic, deployment=deployment, name=name,
-        price_list=price_list, calibration=calibration,
-    )  # fmt: skip
+        model_id=model_id,
+        custom_model=custom,
+        traffic=traffic,
+        deployment=deployment,
+        name=name,
+        price_list=price_list,
+        calibration=calibration,
+    )
     validate(scenario)
     return scenario
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from lmi_explorer.gui.charts.breakeven_chart import POINTS, BreakEvenChart, rate_range
-from lmi_explorer.gui.charts.theme import LIGHT
-from lmi_explorer.models.estimate.breakeven import breakeven_curves, crossover_rate
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from lmi_explorer.gui.charts.breakeven_chart import POINTS, BreakEvenChart, rate_range
+from lmi_explorer.gui.charts.theme import LIGHT
+from lmi_explorer.models.estimate.breakeven import breakeven_curves, crossover_rate
 from tests.charts.chart_data import NOFIT, data
 
 CROSSING = {"precisions": ("bf16", "fp8")}

@@ -9,6 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from matplotlib.backend_bases import ResizeEvent
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
 from lmi_explorer.gui.charts.base import PARTIAL
 from lmi_explorer.gui.charts.breakeven_chart import BreakEvenChart
 from lmi_explorer.gui.charts.cost_chart import CostChart
@@ -18,11 +23,6 @@ from lmi_explorer.gui.charts.memory_chart import MemoryChart
 from lmi_explorer.gui.charts.parity_chart import ParityChart
 from lmi_explorer.gui.charts.theme import DARK, LIGHT, PRESENTATION
 from lmi_explorer.gui.charts.traffic_chart import TrafficChart
-from matplotlib.backend_bases import ResizeEvent
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.text import Text
-
 from tests.charts.chart_data import CALIBRATED, NOFIT, data
 
 ROOT = Path(__file__).resolve().parents[2]

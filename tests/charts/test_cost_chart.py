@@ -7,12 +7,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from lmi_explorer.gui.charts.base import PARTIAL, ChartInput
-from lmi_explorer.gui.charts.cost_chart import CostChart
-from lmi_explorer.gui.charts.theme import LIGHT
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from lmi_explorer.gui.charts.base import PARTIAL, ChartInput
+from lmi_explorer.gui.charts.cost_chart import CostChart
+from lmi_explorer.gui.charts.theme import LIGHT
 from tests.charts.chart_data import NOFIT, data
 
 

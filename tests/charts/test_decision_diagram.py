@@ -5,13 +5,13 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
-from lmi_explorer.gui.charts.decision_diagram import DecisionDiagram
-from lmi_explorer.gui.charts.theme import DARK, LIGHT
-from lmi_explorer.models.decision import diagram
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import same_color
 from matplotlib.figure import Figure
 
+from lmi_explorer.gui.charts.decision_diagram import DecisionDiagram
+from lmi_explorer.gui.charts.theme import DARK, LIGHT
+from lmi_explorer.models.decision import diagram
 from tests.charts.chart_data import NOFIT, data
 
 EVEN = {"input_mean": 1000, "input_cv": 0.1, "output_mean": 500, "output_cv": 0.1}

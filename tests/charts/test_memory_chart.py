@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from lmi_explorer.gui.charts.base import PARTIAL, ChartInput
-from lmi_explorer.gui.charts.memory_chart import MemoryChart
-from lmi_explorer.gui.charts.theme import LIGHT
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import same_color
 from matplotlib.figure import Figure
 
+from lmi_explorer.gui.charts.base import PARTIAL, ChartInput
+from lmi_explorer.gui.charts.memory_chart import MemoryChart
+from lmi_explorer.gui.charts.theme import LIGHT
 from tests.charts.chart_data import NOFIT, data
 
 EVEN = {"input_mean": 1000, "input_cv": 0.1, "output_mean": 500, "output_cv": 0.1}
@@ -96,8 +96,9 @@ def test_compiled_backend_reserves_kv_for_the_bounds(chart):
     slot = chart.categories.index(d.decision.recommendation.instance)
     ts = d.estimate.traffic
     kv = row["operating_concurrency"] * (ts.bound_input + ts.bound_output) * row["kv_bytes_per_token"]
-    assert heights(chart, slot)["kv"] == pytest.approx(min(kv / row["tensor_parallel"] / GIB,
-                                                           row["usable_kv_gib_per_device"]))  # fmt: skip
+    assert heights(chart, slot)["kv"] == pytest.approx(
+        min(kv / row["tensor_parallel"] / GIB, row["usable_kv_gib_per_device"])
+    )
 
 
 def test_update_moves_the_same_rectangles(chart):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from lmi_explorer.gui.charts.parity_chart import MAX_LABELS, ParityChart, signed_percent
-from lmi_explorer.gui.charts.theme import LIGHT
-from lmi_explorer.models.calibration.fit import fit_measurements
-from lmi_explorer.models.calibration.points import parity_points
 from matplotlib.backend_bases import MouseEvent
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from lmi_explorer.gui.charts.parity_chart import MAX_LABELS, ParityChart, signed_percent
+from lmi_explorer.gui.charts.theme import LIGHT
+from lmi_explorer.models.calibration.fit import fit_measurements
+from lmi_explorer.models.calibration.points import parity_points
 from tests.charts.chart_data import CALIBRATED, RUNS, data
 
 

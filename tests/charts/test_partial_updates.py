@@ -11,25 +11,25 @@ import io
 
 import numpy as np
 import pytest
-from lmi_explorer.gui.charts.base import PARTIAL
-from lmi_explorer.gui.charts.breakeven_chart import MIDDLE, BreakEvenChart, rate_range
-from lmi_explorer.gui.charts.common import StickyLimit, StickyLogRange, nice_ceil, nice_floor
-from lmi_explorer.gui.charts.cost_chart import CostChart
-from lmi_explorer.gui.charts.decision_diagram import DecisionDiagram
-from lmi_explorer.gui.charts.loadtest_chart import LoadTestChart
-from lmi_explorer.gui.charts.memory_chart import MemoryChart
-from lmi_explorer.gui.charts.parity_chart import ParityChart
-from lmi_explorer.gui.charts.theme import LIGHT
-from lmi_explorer.gui.charts.traffic_chart import TrafficChart
 from matplotlib.artist import Artist
 from matplotlib.backend_bases import ResizeEvent
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 
+from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.breakeven_chart import MIDDLE, BreakEvenChart, rate_range
+from lmi_explorer.gui.charts.common import StickyLimit, StickyLogRange, nice_ceil, nice_floor
+from lmi_explorer.gui.charts.cost_chart import CostChart
+from lmi_explorer.gui.charts.decision_diagram import DecisionDiagram
+from lmi_explorer.gui.charts.memory_chart import MemoryChart
+from lmi_explorer.gui.charts.theme import LIGHT
+from lmi_explorer.gui.charts.traffic_chart import TrafficChart
+from lmi_explorer.gui.registry import TABS, resolve
 from tests.charts.chart_data import data
 
-CHARTS = [DecisionDiagram, CostChart, MemoryChart, TrafficChart, BreakEvenChart, LoadTestChart, ParityChart]
+#: every chart of the tab registry
+CHARTS = [resolve(t.chart) for t in TABS]
 OTHER_MODEL = {"model_id": "meta-llama/Llama-2-70b-hf"}
 
 
@@ -44,9 +44,16 @@ def build(cls, size=(8.0, 4.5), **kwargs):
 
 @pytest.mark.parametrize(
     ("value", "up", "down"),
-    [(1.0, 1.0, 1.0), (1.01, 1.2, 1.0), (7.9, 8.0, 6.0), (8.01, 10.0, 8.0), (12_345, 15_000, 12_000),
-     (0.0123, 0.015, 0.012), (999.9, 1000.0, 800.0)],
-)  # fmt: skip
+    [
+        (1.0, 1.0, 1.0),
+        (1.01, 1.2, 1.0),
+        (7.9, 8.0, 6.0),
+        (8.01, 10.0, 8.0),
+        (12_345, 15_000, 12_000),
+        (0.0123, 0.015, 0.012),
+        (999.9, 1000.0, 800.0),
+    ],
+)
 def test_nice_numbers(value, up, down):
     assert nice_ceil(value) == pytest.approx(up)
     assert nice_floor(value) == pytest.approx(down)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from lmi_explorer.gui.charts.base import PARTIAL
-from lmi_explorer.gui.charts.theme import LIGHT
-from lmi_explorer.gui.charts.traffic_chart import BINS, TrafficChart
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from lmi_explorer.gui.charts.base import PARTIAL
+from lmi_explorer.gui.charts.theme import LIGHT
+from lmi_explorer.gui.charts.traffic_chart import BINS, TrafficChart
 from tests.charts.chart_data import NOFIT, data
 
 
@@ -38,8 +38,9 @@ def test_histograms_are_the_log_normal_shares():
     d = data()
     chart.update(d)
     ts = d.estimate.traffic
-    for panel, dist, bound in zip(chart.panels, [ts.shape.input, ts.shape.output], [ts.bound_input, ts.bound_output],
-                                  strict=True):  # fmt: skip
+    for panel, dist, bound in zip(
+        chart.panels, [ts.shape.input, ts.shape.output], [ts.bound_input, ts.bound_output], strict=True
+    ):
         stairs = panel.steps[0].get_data()
         values, edges = stairs.values, stairs.edges
         assert len(values) == BINS

@@ -8,6 +8,8 @@ import zipfile
 
 import pandas as pd
 import pytest
+from PIL import Image
+
 from lmi_explorer.gui.charts.base import ChartInput
 from lmi_explorer.gui.cli import main as cli_main
 from lmi_explorer.gui.output.export import build_deck, export
@@ -15,7 +17,6 @@ from lmi_explorer.models.decision import evaluate
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.estimate import estimate
 from lmi_explorer.models.scenario import save
-from PIL import Image
 
 
 @pytest.fixture
@@ -109,9 +110,9 @@ def test_command_line_export(make_scenario, tmp_path, capsys):
 
 
 def test_deck_adds_estimate_versus_measured_with_imported_measurements(make_scenario):
-    from lmi_explorer.models.calibration.user import Calibration
     from pptx import Presentation
 
+    from lmi_explorer.models.calibration.user import Calibration
     from tests.charts.chart_data import RUNS
 
     s = make_scenario(name="Chatbot today", calibration=Calibration("sample load tests", RUNS))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import lmi_explorer.models.calibration.points as parity_points_module
 import pytest
-from lmi_explorer.gui.dialogs.facts_dialog import FactsDialog
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+
+import lmi_explorer.models.calibration.points as parity_points_module
+from lmi_explorer.gui.dialogs.facts_dialog import FactsDialog
 
 SAMPLES = Path(__file__).resolve().parents[1] / "models" / "samples" / "measurements"
 CALIBRATION = 6  # tab index
@@ -38,8 +39,11 @@ def warnings(monkeypatch) -> list[str]:
 def drop(w, path: Path) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    w.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                           Qt.KeyboardModifier.NoModifier))  # fmt: skip
+    w.dropEvent(
+        QDropEvent(
+            QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        )
+    )
 
 
 def rows(w) -> list[list[str]]:
@@ -68,7 +72,11 @@ def test_import_asks_only_what_the_file_lacks_defaulting_to_the_recommendation(m
     assert asked == [["instance", "backend", "precision", "tensor_parallel"]]
     (m,) = w.qstate.scenario.calibration.measurements
     assert (m.instance, m.backend, m.precision, m.tensor_parallel) == (
-        rec.instance, rec.backend, rec.precision, rec.tensor_parallel)  # fmt: skip
+        rec.instance,
+        rec.backend,
+        rec.precision,
+        rec.tensor_parallel,
+    )
     assert (m.model, m.concurrency, m.input_tokens) == ("meta-llama/Llama-3.1-8B", 16, 1000.0)
     assert w.tabs.currentIndex() == CALIBRATION
     assert w.isWindowModified()

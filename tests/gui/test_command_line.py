@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lmi_explorer.gui.app import display_problem, main
 
 
@@ -50,7 +51,8 @@ def test_a_dead_x_display_is_named():
 
 
 @pytest.mark.parametrize(
-    "env", [{"QT_QPA_PLATFORM": "offscreen"}, {"WAYLAND_DISPLAY": "wayland-0"}],
+    "env",
+    [{"QT_QPA_PLATFORM": "offscreen"}, {"WAYLAND_DISPLAY": "wayland-0"}],
 )
 def test_offscreen_and_wayland_need_no_x_display(env):
     assert display_problem(env, "linux") is None

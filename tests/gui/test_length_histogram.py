@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QColor, QImage
+
 from lmi_explorer.gui.charts.base import ChartInput
 from lmi_explorer.gui.charts.theme import DARK, LIGHT
 from lmi_explorer.gui.widgets.length_histogram import LengthHistogram, nice_ticks
 from lmi_explorer.models.decision import evaluate
 from lmi_explorer.models.estimate import estimate
 from lmi_explorer.models.scenario import default_scenario
-from PySide6.QtGui import QColor, QImage
 
 EVEN = {"input_mean": 1000, "input_cv": 0.1, "output_mean": 500, "output_cv": 0.1}
 

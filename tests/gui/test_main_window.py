@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from lmi_explorer.gui.panels.traffic_panel import SLIDERS
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
+
+from lmi_explorer.gui.panels.traffic_panel import SLIDERS
 
 
 def settle(qtbot, ms: int = 30) -> None:

@@ -7,11 +7,12 @@ import json
 
 import pandas as pd
 import pytest
-from lmi_explorer.gui.charts.theme import PRESENTATION
-from lmi_explorer.models.scenario import load, save
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from lmi_explorer.gui.charts.theme import PRESENTATION
+from lmi_explorer.models.scenario import load, save
 
 PRICES = (
     "instance,region,platform,usd_per_hour,source,as_of\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+
 from lmi_explorer.gui import qt_state as binding
 from lmi_explorer.gui.process_memory import release_free_memory
 from lmi_explorer.gui.qt_state import QtState

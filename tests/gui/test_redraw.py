@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.figure import Figure
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QImage
+
 from lmi_explorer.gui.canvas import CachedTextRenderer
 from lmi_explorer.gui.charts.base import ChartInput
 from lmi_explorer.gui.charts.cost_chart import CostChart
 from lmi_explorer.gui.charts.theme import DARK, LIGHT
 from lmi_explorer.gui.charts.traffic_chart import TrafficChart
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
-from matplotlib.figure import Figure
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QImage
 
 COST, MEMORY, TRAFFIC, BREAKEVEN = 1, 2, 3, 4
 
@@ -246,6 +247,7 @@ def test_cached_text_draws_the_same_pixels(cls):
 def test_text_sizes_remembered_stay_bounded():
     """Labels that change with every slider step must not pile up in matplotlib's text-size cache."""
     import matplotlib.text as mtext
+
     from lmi_explorer.gui.canvas import TEXT_METRICS_CACHE
 
     fig = Figure(figsize=(4, 3), dpi=100)

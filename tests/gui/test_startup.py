@@ -13,8 +13,9 @@ def run_child(code: str, home: Path, **env: str) -> str:
     """Run ``code`` in a fresh Python (offscreen, with ``home`` as its home and settings folder); its output."""
     root = Path(__file__).resolve().parents[2]
     full = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(home), XDG_CONFIG_HOME=str(home), **env)
-    return subprocess.run([sys.executable, "-c", code], env=full, cwd=root, capture_output=True, text=True,
-                          timeout=60, check=True).stdout  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-c", code], env=full, cwd=root, capture_output=True, text=True, timeout=60, check=True
+    ).stdout
 
 
 CHILD = r"""

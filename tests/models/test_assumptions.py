@@ -33,8 +33,9 @@ def test_an_imported_load_test_counts_as_a_measured_point_and_fitted_factors_are
     from lmi_explorer.models.calibration.measurements import Measurement
     from lmi_explorer.models.calibration.user import Calibration, FittedEfficiency
 
-    run = Measurement("run c=8", "meta-llama/Llama-2-13b-hf", "g5.12xlarge", "vllm", "bf16", 4, 8, 550.0, 550.0,
-                      0.2, 40.0, 180.0)  # fmt: skip
+    run = Measurement(
+        "run c=8", "meta-llama/Llama-2-13b-hf", "g5.12xlarge", "vllm", "bf16", 4, 8, 550.0, 550.0, 0.2, 40.0, 180.0
+    )
     s = make_scenario(instance_families=("g5", "g6"), calibration=Calibration("my tests", (run,)))
     est = estimate(s)
     row = next(a for a in assumptions(est, evaluate(s, est)) if a.topic == "Calibration")
@@ -45,8 +46,9 @@ def test_an_imported_load_test_counts_as_a_measured_point_and_fitted_factors_are
     from lmi_explorer.models.reference.hardware import load_hardware
 
     acc = load_hardware().instances[rec.instance].accelerator
-    fitted = FittedEfficiency(rec.backend, acc, 0.61, 0.33, 4.5, points=3, median_error_before=0.2,
-                              median_error_after=0.05)  # fmt: skip
+    fitted = FittedEfficiency(
+        rec.backend, acc, 0.61, 0.33, 4.5, points=3, median_error_before=0.2, median_error_after=0.05
+    )
     s2 = s.with_changes(calibration=replace(s.calibration, factors=(fitted,)))
     est2 = estimate(s2)
     dec2 = evaluate(s2, est2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lmi_explorer.models.reference.backends import SupportLevel, load_backends
 from lmi_explorer.models.reference.catalog import load_catalog
 

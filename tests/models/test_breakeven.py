@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+
 from lmi_explorer.models.estimate import estimate
 from lmi_explorer.models.estimate.breakeven import breakeven_curves, crossover_rate
 
@@ -23,17 +24,24 @@ def tiny_estimate(options: list[dict], *, peak=1.0, util=0.8, min_instances=1, h
 
 
 def option(precision: str, rps: float, per_instance: int, hourly: float, fits: bool = True) -> dict:
-    return {"precision": precision, "fits": fits, "requests_per_s_per_replica": rps,
-            "replicas_per_instance": per_instance, "hourly_usd": hourly}  # fmt: skip
+    return {
+        "precision": precision,
+        "fits": fits,
+        "requests_per_s_per_replica": rps,
+        "replicas_per_instance": per_instance,
+        "hourly_usd": hourly,
+    }
 
 
 def test_hand_worked_costs_at_three_rates():
-    est = tiny_estimate([
-        option("bf16", 2.5, 4, 7.09),  # g5.12xlarge-like: 4 replicas of 2.5 req/s
-        option("awq", 1.0, 1, 1.0),  # small instance, 1 replica of 1 req/s
-        option("awq", 50.0, 1, 100.0, fits=False),  # does not fit: ignored
-        option("int8", 9.0, 1, math.nan),  # price unknown: ignored
-    ])  # fmt: skip
+    est = tiny_estimate(
+        [
+            option("bf16", 2.5, 4, 7.09),  # g5.12xlarge-like: 4 replicas of 2.5 req/s
+            option("awq", 1.0, 1, 1.0),  # small instance, 1 replica of 1 req/s
+            option("awq", 50.0, 1, 100.0, fits=False),  # does not fit: ignored
+            option("int8", 9.0, 1, math.nan),  # price unknown: ignored
+        ]
+    )
     c = breakeven_curves(est, np.array([0.5, 10.0, 40.0]))
     assert list(c.columns) == ["rate", "full_usd", "quantized_usd"]
     # 0.5 req/s: one replica each -> minimum one instance

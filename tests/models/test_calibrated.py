@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from lmi_explorer.models.calibration.measurements import Measurement
 from lmi_explorer.models.calibration.user import Calibration, FittedEfficiency, without_factors
 from lmi_explorer.models.errors import DataError
@@ -14,12 +15,31 @@ from lmi_explorer.models.estimate.options import option_grid
 from lmi_explorer.models.scenario import SCHEMA_VERSION, dumps, loads, to_dict
 
 RUN = Measurement(
-    label="run c=16", model="meta-llama/Llama-3.1-8B", instance="g6e.2xlarge", backend="vllm", precision="bf16",
-    tensor_parallel=1, concurrency=16, input_tokens=1000.0, output_tokens=200.0, ttft_s=0.16, tpot_ms=41.0,
-    output_tokens_per_s=385.1, source="run.json (vLLM bench serve)",
-)  # fmt: skip
-FIT = FittedEfficiency("vllm", "l40s", eta_bw=0.6, eta_f=0.4, step_overhead_ms=4.0, eta_link=None, points=3,
-                       median_error_before=0.12, median_error_after=0.03)  # fmt: skip
+    label="run c=16",
+    model="meta-llama/Llama-3.1-8B",
+    instance="g6e.2xlarge",
+    backend="vllm",
+    precision="bf16",
+    tensor_parallel=1,
+    concurrency=16,
+    input_tokens=1000.0,
+    output_tokens=200.0,
+    ttft_s=0.16,
+    tpot_ms=41.0,
+    output_tokens_per_s=385.1,
+    source="run.json (vLLM bench serve)",
+)
+FIT = FittedEfficiency(
+    "vllm",
+    "l40s",
+    eta_bw=0.6,
+    eta_f=0.4,
+    step_overhead_ms=4.0,
+    eta_link=None,
+    points=3,
+    median_error_before=0.12,
+    median_error_after=0.03,
+)
 CAL = Calibration(name="run.json", measurements=(RUN,), factors=(FIT,))
 
 
@@ -85,8 +105,9 @@ def test_fitted_factors_drive_the_estimate_and_reset_restores_it(make_scenario):
     base = make_scenario(model_id="meta-llama/Llama-3.1-8B", precisions=("bf16",), instance_families=("g6e",))
     shipped = at_concurrency(base, 16, instance="g6e.2xlarge", backend="vllm")
     fitted = at_concurrency(base.with_changes(calibration=CAL), 16, instance="g6e.2xlarge", backend="vllm")
-    reset = at_concurrency(base.with_changes(calibration=without_factors(CAL)), 16, instance="g6e.2xlarge",
-                           backend="vllm")  # fmt: skip
+    reset = at_concurrency(
+        base.with_changes(calibration=without_factors(CAL)), 16, instance="g6e.2xlarge", backend="vllm"
+    )
     assert fitted["tpot_ms"].iloc[0] != pytest.approx(shipped["tpot_ms"].iloc[0])
     assert reset["tpot_ms"].iloc[0] == pytest.approx(shipped["tpot_ms"].iloc[0])
     # other backends keep the shipped factors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from lmi_explorer.models.calibration.cases import load_cases, predict
 from lmi_explorer.models.estimate.speed import decode_step
 from lmi_explorer.models.reference.backends import Efficiency

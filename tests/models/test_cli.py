@@ -7,6 +7,7 @@ import json
 from contextlib import redirect_stderr, redirect_stdout
 
 import pandas as pd
+
 from lmi_explorer.models.cli import main
 from lmi_explorer.models.scenario import save
 

@@ -24,9 +24,20 @@ def test_calibrate_prints_before_after_and_saves(make_scenario, tmp_path):
     src = tmp_path / "s.json"
     save(make_scenario(model_id="meta-llama/Llama-3.1-8B"), src)
     out_file = tmp_path / "calibrated.json"
-    code, out, err = run("calibrate", str(src), "--measurements", str(SAMPLES / "vllm_bench_serve.json"),
-                         "--instance", "ml.g6e.2xlarge", "--backend", "vllm", "--precision", "bf16",
-                         "--out", str(out_file))  # fmt: skip
+    code, out, err = run(
+        "calibrate",
+        str(src),
+        "--measurements",
+        str(SAMPLES / "vllm_bench_serve.json"),
+        "--instance",
+        "ml.g6e.2xlarge",
+        "--backend",
+        "vllm",
+        "--precision",
+        "bf16",
+        "--out",
+        str(out_file),
+    )
     assert (code, err) == (0, "")
     assert "vllm_bench_serve c=16" in out and "Median |error|" in out and "vllm on l40s: η_bw" in out
     saved = load(out_file)
@@ -37,8 +48,9 @@ def test_calibrate_prints_before_after_and_saves(make_scenario, tmp_path):
 def test_calibrate_json_lists_what_could_not_be_compared(make_scenario, tmp_path):
     src = tmp_path / "s.json"
     save(make_scenario(), src)
-    code, out, _ = run("calibrate", str(src), "--measurements", str(SAMPLES / "awscurl_result.json"),
-                       "--format", "json")  # fmt: skip
+    code, out, _ = run(
+        "calibrate", str(src), "--measurements", str(SAMPLES / "awscurl_result.json"), "--format", "json"
+    )
     doc = json.loads(out)
     assert code == 0 and doc["factors"] == [] and doc["saved"] is None
     assert doc["not_fitted"][0]["reason"].startswith("instance not given")

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from lmi_explorer.models.estimate import estimate
 from lmi_explorer.models.estimate.cost import (
     instances_needed,

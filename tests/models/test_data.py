@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.files import data_root
 from lmi_explorer.models.reference.backends import load_backends

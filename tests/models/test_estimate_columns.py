@@ -7,6 +7,7 @@ from lmi_explorer.models.scenario import default_scenario
 def test_columns_and_frames_agree():
     """The numpy columns the first window reads and the pandas frames the tables read are the same rows."""
     import numpy as np
+
     from lmi_explorer.models.estimate.pipeline import OPTION_COLUMNS
 
     est = estimate(default_scenario())
@@ -24,5 +25,9 @@ def test_columns_and_frames_agree():
             assert (a == b) or (isinstance(a, float) and np.isnan(a) and np.isnan(b)), (i, k)
     other = est.best(other_than=str(top["backend"]))
     assert other is not None and other["backend"] != top["backend"]
-    assert other.name == ok[ok["backend"] != top["backend"]].sort_values(
-        ["monthly_usd", "devices", "tensor_parallel"], kind="stable").index[0]  # fmt: skip
+    assert (
+        other.name
+        == ok[ok["backend"] != top["backend"]]
+        .sort_values(["monthly_usd", "devices", "tensor_parallel"], kind="stable")
+        .index[0]
+    )

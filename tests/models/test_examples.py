@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from lmi_explorer.models.cli import main
 from lmi_explorer.models.files import data_root
 from lmi_explorer.models.scenario import dumps, load

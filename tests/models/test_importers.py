@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from lmi_explorer.models.calibration.importers import (
     FORMATS,
     TEMPLATE_SCHEMA,
@@ -27,10 +28,15 @@ def one(path: str, facts: RunFacts | None = None):
 
 @pytest.mark.parametrize(
     ("path", "kind"),
-    [("vllm_bench_serve.json", "vllm"), ("llmperf_summary.json", "llmperf"), ("awscurl_result.json", "awscurl"),
-     ("profile_export_genai_perf.json", "genai-perf"), ("profile_export_aiperf.json", "aiperf"),
-     ("measurements.csv", "csv")],
-)  # fmt: skip
+    [
+        ("vllm_bench_serve.json", "vllm"),
+        ("llmperf_summary.json", "llmperf"),
+        ("awscurl_result.json", "awscurl"),
+        ("profile_export_genai_perf.json", "genai-perf"),
+        ("profile_export_aiperf.json", "aiperf"),
+        ("measurements.csv", "csv"),
+    ],
+)
 def test_format_is_detected_by_content(path, kind):
     assert detect_format((SAMPLES / path).read_text()) == kind
     assert kind in FORMATS
@@ -152,22 +158,28 @@ def vllm_doc(**changes) -> str:
         ("", r"run.json: the file is empty"),
         ('{"concurrentClients": 2, "totalRequests": 4, "failedRequests": 4}', r"every request failed"),
         ('{"concurrentClients": 2, "totalRequests": 4, "tokenThroughput": 9}', r"field 'totalTokens' is missing.*-t"),
-        ('{"time_to_first_token": {"unit": "fortnights", "avg": 1}, "input_config": {"concurrency": 2}}',
-         r"field 'time_to_first_token.unit' is \"fortnights\""),
-        ('{"output_token_throughput": {"unit": "tokens/sec", "avg": 1}, "input_config": {"concurrency": null}}',
-         r"field 'input_config.concurrency' is missing or null\. Run `genai-perf profile --concurrency N`"),
+        (
+            '{"time_to_first_token": {"unit": "fortnights", "avg": 1}, "input_config": {"concurrency": 2}}',
+            r"field 'time_to_first_token.unit' is \"fortnights\"",
+        ),
+        (
+            '{"output_token_throughput": {"unit": "tokens/sec", "avg": 1}, "input_config": {"concurrency": null}}',
+            r"field 'input_config.concurrency' is missing or null\. Run `genai-perf profile --concurrency N`",
+        ),
         ("Metric,avg,min\nTime to First Token (ms),1,1\n", r"GenAI-Perf/AIPerf's CSV export"),
         ("model,concurrency,output_tokens\n", r"run.json: missing column\(s\) instance"),
     ],
-)  # fmt: skip
+)
 def test_bad_files_name_the_file_and_field(text, message):
     with pytest.raises(DataError, match=message):
         measurements_from_text("run.json", text)
 
 
 def test_bad_csv_rows_name_row_and_column():
-    header = "model,instance,backend,precision,tp,concurrency,input_tokens,output_tokens,ttft_s,tpot_ms," \
-             "output_tokens_per_s,source,as_of\n"  # fmt: skip
+    header = (
+        "model,instance,backend,precision,tp,concurrency,input_tokens,output_tokens,ttft_s,tpot_ms,"
+        "output_tokens_per_s,source,as_of\n"
+    )
     with pytest.raises(DataError, match=r"mine.csv: row 2, column 'concurrency': 'x' is not a number"):
         measurements_from_text("mine.csv", header + "m,g5.xlarge,vllm,bf16,1,x,10,10,1,1,1,me,2026\n")
     with pytest.raises(DataError, match=r"mine.csv: row 2, column 'tpot_ms': 0 is not a measurement"):

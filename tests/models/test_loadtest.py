@@ -8,6 +8,7 @@ from contextlib import redirect_stdout
 
 import numpy as np
 import pytest
+
 from lmi_explorer.models.cli import main
 from lmi_explorer.models.estimate.loadtest import at_concurrency
 from lmi_explorer.models.scenario import save

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lmi_explorer.models.estimate.memory import (
     guide_kv_capacity_tokens,
     kv_bytes_per_token,

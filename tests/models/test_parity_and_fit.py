@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+
 from lmi_explorer.models.calibration.fit import fit_measurements
 from lmi_explorer.models.calibration.measurements import Measurement
 from lmi_explorer.models.calibration.parity import BANDS, FIXED_LENGTH_CV, compare, summarise
@@ -15,10 +16,19 @@ from lmi_explorer.models.calibration.user import Calibration, FittedEfficiency
 from lmi_explorer.models.estimate.loadtest import at_concurrency
 
 RUN = Measurement(
-    label="run c=16", model="meta-llama/Llama-3.1-8B", instance="g6e.2xlarge", backend="vllm", precision="bf16",
-    tensor_parallel=1, concurrency=16, input_tokens=1000.0, output_tokens=200.0, ttft_s=0.16, tpot_ms=41.0,
+    label="run c=16",
+    model="meta-llama/Llama-3.1-8B",
+    instance="g6e.2xlarge",
+    backend="vllm",
+    precision="bf16",
+    tensor_parallel=1,
+    concurrency=16,
+    input_tokens=1000.0,
+    output_tokens=200.0,
+    ttft_s=0.16,
+    tpot_ms=41.0,
     output_tokens_per_s=385.1,
-)  # fmt: skip
+)
 
 
 def test_rows_match_the_load_test_what_if(make_scenario):
@@ -26,9 +36,16 @@ def test_rows_match_the_load_test_what_if(make_scenario):
     frame = compare([RUN], s)
     assert list(frame["metric"]) == ["ttft_s", "tpot_ms", "output_tokens_per_s"]
     # the same question asked by hand: the measurement's model, lengths (fixed-length spread) and option
-    by_hand = s.with_changes(model_id="meta-llama/Llama-3.1-8B", input_mean=1000, output_mean=200,
-                             input_cv=FIXED_LENGTH_CV, output_cv=FIXED_LENGTH_CV, instance_families=("g6e",),
-                             precisions=("bf16",), tensor_parallel=1)  # fmt: skip
+    by_hand = s.with_changes(
+        model_id="meta-llama/Llama-3.1-8B",
+        input_mean=1000,
+        output_mean=200,
+        input_cv=FIXED_LENGTH_CV,
+        output_cv=FIXED_LENGTH_CV,
+        instance_families=("g6e",),
+        precisions=("bf16",),
+        tensor_parallel=1,
+    )
     row = at_concurrency(by_hand, 16, instance="g6e.2xlarge", backend="vllm").iloc[0]
     for _, r in frame.iterrows():
         assert r["estimated"] == pytest.approx(row[r["metric"]], rel=1e-12)
@@ -56,8 +73,9 @@ def test_no_estimate_gives_a_reason_not_a_zero(make_scenario, changes, reason):
 
 
 def test_missing_facts_are_assumed_and_said(make_scenario):
-    m = replace(RUN, model="my-private-model", precision=None, tensor_parallel=None, input_tokens=None,
-                instance="g5.12xlarge")  # fmt: skip
+    m = replace(
+        RUN, model="my-private-model", precision=None, tensor_parallel=None, input_tokens=None, instance="g5.12xlarge"
+    )
     frame = compare([m], make_scenario(model_id="meta-llama/Llama-3.1-8B"))
     note = frame["note"].iloc[0]
     assert "model 'my-private-model' is not in the catalog; estimated as meta-llama/Llama-3.1-8B" in note
@@ -87,11 +105,19 @@ def synthetic(make_scenario, truth: FittedEfficiency, runs: list[tuple[int, floa
     base = make_scenario(calibration=Calibration("truth", (RUN,), (truth,)))
     out = []
     for n, inp, outp, tp in runs:
-        m = replace(RUN, label=f"c={n} {inp:g}/{outp:g} tp{tp}", concurrency=n, input_tokens=inp, output_tokens=outp,
-                    tensor_parallel=tp, instance=instance)  # fmt: skip
+        m = replace(
+            RUN,
+            label=f"c={n} {inp:g}/{outp:g} tp{tp}",
+            concurrency=n,
+            input_tokens=inp,
+            output_tokens=outp,
+            tensor_parallel=tp,
+            instance=instance,
+        )
         row = compare([m], base).set_index("metric")["estimated"]
-        out.append(replace(m, ttft_s=row["ttft_s"], tpot_ms=row["tpot_ms"],
-                           output_tokens_per_s=row["output_tokens_per_s"]))  # fmt: skip
+        out.append(
+            replace(m, ttft_s=row["ttft_s"], tpot_ms=row["tpot_ms"], output_tokens_per_s=row["output_tokens_per_s"])
+        )
     return out
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from lmi_explorer.models.calibration.cases import load_cases, predict
 from lmi_explorer.models.calibration.fit import fit_measurements
 from lmi_explorer.models.calibration.importers import load_measurements
@@ -58,8 +59,10 @@ def test_imported_points_are_the_comparison_and_say_what_is_missing(make_scenari
     assert len(p.frame) == 10  # 3 (vLLM) + 3 + 3 + 1 (CSV rows; the last has TPOT only)
     assert p.frame["source"].str.contains("vLLM bench serve").sum() == 3
     s_ = p.summary
-    assert p.text() == (f"10 points: median error {s_.median_abs_error * 100:.0f} % with the shipped factors; "
-                        f"{s_.within_inner_band} of 10 within ±15 %, {s_.within_outer_band} within ±35 %.")  # fmt: skip
+    assert p.text() == (
+        f"10 points: median error {s_.median_abs_error * 100:.0f} % with the shipped factors; "
+        f"{s_.within_inner_band} of 10 within ±15 %, {s_.within_outer_band} within ±35 %."
+    )
     assert len(metric_points(p, "tpot_ms")) == 4
     assert len(metric_points(p, "ttft_s")) == 3
 
@@ -84,8 +87,13 @@ def test_after_a_fit_both_estimates_are_kept_and_the_summary_says_before_and_aft
 def test_the_comparison_is_not_repeated_for_inputs_it_does_not_read(make_scenario, runs):
     s = make_scenario(calibration=Calibration("samples", runs))
     first = parity_points(s)
-    for changes in ({"requests_per_s": 7.0}, {"tpot_ms": 20.0}, {"input_cv": 0.9, "output_mean": 300.0},
-                    {"pricing_option": "savings_plan", "discount": 0.3}, {"instance_families": ("g5",)}):  # fmt: skip
+    for changes in (
+        {"requests_per_s": 7.0},
+        {"tpot_ms": 20.0},
+        {"input_cv": 0.9, "output_mean": 300.0},
+        {"pricing_option": "savings_plan", "discount": 0.3},
+        {"instance_families": ("g5",)},
+    ):
         assert parity_points(s.with_changes(**changes)) is first, changes
     # the runs all give their lengths: the scenario's lengths do not matter; another LMI release does
     assert comparison_key(s.with_changes(input_mean=4000.0)) == comparison_key(s)

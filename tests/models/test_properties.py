@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from lmi_explorer.models.estimate import estimate
 from lmi_explorer.models.estimate.memory import weight_bytes
 from lmi_explorer.models.estimate.speed import Physics, operating_point

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.scenario import SCHEMA_VERSION, dumps, load, loads, save, to_dict
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.state import AppState
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from lmi_explorer.models.traffic import LengthDistribution, load_presets, make_shape
 
 

@@ -36,9 +36,10 @@ def test_estimate_cli_and_export_are_offline(no_network, make_scenario, tmp_path
 
 
 def test_window_is_offline(no_network, qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
     from lmi_explorer.gui import settings
     from lmi_explorer.gui.main_window import MainWindow
-    from PySide6.QtCore import QSettings
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
     settings.set_app_names()

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+
 from lmi_explorer.models.decision import evaluate
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.estimate import estimate
@@ -26,7 +27,6 @@ from lmi_explorer.models.estimate.pipeline import _stages, memory_and_physics
 from lmi_explorer.models.estimate.speed import operating_point
 from lmi_explorer.models.reference.pricing import parse_price_list
 from lmi_explorer.models.scenario import default_scenario, from_dict, loads, to_dict
-
 from tests.models.test_properties import FAMILIES, PRECISIONS, cheapest, scenarios
 from tests.robustness.test_hostile_files import assert_sane
 
@@ -94,9 +94,10 @@ json_leaves = st.one_of(
     st.sampled_from(["", "bf16", "g5", "gpu", "ec2", "spot", "=1+1", "\x00", "\ud800", "NaN"]),
 )
 json_values = st.recursive(
-    json_leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    json_leaves,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=6,
-)  # fmt: skip
+)
 
 
 def _paths(doc: Any, prefix: tuple = ()) -> list[tuple]:

@@ -11,6 +11,7 @@ import shutil
 
 import numpy as np
 import pytest
+
 from lmi_explorer.models import files as data_files
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.estimate import estimate
@@ -18,7 +19,6 @@ from lmi_explorer.models.files import read_json
 from lmi_explorer.models.reference.pricing import load_price_list
 from lmi_explorer.models.scenario import load
 from lmi_explorer.models.tables import Column, read_table
-
 from tests.robustness.hostile import PRICE_CASES, SCENARIO_CASES, valid_price_bytes, valid_scenario_bytes
 
 MONEY_AND_TIME = [

@@ -16,6 +16,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+
 from lmi_explorer.gui.cli import main as cli
 from lmi_explorer.gui.output.export import APP, app_version
 from lmi_explorer.models.scenario import PriceList, save

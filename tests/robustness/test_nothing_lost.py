@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from lmi_explorer.models.scenario import load, save
 from lmi_explorer.models.scenario.autosave import read_autosave, write_autosave
 
@@ -75,8 +76,9 @@ def test_failed_save_keeps_the_old_file(failure, make_scenario, tmp_path, monkey
 
 
 @pytest.mark.parametrize("failure", FAILURES)
-def test_failed_save_in_the_window_keeps_the_document_unsaved(failure, make_window, make_scenario, tmp_path,
-                                                              monkeypatch):  # fmt: skip
+def test_failed_save_in_the_window_keeps_the_document_unsaved(
+    failure, make_window, make_scenario, tmp_path, monkeypatch
+):
     from PySide6.QtWidgets import QMessageBox
 
     folder = tmp_path / "scenarios"
@@ -157,13 +159,15 @@ def test_a_save_killed_mid_write_leaves_a_complete_file(tmp_path):
 
 
 def test_the_autosave_survives_a_kill_and_is_restored(tmp_path, make_window, monkeypatch):
-    from lmi_explorer.gui import documents
     from PySide6.QtWidgets import QMessageBox
+
+    from lmi_explorer.gui import documents
 
     autosave = tmp_path / "autosave.json"
     original = tmp_path / "plan.json"
-    _kill_mid_write(_big_scenario_script(autosave, f"write_autosave(target, scenario, Path({str(original)!r}))"),
-                    rounds=2)  # fmt: skip
+    _kill_mid_write(
+        _big_scenario_script(autosave, f"write_autosave(target, scenario, Path({str(original)!r}))"), rounds=2
+    )
     recovered = read_autosave(autosave)
     assert recovered.scenario.name.startswith("generation ")
     assert recovered.path == original
