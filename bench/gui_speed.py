@@ -121,7 +121,9 @@ def slider_sweep(steps: int, tabs: list[str] | None = None) -> dict[str, tuple[l
     (estimate + deciding not to draw). Returns (times, steps that redrew the tab's chart, steps
     that redrew it in full); the rest of the redraws were partial.
     """
-    from lmi_explorer.gui.main_window import TAB_NAMES
+    from lmi_explorer.gui.registry import TABS
+
+    TAB_NAMES = [t.title for t in TABS]
 
     app, w, canvases = _window()
     results: dict[str, tuple[list[float], int, int]] = {}

@@ -129,7 +129,8 @@ def shoot_calibrated(out: Path, width: int, height: int, theme: str) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from render_charts import calibrated
 
-    from lmi_explorer.gui.main_window import CHART_KEYS, MainWindow
+    from lmi_explorer.gui.main_window import MainWindow
+    from lmi_explorer.gui.registry import KEYS as CHART_KEYS
     from lmi_explorer.models.scenario import default_scenario
     from lmi_explorer.models.state import AppState
 
