@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.artist import Artist
     from matplotlib.figure import Figure
+    from matplotlib.legend import Legend
 
     from lmi_explorer.gui.charts.base import ChartInput
     from lmi_explorer.gui.charts.theme import ChartTheme
@@ -148,7 +149,7 @@ class BreakEvenChart(BaseChart):
             annotation_clip=False,
         )
         self.fonts.text(self.current_label, 8.0)
-        self.legend = None
+        self.legend: Legend | None = None
         self._legend_has_cross: bool | None = None
         self._make_legend(False)
         self.title_artist = style_title(figure, theme, self.fonts, self.title)
@@ -195,7 +196,7 @@ class BreakEvenChart(BaseChart):
             self.ax.get_xlim(),
             self.ax.get_ylim(),
             self._legend_has_cross,
-            self.legend.get_visible(),
+            self.legend is not None and self.legend.get_visible(),
             self.message.text,
             self.title_artist.get_text(),
             line_count(self.subtitle.artist),
@@ -227,7 +228,8 @@ class BreakEvenChart(BaseChart):
         if known.size == 0:
             for artist in (self.full_line, self.quantized_line, self.crossover_marker, self.crossover_label):
                 artist.set_visible(False)
-            self.legend.set_visible(False)
+            if self.legend is not None:
+                self.legend.set_visible(False)
             self.ax.set_ylim(100, 1e5)
             self._ylim.reset()
             self.ax.yaxis.set_major_locator(NullLocator())  # no dollar scale without a cost

@@ -9,7 +9,7 @@ import math
 import textwrap
 from collections.abc import Callable, Hashable, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 from matplotlib.colors import to_hex, to_rgb
@@ -18,6 +18,7 @@ from matplotlib.ticker import FuncFormatter, NullLocator
 from lmi_explorer.models.reference.backends import load_backends
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.legend import Legend
@@ -209,7 +210,9 @@ def prepare_figure(figure: Figure, theme: ChartTheme, *, constrained: bool = Tru
         figure.set_layout_engine("constrained", w_pad=0.06, h_pad=0.06, wspace=0.04, hspace=0.04)
 
 
-def style_axes(ax: Axes, theme: ChartTheme, fonts: Fonts, *, grid: str | None = "y", tick: float = 8.5) -> None:
+def style_axes(
+    ax: Axes, theme: ChartTheme, fonts: Fonts, *, grid: Literal["both", "x", "y"] | None = "y", tick: float = 8.5
+) -> None:
     """Colours, spines, grid and tick sizes from the theme."""
     ax.set_facecolor(theme.background)
     for side in ("top", "right"):
@@ -262,6 +265,11 @@ def style_title(figure: Figure, theme: ChartTheme, fonts: Fonts, text: str = "")
     return fonts.text(title, 11.5)
 
 
+def _figure_width(artist: Artist) -> float:
+    """Width in inches of the figure an artist is on (the charts draw on a whole Figure, never a SubFigure)."""
+    return float(cast("Figure", artist.figure).get_size_inches()[0])
+
+
 class Wrapped:
     """A text kept within the figure width: wrapped to at most ``max_lines`` lines, re-wrapped on resize."""
 
@@ -280,7 +288,7 @@ class Wrapped:
         self._wrap()
 
     def _wrap(self) -> None:
-        width = self._fonts.chars(self.artist.figure.get_size_inches()[0] * self._share, self._base)
+        width = self._fonts.chars(_figure_width(self.artist) * self._share, self._base)
         lines = wrap(self.text, width).split("\n") if self.text else []
         if len(lines) > self._max_lines:
             lines = [*lines[: self._max_lines - 1], one_line(" ".join(lines[self._max_lines - 1 :]), width)]
@@ -350,7 +358,7 @@ class Message:
         self.artist.set_visible(True)
 
     def _wrap(self) -> None:
-        w_in = self._ax.figure.get_size_inches()[0] * self._ax.get_position().width * self._width_share
+        w_in = _figure_width(self._ax) * self._ax.get_position().width * self._width_share
         self.artist.set_text(wrap(self._text, self._fonts.chars(w_in, self._base)))
 
     def hide(self) -> None:
@@ -391,8 +399,8 @@ def precision_label(precision: str) -> str:
 
 def mix(colour: str, other: str, share: float) -> str:
     """``share`` of ``colour`` over ``other`` (tints that work on light and dark backgrounds)."""
-    a, b = to_rgb(colour), to_rgb(other)
-    return to_hex(tuple(share * x + (1 - share) * y for x, y in zip(a, b, strict=True)))
+    (r, g, b), (r2, g2, b2) = to_rgb(colour), to_rgb(other)
+    return to_hex((share * r + (1 - share) * r2, share * g + (1 - share) * g2, share * b + (1 - share) * b2))
 
 
 def instance_label(instance: str) -> str:

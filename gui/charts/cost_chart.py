@@ -9,7 +9,7 @@ only the bars, markers, value label and subtitle: a partial redraw.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.lines import Line2D
@@ -41,6 +41,7 @@ from lmi_explorer.models.units import percent, usd
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.figure import Figure
+    from matplotlib.legend import Legend
     from matplotlib.patches import Rectangle
 
     from lmi_explorer.gui.charts.base import ChartInput
@@ -97,7 +98,7 @@ class CostChart(BaseChart):
         self.bars: dict[tuple[int, str], Rectangle] = {}
         self.no_fit_markers: dict[str, Line2D] = {}
         self.unknown_markers: dict[str, Line2D] = {}
-        self.legend = None
+        self.legend: Legend | None = None
         self._labels: tuple[str, ...] | None = None
         self._ylim = StickyLimit()
         self._y_locator = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
@@ -122,7 +123,7 @@ class CostChart(BaseChart):
                 rect.set_visible(False)
                 self.bars[(i, p)] = rect
             # markers sit inside the axes; keep them (empty or not) out of the layout computation
-            kw = {
+            kw: dict[str, Any] = {
                 "transform": ax.get_xaxis_transform(),
                 "linestyle": "none",
                 "clip_on": False,
@@ -139,7 +140,9 @@ class CostChart(BaseChart):
                 line.set_markersize(7 * s)
 
         self.fonts.on_change("markers", size_markers)
-        handles = [Patch(facecolor=t.precision_colours.get(p, t.muted), label=precision_label(p)) for p in precisions]
+        handles: list[Artist] = [
+            Patch(facecolor=t.precision_colours.get(p, t.muted), label=precision_label(p)) for p in precisions
+        ]
         handles += [
             Line2D([], [], marker="x", linestyle="none", color=t.muted, mew=1.4, label="✕ does not fit"),
             Line2D([], [], marker="$?$", linestyle="none", color=t.muted, markersize=7, label="? price unknown"),
@@ -147,7 +150,7 @@ class CostChart(BaseChart):
         ]
         if self.legend is not None:
             self.legend.remove()
-        self.legend = style_legend(
+        legend = self.legend = style_legend(
             ax.legend(
                 handles=handles,
                 loc="upper left",
@@ -159,8 +162,8 @@ class CostChart(BaseChart):
             t,
             self.fonts,
         )
-        self.legend.get_title().set_color(t.foreground)
-        self.fonts.on_change("legend-title", lambda s: self.legend.get_title().set_fontsize(8.5 * s))
+        legend.get_title().set_color(t.foreground)
+        self.fonts.on_change("legend-title", lambda s: legend.get_title().set_fontsize(8.5 * s))
 
     def bar(self, instance: str, precision: str) -> Rectangle | None:
         """The bar drawn for (instance, precision), or None if that instance type is not shown."""
@@ -249,7 +252,8 @@ class CostChart(BaseChart):
         est = data.estimate
         precisions = self.precisions
         self.message.hide()
-        self.legend.set_visible(True)
+        if self.legend is not None:
+            self.legend.set_visible(True)
         if self.ax.yaxis.get_major_locator() is not self._y_locator:
             self.ax.yaxis.set_major_locator(self._y_locator)
         self._set_ticks([instance_label(i) for i in shown])
@@ -298,7 +302,7 @@ class CostChart(BaseChart):
         self.value_label.xy = (x, h)
         # the first group sits against the y axis: start the text at the group's left edge instead of centring it
         self.value_label.set_position((i - 0.42 if i == 0 else float(i), max(group_top, h) + top * 0.07))
-        self.value_label.set_ha("left" if i == 0 else "center")
+        self.value_label.set_horizontalalignment("left" if i == 0 else "center")
         self.value_label.set_text(f"recommended\n{usd(rec_usd if rec_usd is not None else h, per='mo')}")
         self.value_label.set_visible(True)
 

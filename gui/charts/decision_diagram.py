@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from matplotlib.lines import Line2D
@@ -88,17 +88,20 @@ class _Edge(FancyArrowPatch):
     shrinking, which search the path numerically (the first made every redraw about 150 ms slower).
     """
 
-    def __init__(self, a: _Node, b: _Node, fonts: Fonts, **kwargs: object) -> None:
+    def __init__(self, a: _Node, b: _Node, fonts: Fonts, **kwargs: Any) -> None:
         super().__init__((a.x, a.y), (b.x, b.y), shrinkA=0, shrinkB=0, **kwargs)
         self._a, self._b, self._fonts = a, b, fonts
 
     def draw(self, renderer: RendererBase) -> None:
+        if self.axes is None:  # not on axes (yet): nothing to trim against
+            super().draw(renderer)
+            return
         to_px = self.axes.transData
         p0, p1 = to_px.transform([(self._a.x, self._a.y), (self._b.x, self._b.y)])
         d = p1 - p0
         n = float(np.hypot(*d)) or 1.0
         u = d / n
-        s, px = self._fonts.scale, renderer.points_to_pixels(1.0)
+        s, px = self._fonts.scale, cast(float, renderer.points_to_pixels(1.0))  # a float given a float
         # the end points moved onto the outlines here, so matplotlib has nothing left to shrink (no search)
         q0 = p0 + u * ((_reach(self._a, *u) * s + 1.5) * px)
         q1 = p1 - u * ((_reach(self._b, *u) * s + 1.5) * px)
@@ -193,7 +196,10 @@ class DecisionDiagram(BaseChart):
                 (-half_w, -half_h), 2 * half_w, 2 * half_h, boxstyle="round,pad=0,rounding_size=5", mutation_scale=1
             )
         scale = Affine2D()
-        shape.set_transform(scale + self.figure.dpi_scale_trans + ScaledTranslation(x, y, ax.transData))
+        # ScaledTranslation only transforms (x, y) with its third argument: any transform will do (the stubs ask
+        # for an affine one)
+        offset = ScaledTranslation(x, y, ax.transData)  # type: ignore[arg-type]
+        shape.set_transform(scale + self.figure.dpi_scale_trans + offset)
         shape.set_facecolor(t.background)
         shape.set_edgecolor(t.muted)
         shape.set_linewidth(1.0)
@@ -382,7 +388,7 @@ class DecisionDiagram(BaseChart):
             drop = max([node.half_h * 0.6 + 4, *(n.half_h + 4 for n in self._boxes_right_of(node))])
             offset = (node.half_w * 0.4, -drop if below else drop)
             self._offsets[id(ann)] = offset
-            ann.set_va("top" if below else "bottom")
+            ann.set_verticalalignment("top" if below else "bottom")
             ann.xyann = (offset[0] * self.fonts.scale, offset[1] * self.fonts.scale)
 
 

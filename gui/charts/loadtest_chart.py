@@ -47,6 +47,7 @@ from lmi_explorer.models.reference.backends import load_backends
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.figure import Figure
+    from matplotlib.legend import Legend
 
     from lmi_explorer.gui.charts.base import ChartInput
     from lmi_explorer.gui.charts.theme import ChartTheme
@@ -102,7 +103,7 @@ class LoadTestChart(BaseChart):
         self.ttft_target = self.ax_ttft.axhline(1, color=theme.bad, ls=(0, (5, 3)), lw=1.2)
         self.lines: list[tuple[Line2D, Line2D, Line2D]] = []
         self.limits: list[list[Line2D]] = []
-        self.legend = None
+        self.legend: Legend | None = None
         self._make_lines()
         self.title_artist = style_title(figure, theme, self.fonts, self.title)
         self.subtitle = style_subtitle(self.head, theme, self.fonts)

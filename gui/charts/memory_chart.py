@@ -171,7 +171,7 @@ class MemoryChart(BaseChart):
         ]
         for label in self.fit_labels:
             self.fonts.text(label, 6.5)
-        handles = [Patch(facecolor=theme.memory_colours[p], label=PART_LABELS[p]) for p in PARTS]
+        handles: list[Artist] = [Patch(facecolor=theme.memory_colours[p], label=PART_LABELS[p]) for p in PARTS]
         handles += [
             Line2D([], [], color=theme.foreground, lw=1.8, label="device memory"),
             Patch(facecolor=theme.bad, hatch="///", edgecolor=theme.background, label="weights: does not fit"),
@@ -255,7 +255,7 @@ class MemoryChart(BaseChart):
         over = w > dev
         for i, r in enumerate(self.parts["weights"][:n]):
             r.set_facecolor(self.theme.bad if over[i] else self.theme.memory_colours["weights"])
-            r.set_hatch("///" if over[i] else None)
+            r.set_hatch("///" if over[i] else None)  # type: ignore[arg-type]  # None: no hatch (the stubs say str)
         self.device_lines.set_segments([[(i - 0.45, d), (i + 0.45, d)] for i, d in enumerate(dev)])
         top = float(max(dev.max(), bottom.max()))
         nothing = not fits.any()

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.legend import Legend
     from matplotlib.text import Annotation, Text
 
     from lmi_explorer.gui.charts.base import ChartInput
@@ -185,7 +186,7 @@ class ParityChart(BaseChart):
             self.panels.append(_Panel(ax, metric, theme, self.fonts, self.colours))
         self.title_artist = style_title(figure, theme, self.fonts, self.title)
         self.subtitle = style_subtitle(self.head, theme, self.fonts)
-        self.legend = None
+        self.legend: Legend | None = None
         self._legend_key: tuple | None = None
         self.points: ParityPoints | None = None
         self.groups: list[tuple[str, str]] = []

@@ -142,7 +142,7 @@ class _Panel:
             right_side = x > 0.62 * edges[-1]
             ann.xy = (x, 0.97 - 0.16 * k)
             ann.xyann = (-3 if right_side else 3, 0)
-            ann.set_ha("right" if right_side else "left")
+            ann.set_horizontalalignment("right" if right_side else "left")
             ann.set_text(text)
 
 

@@ -211,7 +211,7 @@ def fit(cases: list[Case], start: Efficiency | None = None) -> FitResult:
                 cand[2] = min(max(cand[2], 0.0), 0.05)
                 c = cost(*cand)
                 if c < best[0] - 1e-12:
-                    best = (c, *cand)
+                    best = (c, cand[0], cand[1], cand[2])
                     bw, f, st = cand
                     improved = True
         if not improved:

@@ -111,7 +111,9 @@ def _figures(g: _Group, theta: np.ndarray) -> dict[str, np.ndarray]:
     ph.eta_f = np.repeat(theta[:, 1], n)
     ph.step_s = np.repeat(theta[:, 2], n)
     ph.link_bytes_s = np.tile(g.link_raw, k) * np.repeat(theta[:, 3], n)
-    out = _closed_loop(ph, np.tile(g.bmax, k), np.tile(g.concurrency, k), np.tile(g.mean_output, k))
+    # _closed_loop's mean_output is annotated as a float but is used element-wise: it takes one per point too
+    mean_output = np.tile(g.mean_output, k)
+    out = _closed_loop(ph, np.tile(g.bmax, k), np.tile(g.concurrency, k), mean_output)  # type: ignore[arg-type]
     return {m: out[m].reshape(k, n) for m in ("ttft_s", "tpot_ms", "output_tokens_per_s")}
 
 

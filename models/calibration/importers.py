@@ -13,7 +13,7 @@ import json
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from lmi_explorer.models.calibration.measurements import (
     Measurement,
@@ -85,6 +85,11 @@ class _Reader:
                 return None
             value = value[part]
         return value
+
+    @overload
+    def number(self, path: str, *, required: Literal[True] = True, hint: str = "") -> float: ...
+    @overload
+    def number(self, path: str, *, required: bool, hint: str = "") -> float | None: ...
 
     def number(self, path: str, *, required: bool = True, hint: str = "") -> float | None:
         value = self.get(path)
@@ -315,7 +320,7 @@ def _csv(name: str, text: str, facts: RunFacts) -> list[Measurement]:
         raise DataError(f"{name}: no measurement rows; add one row per load-test run below the header.")
     out = []
     for i, row in enumerate(frame.records, start=2):
-        metrics = {}
+        metrics: dict[str, float | None] = {}
         for col in ("ttft_s", "tpot_ms", "output_tokens_per_s"):
             v = row[col]
             if v is not None and not (isinstance(v, float) and math.isnan(v)) and v == 0:
@@ -326,23 +331,25 @@ def _csv(name: str, text: str, facts: RunFacts) -> list[Measurement]:
         tp = row["tp"]
         n = int(row["concurrency"])
 
-        def text(col: str, row: dict = row) -> str | None:
+        def cell(col: str, row: dict = row) -> str | None:
             v = row[col]
             return None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
         out.append(
             Measurement(
                 label=f"{Path(name).stem} row {i} c={n}",
-                model=text("model"),
-                instance=text("instance"),
-                backend=text("backend"),
-                precision=text("precision"),
+                model=cell("model"),
+                instance=cell("instance"),
+                backend=cell("backend"),
+                precision=cell("precision"),
                 tensor_parallel=None if tp is None or (isinstance(tp, float) and math.isnan(tp)) else int(tp),
                 concurrency=n,
                 input_tokens=float(row["input_tokens"]),
                 output_tokens=float(row["output_tokens"]),
-                source=f"{name}: {row['source']}" + (f" ({row['as_of']})" if text("as_of") else ""),
-                **metrics,
+                source=f"{name}: {row['source']}" + (f" ({row['as_of']})" if cell("as_of") else ""),
+                ttft_s=metrics["ttft_s"],
+                tpot_ms=metrics["tpot_ms"],
+                output_tokens_per_s=metrics["output_tokens_per_s"],
             )
         )
     return out

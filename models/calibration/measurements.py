@@ -214,10 +214,14 @@ def from_dict(data: Any, where: str) -> Measurement:
     missing = [k for k in required if k not in data]
     if missing:
         raise DataError(f"{where}: missing field(s) {', '.join(missing)}.")
-    kwargs = {f.name: data.get(f.name, "" if f.name in ("source", "note") else None) for f in fields(Measurement)}
+    # the types are checked by check() below, after the object is built
+    kwargs: dict[str, Any] = {
+        f.name: data.get(f.name, "" if f.name in ("source", "note") else None) for f in fields(Measurement)
+    }
     for name in _POSITIVE:
-        if isinstance(kwargs[name], int) and not isinstance(kwargs[name], bool):
-            kwargs[name] = float(kwargs[name])
+        value = kwargs[name]
+        if isinstance(value, int) and not isinstance(value, bool):
+            kwargs[name] = float(value)
     m = Measurement(**kwargs)
     check(m, where)
     return m
