@@ -8,7 +8,7 @@ from lmi_explorer.models.calibration.points import accelerator_label
 from lmi_explorer.models.calibration.user import FittedEfficiency
 from lmi_explorer.models.decision import Decision
 from lmi_explorer.models.estimate import Estimate
-from lmi_explorer.models.reference.backends import Efficiency, load_backends
+from lmi_explorer.models.reference.backends import Efficiency, load_backends, release_summary
 from lmi_explorer.models.reference.hardware import load_hardware
 from lmi_explorer.models.scenario import DEFAULTS
 from lmi_explorer.models.units import gib, percent, tokens, usd
@@ -71,7 +71,30 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
             "data/defaults.json (between the guide's even and uneven examples)",
         ),
     ]
+    lmi = s.deployment.lmi_release
+    rel = bk.releases.where(lmi_version=lmi)[0]
+    out.append(
+        Assumption(
+            "Release",
+            bk.release_label(lmi),
+            release_summary(bk, lmi).split("\n", 1)[1].replace("\n", "; ").replace("• ", ""),
+            f"{rel['source']} (as of {rel['as_of']}); data/backends/release_changes.csv",
+        )
+    )
     r = dec.recommendation
+    if r.backend in bk.backends:
+        sup = bk.support_for(r.backend, m, lmi)
+        b = bk.backends[r.backend]
+        out.append(
+            Assumption(
+                "Support",
+                f"{b.name}: {m.architecture}",
+                f"{sup.level.value}: {sup.reason}",
+                "data/backends/vllm_registry.csv (vLLM's own model registry per version)"
+                if b.registry
+                else "data/backends/support.csv",
+            )
+        )
     if r.instance is not None:
         inst = hw.instances[r.instance]
         acc = hw.accelerators[inst.accelerator]

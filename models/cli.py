@@ -11,6 +11,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import pandas as pd
@@ -20,10 +21,10 @@ from lmi_explorer.models.decision import Decision, evaluate
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.estimate import OPTION_COLUMNS, Estimate, estimate
 from lmi_explorer.models.export import neutralise_formulas
-from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.reference.backends import architecture_listing, load_backends, release_listing, support_listing
 from lmi_explorer.models.reference.catalog import load_catalog
 from lmi_explorer.models.reference.hardware import load_hardware
-from lmi_explorer.models.reference.pricing import PriceTable, load_price_list
+from lmi_explorer.models.reference.pricing import PriceTable
 from lmi_explorer.models.scenario import Scenario, default_scenario, load
 from lmi_explorer.models.units import ms_per_token, percent, seconds, usd
 
@@ -187,9 +188,74 @@ def render_table(est: Estimate, dec: Decision) -> str:
     return out.getvalue()
 
 
-def prices_option(path: str | None) -> PriceTable | None:
-    """--prices wins; otherwise the scenario's own list, else the bundled one (None)."""
-    return load_price_list(path) if path else None
+def prices_option(path: str | None, mode: str = "replace") -> PriceTable | None:
+    """--prices wins (a price list CSV or an AWS offer file); otherwise the scenario's own list, else the bundled one.
+
+    ``mode`` ``override`` puts the file's rows over the bundled ones instead of replacing them.
+    """
+    if not path:
+        return None
+    from lmi_explorer.models.reference.pricing import load_price_file, with_bundled
+
+    loaded = load_price_file(path, progress=_stderr_progress(path))
+    if loaded.not_in_catalog and not loaded.offer_file:
+        sys.stderr.write(
+            f"lmi-explorer: note: {Path(path).name}: not in the catalog, ignored: {', '.join(loaded.not_in_catalog)}\n"
+        )
+    return with_bundled(loaded.table) if mode == "override" else loaded.table
+
+
+def _stderr_progress(path: str | Path) -> Callable[[int, int], bool] | None:
+    """Progress on stderr for big files (over 20 MiB), at most once per percent."""
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return None
+    if size < 20 * 2**20:
+        return None
+    name = Path(path).name
+    shown = [-1]
+
+    def report(done: int, total: int) -> bool:
+        pct = done * 100 // max(total, 1)
+        if pct != shown[0]:
+            shown[0] = pct
+            end = "\n" if done >= total else ""
+            sys.stderr.write(f"\rreading {name}: {pct:3d}% ({done / 2**20:,.0f} of {total / 2**20:,.0f} MiB){end}")
+            sys.stderr.flush()
+        return True
+
+    return report
+
+
+def cmd_prices(args: argparse.Namespace) -> int:
+    """`prices import OFFER_FILE`: an AWS offer file as a price list CSV, with a one-line summary."""
+    from lmi_explorer.models.files import write_atomic
+    from lmi_explorer.models.reference import offer_files
+
+    if offer_files.offer_code_of(args.offer_file) is None:
+        name = Path(args.offer_file).name
+        if not Path(args.offer_file).is_file():
+            raise DataError(f"{name}: no such file. Check the path.")
+        raise DataError(
+            f"{name}: not an AWS Price List offer file. Download the AmazonEC2 or AmazonSageMaker offer file "
+            "(https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/index.csv, or a region's)."
+        )
+    result = offer_files.read_offer_file(
+        args.offer_file,
+        regions=args.region or None,
+        instances=None if args.all_instances else (),
+        progress=_stderr_progress(args.offer_file),
+    )
+    offer_files.refuse_empty(result, args.region)
+    text = result.to_csv()
+    if args.out:
+        write_atomic(Path(args.out), text.encode("utf-8"))
+        sys.stdout.write(f"{result.summary()} Wrote {args.out}.\n")
+    else:
+        sys.stdout.write(text)
+        sys.stderr.write(result.summary() + "\n")
+    return 0
 
 
 def cmd_loadtest(args: argparse.Namespace, scenario: Scenario) -> int:
@@ -229,7 +295,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     scenario: Scenario = load(args.scenario) if args.scenario else default_scenario()
     if args.concurrency is not None:
         return cmd_loadtest(args, scenario)
-    est = estimate(scenario, prices_option(args.prices))
+    est = estimate(scenario, prices_option(args.prices, args.prices_mode))
     dec = evaluate(scenario, est)
     if args.format == "json":
         sys.stdout.write(json.dumps(result_dict(est, dec), indent=2, allow_nan=False) + "\n")
@@ -318,12 +384,31 @@ def cmd_catalog(args: argparse.Namespace) -> int:
         frame = hw.instance_frame.merge(
             hw.accelerator_frame[["accelerator", "name", "memory_gib", "bandwidth_gb_s"]], on="accelerator"
         ).drop(columns=["notes"], errors="ignore")
+    elif args.what == "releases":
+        rows = release_listing(load_backends())
+        frame = pd.DataFrame(rows)
+        if args.format == "table":  # the changes read better as lines than as a 300-character column
+            frame = frame.drop(columns=["changes"])
+            notes = "".join(f"  {r['lmi']}: {r['changes']}\n" for r in rows if r["changes"])
+            frame_text = frame.to_string(index=False)
+            sys.stdout.write(frame_text + "\n\nWhat changed:\n" + notes)
+            return 0
+    elif args.what == "architectures":
+        bk = load_backends()
+        lmi = args.release or bk.latest_lmi
+        if lmi not in bk.lmi_versions:
+            raise UsageError(f"--release {lmi}: unknown LMI release (known: v{bk.lmi_versions[0]}–v{bk.latest_lmi})")
+        frame = pd.DataFrame(architecture_listing(bk, lmi))
+        if args.format == "table":
+            version = bk.engine_version("vllm", lmi)
+            sys.stdout.write(f"Architectures vLLM {version} (LMI v{lmi}) lists in its registry:\n")
     else:
         bk = load_backends()
-        frame = bk.support.frame.pivot_table(index="model_type", columns="backend", values="from_lmi", aggfunc="min")
-        frame = frame.map(lambda v: "" if pd.isna(v) else f"v{int(v)}+").reset_index()
+        frame = pd.DataFrame(support_listing(bk, list(load_catalog().models.values())))
         if args.format == "table":
-            sys.stdout.write("Backends (first LMI release with support per architecture; '*' = any class):\n")
+            sys.stdout.write(
+                "Backends (LMI releases with support per architecture; vLLM read from its own model registry):\n"
+            )
     if args.format == "json":
         sys.stdout.write(frame.to_json(orient="records", indent=2) + "\n")
     elif args.format == "csv":
@@ -369,7 +454,17 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     p = sub.add_parser("estimate", help="every option and the recommendation for a scenario file")
     p.add_argument("scenario", nargs="?", help="scenario JSON file (default: the built-in default scenario)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    p.add_argument("--prices", help="your own price list CSV (same columns as the bundled one)")
+    p.add_argument(
+        "--prices",
+        help="your own price list CSV (same columns as the bundled one) or an AWS Price List offer file "
+        "(AmazonEC2/AmazonSageMaker, JSON or CSV)",
+    )
+    p.add_argument(
+        "--prices-mode",
+        choices=("replace", "override"),
+        default="replace",
+        help="with --prices: use only its prices (replace, the default) or its rows over the bundled ones",
+    )
     p.add_argument("--concurrency", type=_positive_int, help="what-if: every option at exactly N concurrent requests")
     p.add_argument("--instance", help="with --concurrency: only this instance type")
     p.add_argument("--backend", help="with --concurrency: only this backend (e.g. vllm, trtllm)")
@@ -398,10 +493,19 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     k.add_argument("--out", help="save the scenario with the measurements and fitted factors here")
     k.add_argument("--format", choices=("table", "json"), default="table")
     k.set_defaults(func=cmd_calibrate)
-    c = sub.add_parser("catalog", help="what the app knows: models, instances or backends")
-    c.add_argument("what", choices=("models", "instances", "backends"))
+    c = sub.add_parser("catalog", help="what the app knows: models, instances, backends or releases")
+    c.add_argument("what", choices=("models", "instances", "backends", "releases", "architectures"))
+    c.add_argument("--release", type=_positive_int, help="LMI release for 'architectures' (default: the newest)")
     c.add_argument("--format", choices=("table", "json", "csv"), default="table")
     c.set_defaults(func=cmd_catalog)
+    pr = sub.add_parser("prices", help="convert an AWS Price List offer file to a price list CSV")
+    prs = pr.add_subparsers(dest="prices_command", parser_class=_Parser, metavar="ACTION", required=True)
+    imp = prs.add_parser("import", help="an AmazonEC2 or AmazonSageMaker offer file (JSON or CSV) as a price list CSV")
+    imp.add_argument("offer_file", help="the offer file (index.json or index.csv, all regions or one)")
+    imp.add_argument("--region", action="append", metavar="R", help="keep only this region code; repeat for several")
+    imp.add_argument("--out", help="CSV file to write (default: print the CSV)")
+    imp.add_argument("--all-instances", action="store_true", help="keep every instance type, not only the catalog's")
+    imp.set_defaults(func=cmd_prices)
     from lmi_explorer.models.traffic import load_presets
 
     w = sub.add_parser("scenario", help="write the default scenario, or a traffic preset's, as a starting file")

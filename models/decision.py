@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from lmi_explorer.models.diagnosis import describe_option, no_neuron_reason, nothing_fits_cause
 from lmi_explorer.models.estimate import Estimate, estimate
 from lmi_explorer.models.estimate.pipeline import OptionRow, cheapest_monthly
 from lmi_explorer.models.reference.backends import SupportLevel, diagram_json, load_backends
@@ -103,13 +104,7 @@ def crossover_spread(scenario: Scenario, compiled: str, dynamic: str) -> float |
     return round((lo + hi) / 2, 2)
 
 
-def _describe(row: OptionRow) -> str:
-    prec = load_backends().precisions[row["precision"]].label
-    n = int(row["instances"])
-    return (
-        f"{n} × {row['instance']} ({prec}, TP {int(row['tensor_parallel'])}) at "
-        f"{usd(float(row['monthly_usd']), per='mo')}"
-    )
+_describe = describe_option
 
 
 def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover: bool = True) -> Decision:
@@ -131,6 +126,7 @@ def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover:
         return bk.support_for(b, model, lmi).level
 
     # --- hardware
+    tnx_live = bk.backends["tnx"].available(lmi)
     tnx_ok = sup("tnx") == SupportLevel.SUPPORTED
     backend: str | None = None
     if hw in ("inferentia", "both") and tnx_ok:
@@ -153,20 +149,26 @@ def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover:
                     "hardware", "model_support", "GPU: Inferentia2 fits nowhere or costs more for this traffic.", "GPU"
                 )
             )
-    elif hw in ("inferentia", "both"):
-        why = bk.support_for("tnx", model, lmi).reason
+    elif hw == "inferentia":
+        # Inferentia only, and LMI cannot serve it here: say why, and do not pretend to fall back to GPU
+        why = no_neuron_reason(lmi, short=True) if not tnx_live else bk.support_for("tnx", model, lmi).reason
+        label = f"no Neuron backend in v{lmi}" if not tnx_live else f"NeuronX: no {model.model_type}"
+        steps.append(Step("hardware", "neuronx", f"Inferentia2/Trainium was chosen, but {why}", label))
+        path += ["neuronx", "cost", "nothing_fits"]
+        hint = nothing_fits_cause(scenario, est)
+        steps.append(Step("cost", "nothing_fits", hint, "nothing fits"))
+        rec = _recommendation(None, lmi, None, "Nothing fits. " + hint)
+        return Decision(tuple(path), tuple(steps), rec, None, None, tuple(notes))
+    elif hw == "both":
+        why = no_neuron_reason(lmi, short=True) if not tnx_live else bk.support_for("tnx", model, lmi).reason
         steps.append(
             Step(
                 "hardware",
                 "model_support",
-                f"Inferentia2 is not an option: {why} Falling back to GPU.",
-                "GPU (NeuronX: no)",
+                f"Inferentia2/Trainium is not an option: {why} Comparing GPU instances only.",
+                "GPU (Neuron: no)",
             )
         )
-        if hw == "inferentia":
-            notes.append(
-                "Inferentia2 only was chosen, but NeuronX cannot serve this model; choose GPU hardware to see options."
-            )
     else:
         steps.append(Step("hardware", "model_support", "GPU instances were chosen.", "GPU"))
 
@@ -269,8 +271,8 @@ def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover:
             rec = _recommendation(backend, lmi, None, "No priced option. " + hint)
             return Decision(tuple(path), tuple(steps), rec, None, crossover, tuple(notes))
         if alt is None:
-            hint = _what_would_fit(scenario)
-            steps.append(Step("cost", "nothing_fits", f"No option fits or meets the targets. {hint}", "nothing fits"))
+            hint = nothing_fits_cause(scenario, est)
+            steps.append(Step("cost", "nothing_fits", hint, "nothing fits"))
             path.append("nothing_fits")
             rec = _recommendation(backend, lmi, None, "Nothing fits. " + hint)
             return Decision(tuple(path), tuple(steps), rec, None, crossover, tuple(notes))
@@ -297,7 +299,7 @@ def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover:
     else:
         steps.append(Step("cost", "quantized", f"Only quantized options fit: {_describe(chosen)}.", "quantized only"))
         path.append("quantized")
-    if hw == "gpu" and tnx_ok and bk.backends["tnx"].available(lmi):
+    if hw == "gpu" and tnx_ok and tnx_live:
         notes.append("Cost tip: Transformers NeuronX supports this model; include Inferentia2 to compare.")
 
     # --- does the rule of thumb agree with the numbers?
@@ -315,8 +317,10 @@ def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover:
     return Decision(tuple(path), tuple(steps), rec, disagreement, crossover, tuple(notes))
 
 
-def _recommendation(backend: str, lmi: int, row: OptionRow | None, summary: str) -> Recommendation:
+def _recommendation(backend: str | None, lmi: int, row: OptionRow | None, summary: str) -> Recommendation:
     bk = load_backends()
+    if backend is None:  # no backend of this release serves the chosen hardware
+        return Recommendation("", "", "", "", None, None, None, None, None, None, summary)
     container, image = bk.container(backend, lmi)
     if row is None:
         return Recommendation(
@@ -335,25 +339,6 @@ def _recommendation(backend: str, lmi: int, row: OptionRow | None, summary: str)
         usd_per_million_tokens=float(row["usd_per_million_tokens"]),
         summary=summary,
     )
-
-
-def _what_would_fit(scenario: Scenario) -> str:
-    """Say what would make something fit: every precision and every instance family, if allowed."""
-    bk = load_backends()
-    d = scenario.deployment
-    wide = replace(
-        scenario, deployment=replace(d, instance_families=(), precisions=tuple(bk.precisions), tensor_parallel=None)
-    )
-    if wide == scenario:
-        t = scenario.traffic
-        return (
-            "Even the largest instances at int4 cannot hold this model with these targets; relax the TTFT "
-            f"({t.ttft_s:g} s) or TPOT ({t.tpot_ms:g} ms) targets, shorten requests, or pick a smaller model."
-        )
-    best = estimate(wide).best()
-    if best is None:
-        return "No instance family or precision would fit it either; relax the latency targets or pick a smaller model."
-    return f"It would fit with {best['backend_name']} on {_describe(best)} (widen the instance families or precisions)."
 
 
 def diagram() -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from lmi_explorer.gui.qt_state import QtState, blocked
-from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.reference.backends import load_backends, release_summary
 from lmi_explorer.models.reference.hardware import load_hardware
 
 HARDWARE = (("gpu", "GPU"), ("inferentia", "Inferentia2 / Trainium"), ("both", "GPU and Inferentia2"))
@@ -52,6 +52,10 @@ class DeploymentPanel(QWidget):
         )
         for v in reversed(bk.lmi_versions):
             self.release.addItem(bk.release_label(v), v)
+            # each release's engines, backends and changes show on hover in the list
+            self.release.setItemData(self.release.count() - 1, release_summary(bk, v), Qt.ItemDataRole.ToolTipRole)
+        self.release.currentIndexChanged.connect(self._release_tooltip)
+        self._release_tooltip()
         self.hardware = _combo(
             HARDWARE, "Accelerators to consider: NVIDIA GPUs, AWS Inferentia2/Trainium, or both.", "Hardware"
         )
@@ -145,6 +149,16 @@ class DeploymentPanel(QWidget):
         self.kv.activated.connect(lambda i: self.state.update(kv_cache_dtype=self.kv.itemData(i)))
         state.changed.connect(self.refresh)
         self.refresh()
+
+    @Slot()
+    def _release_tooltip(self) -> None:
+        """The picker's own tooltip: what the chosen release ships and what changed in it."""
+        v = self.release.currentData()
+        if v is not None:
+            self.release.setToolTip(
+                "LMI container release: decides which backends exist and which architectures and "
+                "quantizations they support.\n\n" + release_summary(load_backends(), int(v))
+            )
 
     def _on_platform(self, i: int) -> None:
         platform = self.platform.itemData(i)

@@ -27,6 +27,9 @@ from lmi_explorer.models.units import GIB
 if TYPE_CHECKING:
     from lmi_explorer.models.calibration.user import FittedEfficiency
 
+#: Why an option fails, furthest from fitting first: the decision names the furthest any option got.
+FAIL_CAUSES = ("support", "precision", "hardware_precision", "tp", "weights", "kv", "ttft", "tpot", "price")
+
 #: Share of an encoder-decoder model's parameters in the encoder (T5: about half).
 ENCODER_SHARE = 0.5
 
@@ -88,6 +91,7 @@ class OptionGrid:
     tensor_parallel: np.ndarray
     config: np.ndarray  # index into configurations, -1 when the option fails before memory
     base_reason: np.ndarray
+    base_cause: np.ndarray  # why an option fails before memory: one of FAIL_CAUSES, '' otherwise
     family: np.ndarray
     accelerator: np.ndarray
     devices: np.ndarray
@@ -142,7 +146,7 @@ def option_grid(
         for n, inst in hw.instances.items()
         if _wanted(inst.family, hw.accelerators[inst.accelerator].is_neuron, hardware, families)
     ]
-    out: list[tuple] = []  # (instance index, backend, precision, TP, configuration or -1, reason) per row
+    out: list[tuple] = []  # (instance index, backend, precision, TP, configuration or -1, reason, cause) per row
     cfg_index: dict[tuple[str, str, str, int], int] = {}
     cfgs: list[dict] = []
     for backend in bk.backends.values():
@@ -174,8 +178,8 @@ def option_grid(
                     cfgs,
                 )
             out.extend((i, backend, *e) for e in entries)
-    cols = list(zip(*out, strict=True)) if out else [()] * 6
-    rows = dict(zip(("inst", "backend", "prec", "tp", "cfg", "reason"), cols, strict=True))
+    cols = list(zip(*out, strict=True)) if out else [()] * 7
+    rows = dict(zip(("inst", "backend", "prec", "tp", "cfg", "reason", "cause"), cols, strict=True))
     return _assemble(model, kv_cache_dtype, names, rows, cfgs, overrides)
 
 
@@ -192,7 +196,7 @@ def _rows_for(
     cfg_index: dict,
     cfgs: list[dict],
 ) -> list[tuple]:
-    """(precision, TP, configuration or -1, reason) rows of one backend on one kind of instance."""
+    """(precision, TP, configuration or -1, reason, cause) rows of one backend on one kind of instance."""
     bk = load_backends()
     tps = valid_tensor_parallel(model, backend, devices)
     if tensor_parallel is not None:
@@ -201,14 +205,17 @@ def _rows_for(
     for pname in precisions:
         prec = bk.precisions[pname]
         reason = ""
+        cause = ""
         method = None
         if not supported:
-            reason = support.reason
+            reason, cause = support.reason, "support"
         else:
             method = bk.precision_method(backend.backend, pname, model, lmi)
             if method is None:
+                cause = "precision"
                 reason = f"{backend.name} does not offer {prec.label} for '{model.model_type}' in LMI v{lmi}."
             elif acc.peak(method["compute"]) is None:
+                cause = "hardware_precision"
                 need = (
                     "an Ada or Hopper GPU (L4, L40S, H100, H200)"
                     if method["compute"] == "fp8"
@@ -216,14 +223,16 @@ def _rows_for(
                 )
                 reason = f"{prec.label} ({method['method']}) needs {need}; {acc.name} lacks it."
             elif not tps:
-                why = (
-                    f"TP {tensor_parallel} is not valid here"
-                    if tensor_parallel
-                    else f"{model.heads} heads / {model.kv_heads} KV heads do not split over {devices} devices"
-                )
+                cause = "tp"
+                if not tensor_parallel:
+                    why = f"{model.heads} heads / {model.kv_heads} KV heads do not split over {devices} devices"
+                elif tensor_parallel > devices or devices % tensor_parallel:
+                    why = f"TP {tensor_parallel} does not fit the {devices} device(s) of this instance"
+                else:
+                    why = f"{model.heads} heads / {model.kv_heads} KV heads do not split over TP {tensor_parallel}"
                 reason = f"No valid tensor-parallel degree: {why}."
         if reason:
-            entries.append((pname, tensor_parallel or devices, -1, reason))
+            entries.append((pname, tensor_parallel or devices, -1, reason, cause))
             continue
         for t in tps:
             key = (backend.backend, acc.accelerator, pname, t)
@@ -240,7 +249,7 @@ def _rows_for(
                         "continuous": support.continuous_batching,
                     }
                 )
-            entries.append((pname, t, k, ""))
+            entries.append((pname, t, k, "", ""))
     return entries
 
 
@@ -378,6 +387,7 @@ def _assemble(
         tensor_parallel=np.array(rows["tp"], dtype=np.int64),
         config=np.array(rows["cfg"], dtype=np.int64),
         base_reason=np.array(rows["reason"], dtype=object),
+        base_cause=np.array(rows["cause"], dtype=object),
         family=per_inst([i.family for i in inst_objs]),
         accelerator=per_inst([a.name for a in accs]),
         devices=per_inst([i.devices for i in inst_objs], np.int64),

@@ -44,6 +44,7 @@ OPTION_COLUMNS = [
     "replicas_per_instance",
     "fits",
     "reason",
+    "cause",
     "weights_gib",
     "weights_gib_per_device",
     "device_gib",
@@ -224,6 +225,7 @@ class _Performance:
     tpot_s: np.ndarray
     limited_by: np.ndarray
     reason: np.ndarray
+    cause: np.ndarray  # one of options.FAIL_CAUSES where an option fails, '' where it fits
 
 
 def memory_and_physics(
@@ -286,6 +288,7 @@ def _performance(
     tpot[idx] = op.state.tpot_s
     limited[idx] = op.limited_by
     reason = np.full(m, "", dtype=object)
+    cause = np.full(m, "", dtype=object)
     limit_text = {
         "memory": "Concurrency limited by KV-cache memory or the backend's batch limit.",
         "tpot": "Concurrency limited by the TPOT target.",
@@ -297,22 +300,26 @@ def _performance(
     for k in np.flatnonzero(~ok):  # only the configurations that fail get a sentence of their own
         t = int(grid.c_tp[k])
         if usable[k] <= 0:
+            cause[k] = "weights"
             reason[k] = (
                 f"Weights need {grid.c_weights_dev[k] / GIB:.1f} GiB per device at TP {t}, more than the "
                 f"{grid.c_room_dev[k] / GIB:.1f} GiB usable on {grid.c_acc_name[k]}."
             )
         elif not fits[k]:
+            cause[k] = "kv"
             reason[k] = (
                 f"KV cache holds {int(cap[k]):,} tokens at TP {t}, less than one request at "
                 f"p{percentile * 100:g} ({need:,.0f} tokens)."
             )
         elif conc[k] == 0:
             if limited[k] == "tpot":
+                cause[k] = "tpot"
                 reason[k] = (
                     f"Misses the TPOT target even with one request ({tpot[k] * 1000:.0f} ms/token > "
                     f"{tpot_target_s * 1000:g})."
                 )
             else:
+                cause[k] = "ttft"
                 reason[k] = f"Misses the TTFT target even with one request ({ttft[k]:.2f} s > {ttft_target_s:g} s)."
             limited[k] = ""
     return _Performance(
@@ -325,6 +332,7 @@ def _performance(
         np.where(ok, tpot, math.nan),
         limited,
         reason,
+        cause,
     )
 
 
@@ -413,9 +421,12 @@ def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
     hourly = hourly_i[grid.instance_index] if n else np.zeros(0)
     monthly = np.where(fits, monthly_usd(n_inst, hourly, d.hours_per_month), math.nan)
     reason = np.where(has, pick(perf.reason, ""), grid.base_reason)
+    cause = np.where(has, pick(perf.cause, ""), grid.base_cause)
     no_price = fits & np.isnan(hourly)
     if no_price.any():
         reason = reason.copy()
+        cause = cause.copy()
+        cause[no_price] = "price"
         for j in np.nonzero(no_price)[0]:
             reason[j] = f"Price unknown for {grid.instance[j]} in {d.region} on {d.platform}."
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -433,6 +444,7 @@ def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
         "replicas_per_instance": rpi,
         "fits": fits,
         "reason": reason,
+        "cause": cause,
         "weights_gib": pick(grid.c_weights) / GIB,
         "weights_gib_per_device": pick(grid.c_weights_dev) / GIB,
         "device_gib": grid.device_gib,

@@ -11,6 +11,20 @@ from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.reference.catalog import ModelSpec
 from lmi_explorer.models.tables import Column, Table, missing, read_table
 
+#: engines whose own model registry, per shipped version, says which architectures load
+REGISTRIES = ("vllm",)
+REGISTRY_ROLES = ("generation", "multimodal", "transformers", "removed")
+
+
+def registry_schema(registry: str) -> dict[str, Column]:
+    """Columns of ``data/backends/<registry>_registry.csv`` (one row per version and architecture)."""
+    return {
+        f"{registry}_version": Column("str"),
+        "architecture": Column("str"),
+        "role": Column("str", choices=REGISTRY_ROLES),
+    }
+
+
 BACKEND_SCHEMA: dict[str, Column] = {
     "backend": Column("str"),
     "name": Column("str"),
@@ -26,6 +40,7 @@ BACKEND_SCHEMA: dict[str, Column] = {
     "tp_rule": Column("str", choices=("heads", "any", "neuron")),
     "from_lmi": Column("int", minimum=1, maximum=1000),
     "to_lmi": Column("int", required=False, minimum=1, maximum=1000),
+    "registry": Column("str", required=False, choices=REGISTRIES),
 }
 SUPPORT_SCHEMA: dict[str, Column] = {
     "backend": Column("str"),
@@ -104,6 +119,7 @@ class Backend:
     from_lmi: int
     to_lmi: int | None
     source: str
+    registry: str | None = None  # engine whose model registry lists the architectures it loads
 
     def available(self, lmi: int) -> bool:
         return self.from_lmi <= lmi and (self.to_lmi is None or lmi <= self.to_lmi)
@@ -144,6 +160,30 @@ _METHOD_CACHE: dict[tuple, dict | None] = {}
 _EFF_CACHE: dict[tuple, Efficiency] = {}
 _QUANT_INDEX: dict[int, dict[tuple[str, str], list[dict]]] = {}
 _EFF_INDEX: dict[int, dict[tuple[str, str], dict]] = {}
+_LISTING_CACHE: dict[tuple, list[int]] = {}
+
+#: registry roles under which an engine loads an architecture for text generation
+LOADING_ROLES = ("generation", "multimodal", "transformers")
+_ENGINE_NAMES = {"vllm": "vLLM", "trtllm": "TensorRT-LLM"}
+
+
+@lru_cache(maxsize=4)
+def _registry_index(registry: str) -> dict[str, dict[str, str]]:
+    """{engine version: {architecture: role}} from ``data/backends/<registry>_registry.csv``, read on
+    first use (about 4,000 rows: not on the way to the first window)."""
+    index: dict[str, dict[str, str]] = {}
+    if registry not in REGISTRIES:
+        return index
+    table = read_table(f"backends/{registry}_registry.csv", registry_schema(registry))
+    version_col = f"{registry}_version"
+    rank = {r: i for i, r in enumerate(REGISTRY_ROLES)}
+    for r in table.records:
+        roles = index.setdefault(str(r[version_col]), {})
+        arch, role = str(r["architecture"]), str(r["role"])
+        old = roles.get(arch)
+        if old is None or rank[role] < rank[old]:
+            roles[arch] = role
+    return index
 
 
 def _opt_int(v: object) -> int | None:
@@ -200,11 +240,39 @@ class BackendData:
             hit = _SUPPORT_CACHE[(id(self), *key)] = self._support_for(backend, model, lmi)
         return hit
 
+    def engine_version(self, registry: str, lmi: int) -> str:
+        """The version of an engine (``vllm``, ``trtllm``) that one LMI release ships; '' when none."""
+        rows = self.releases.where(lmi_version=lmi)
+        value = rows[0].get(registry) if rows else None
+        return "" if missing(value) else str(value)
+
+    def registry_role(self, registry: str, version: str, architecture: str) -> str | None:
+        """How an engine version's model registry lists an architecture (generation, multimodal,
+        transformers, removed), or None when it does not list it."""
+        return _registry_index(registry).get(version, {}).get(architecture)
+
+    def releases_listing(self, backend: str, architecture: str) -> list[int]:
+        """LMI releases (ascending) whose engine loads ``architecture`` for ``backend``."""
+        b = self.backends[backend]
+        key = (id(self), backend, architecture)
+        hit = _LISTING_CACHE.get(key)
+        if hit is None:
+            hit = _LISTING_CACHE[key] = [
+                v
+                for v in self.lmi_versions
+                if b.available(v)
+                and self.registry_role(b.registry or "", self.engine_version(b.registry or "", v), architecture)
+                in LOADING_ROLES
+            ]
+        return hit
+
     def _support_for(self, backend: str, model: ModelSpec, lmi: int) -> Support:
         b = self.backends[backend]
         if not b.available(lmi):
             when = f"up to LMI v{b.to_lmi}" if b.to_lmi and lmi > b.to_lmi else f"from LMI v{b.from_lmi}"
             return Support(SupportLevel.RETIRED, f"{b.name} is not in LMI v{lmi} (available {when}).", False)
+        if b.registry:
+            return self._registry_support(b, model, lmi)
         rows = self.support.where(backend=backend)
         exact = [r for r in rows if r["model_type"] == model.model_type]
         if not exact and any(r["model_type"] == "*" for r in rows):
@@ -232,6 +300,54 @@ class BackendData:
         cont = b.continuous_batching if missing(cb) else bool(cb)
         how = "continuous batching" if cont else "static batching"
         return Support(SupportLevel.SUPPORTED, f"{b.name} supports '{model.model_type}' ({how}).", cont)
+
+    def _registry_support(self, b: Backend, model: ModelSpec, lmi: int) -> Support:
+        """Support read from the engine's own model registry of the version this release ships."""
+        engine = _ENGINE_NAMES.get(b.registry or "", b.name)
+        version = self.engine_version(b.registry or "", lmi)
+        arch = model.architecture
+        where = f"{engine} {version} (LMI v{lmi})"
+        role = self.registry_role(b.registry or "", version, arch)
+        cont = b.continuous_batching
+        if role == "generation":
+            return Support(SupportLevel.SUPPORTED, f"{where} lists {arch} in its model registry.", cont)
+        if role == "multimodal":
+            return Support(
+                SupportLevel.SUPPORTED,
+                f"{where} lists {arch} among its multimodal models (the text model generates).",
+                cont,
+            )
+        if role == "transformers":
+            return Support(
+                SupportLevel.FALLBACK,
+                f"{where} serves {arch} through its Transformers backend, slower than a native implementation.",
+                cont,
+            )
+        listing = self.releases_listing(b.backend, arch)
+        label = model.family or arch
+        later = [v for v in listing if v > lmi]
+        if later:
+            first = later[0]
+            return Support(
+                SupportLevel.NOT_YET,
+                f"{where} does not list {arch}; {label} needs LMI v{first} or later "
+                f"({engine} {self.engine_version(b.registry or '', first)}).",
+                False,
+            )
+        if listing:
+            last = listing[-1]
+            removed = " (listed as previously supported)" if role == "removed" else ""
+            return Support(
+                SupportLevel.RETIRED,
+                f"{where} no longer lists {arch}{removed}; the last release that does is LMI v{last}.",
+                False,
+            )
+        versions = self.lmi_versions
+        return Support(
+            SupportLevel.UNSUPPORTED,
+            f"No {engine} shipped in LMI v{versions[0]}–v{versions[-1]} lists {arch} in its model registry.",
+            False,
+        )
 
     def precision_method(self, backend: str, precision: str, model: ModelSpec, lmi: int) -> dict | None:
         """The quantization row (as a dict) that lets ``backend`` run ``precision`` for this model."""
@@ -306,6 +422,7 @@ def load_backends() -> BackendData:
             from_lmi=r["from_lmi"],
             to_lmi=_opt_int(r["to_lmi"]),
             source=r["source"],
+            registry=None if missing(r["registry"]) else str(r["registry"]),
         )
         for r in bframe.records
     }
@@ -352,3 +469,115 @@ def diagram_json() -> dict:
             if e.get(end) not in ids:
                 raise DataError(f"data/decision/diagram.json: edges[{i}].{end}: unknown node '{e.get(end)}'.")
     return json.loads(json.dumps(data))
+
+
+def support_listing(bk: BackendData, models: list[ModelSpec]) -> list[dict[str, str]]:
+    """First LMI release with support, per architecture and backend (``catalog backends``).
+
+    Rows: every ``model_type`` a backend's own list names, and every catalog model's architecture;
+    a registry backend (vLLM) answers for the architecture, the others for the ``model_type``.
+    """
+    pairs: dict[tuple[str, str], None] = {}
+    for m in models:
+        pairs[(m.model_type, m.architecture)] = None
+    for t in bk.support["model_type"]:
+        if t != "*" and not any(k[0] == t for k in pairs):
+            pairs[(str(t), "")] = None
+    rows = []
+    for mtype, arch in sorted(pairs):
+        row = {"model_type": mtype, "architecture": arch}
+        for b in bk.backends.values():
+            if b.registry:
+                first = bk.releases_listing(b.backend, arch) if arch else []
+                row[b.backend] = f"v{first[0]}+" if first else ""
+                continue
+            got = [r for r in bk.support.where(backend=b.backend) if r["model_type"] in (mtype, "*")]
+            exact = [r for r in got if r["model_type"] == mtype] or got
+            if not exact:
+                row[b.backend] = ""
+                continue
+            r = exact[0]
+            frm, to = int(r["from_lmi"]), _opt_int(r["to_lmi"])
+            row[b.backend] = f"v{frm}+" if to is None else f"v{frm}–v{to}"
+        rows.append(row)
+    return rows
+
+
+def release_listing(bk: BackendData) -> list[dict[str, str]]:
+    """One row per LMI release: engines, images, date and what changed (``catalog releases``)."""
+    changes = _release_changes()
+    rows = []
+    for v in reversed(bk.lmi_versions):
+        r = bk.releases.where(lmi_version=v)[0]
+        rows.append(
+            {
+                "lmi": f"v{v}",
+                "djl_serving": str(r["djl_version"]),
+                "released": str(r["released"]),
+                "vllm": "" if missing(r["vllm"]) else str(r["vllm"]),
+                "trtllm": "" if missing(r["trtllm"]) else str(r["trtllm"]),
+                "neuron_sdk": "" if missing(r["neuron_sdk"]) else str(r["neuron_sdk"]),
+                "image": bk.container(bk.dynamic_backend(v), v)[1],
+                "changes": "; ".join(c["change"] for c in changes.get(v, [])),
+            }
+        )
+    return rows
+
+
+CHANGE_SCHEMA: dict[str, Column] = {
+    "lmi_version": Column("int", minimum=1, maximum=1000),
+    "kind": Column("str", choices=("backend", "feature", "quantization", "model", "caveat")),
+    "change": Column("str"),
+}
+
+
+@lru_cache(maxsize=1)
+def _release_changes() -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    for r in read_table("backends/release_changes.csv", CHANGE_SCHEMA).records:
+        out.setdefault(int(r["lmi_version"]), []).append(r)
+    return out
+
+
+def release_changes(lmi: int) -> list[tuple[str, str]]:
+    """(kind, change) rows that matter to an architect for one release, in file order."""
+    return [(str(r["kind"]), str(r["change"])) for r in _release_changes().get(lmi, [])]
+
+
+def release_summary(bk: BackendData, lmi: int) -> str:
+    """A few lines about a release for the release picker's tooltip and the assumptions view."""
+    r = bk.releases.where(lmi_version=lmi)[0]
+    engines = []
+    for col, name in (("vllm", "vLLM"), ("trtllm", "TensorRT-LLM"), ("neuron_sdk", "Neuron SDK")):
+        if not missing(r[col]):
+            engines.append(f"{name} {r[col]}")
+    backends = [b.name for b in bk.backends.values() if b.available(lmi)]
+    lines = [
+        f"LMI v{lmi} (DJL-Serving {r['djl_version']}), released {r['released']}",
+        "Engines: " + ", ".join(engines),
+        "Backends: " + ", ".join(backends),
+    ]
+    if not any(b.hardware == "neuron" for b in bk.backends.values() if b.available(lmi)):
+        last = max((b.to_lmi or 0) for b in bk.backends.values() if b.hardware == "neuron")
+        lines.append(f"No Neuron (Inferentia2/Trainium) backend: the last LMI release with one is v{last}.")
+    lines += [f"• {change}" for _, change in release_changes(lmi)]
+    return "\n".join(lines)
+
+
+def architecture_listing(bk: BackendData, lmi: int) -> list[dict[str, str]]:
+    """Every architecture the release's vLLM registry lists, with the first LMI release listing it."""
+    version = bk.engine_version("vllm", lmi)
+    roles = _registry_index("vllm").get(version, {})
+    rows = []
+    for arch in sorted(roles):
+        role = roles[arch]
+        first = bk.releases_listing("vllm", arch)
+        rows.append(
+            {
+                "architecture": arch,
+                "role": role,
+                "first_lmi": f"v{first[0]}" if first else "",
+                "loads_here": "yes" if role in LOADING_ROLES else "no",
+            }
+        )
+    return rows

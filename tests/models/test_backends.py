@@ -63,6 +63,6 @@ def test_quantization_methods_per_backend():
 
 def test_containers_per_release():
     bk = load_backends()
-    assert bk.container("vllm", 20)[1] == "djl-inference:0.36.0-lmi20.0.0-cu128-v1.0"
+    assert bk.container("vllm", 20)[1] == "djl-inference:0.36.0-lmi20.0.0-cu128"
     assert bk.container("lmi-dist", 14)[1] == "djl-inference:0.32.0-lmi14.0.0-cu126"
     assert bk.container("tnx", 14)[1] == "djl-inference:0.30.0-neuronx-sdk2.20.1"

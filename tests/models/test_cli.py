@@ -96,6 +96,16 @@ def test_catalog_lists(capsys):
     assert "p4d.24xlarge" in out
     code, out, _ = run("catalog", "backends", "--format", "csv")
     frame = pd.read_csv(io.StringIO(out))
-    t5 = frame[frame["model_type"] == "t5"].iloc[0]
-    assert pd.isna(t5["vllm"])
-    assert t5["lmi-dist"] == "v9+"
+    t5 = frame[frame["architecture"] == "T5ForConditionalGeneration"].iloc[0]
+    assert pd.isna(t5["vllm"])  # no vLLM registry lists T5
+    assert t5["lmi-dist"] == "v9–v14"
+    llama = frame[frame["architecture"] == "LlamaForCausalLM"].iloc[0]
+    assert llama["vllm"] == "v9+"
+    code, out, _ = run("catalog", "releases", "--format", "json")
+    releases = json.loads(out)
+    assert releases[0]["lmi"] == "v29" and releases[0]["image"] == "djl-inference:0.38.0-lmi29.0.0-cu130"
+    code, out, _ = run("catalog", "architectures", "--release", "15", "--format", "csv")
+    listed = pd.read_csv(io.StringIO(out)).set_index("architecture")
+    assert listed.loc["Qwen3ForCausalLM", "first_lmi"] == "v15"
+    code, _, err = run("catalog", "architectures", "--release", "99")
+    assert code == 2 and "unknown LMI release" in err

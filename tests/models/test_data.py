@@ -33,7 +33,7 @@ def test_every_priced_row_has_a_source_and_date():
 def test_catalog_and_instances_cover_the_reference():
     assert len(load_catalog().models) >= 29
     hw = load_hardware()
-    assert len(hw.instances) == 39
+    assert len(hw.instances) == 54
     prices = load_prices()
     for name in hw.instances:
         assert ((prices.frame["instance"] == name) & (prices.frame["region"] == "us-east-1")).any(), name
@@ -43,7 +43,7 @@ def test_catalog_and_instances_cover_the_reference():
 
 def test_loaders_are_consistent():
     bk = load_backends()
-    assert bk.latest_lmi == 20
+    assert bk.latest_lmi == 29
     assert set(bk.precisions) == {"bf16", "fp8", "int8", "awq", "gptq"}
 
 
