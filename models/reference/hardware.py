@@ -13,10 +13,18 @@ from lmi_explorer.models.units import GIB, MIB
 if TYPE_CHECKING:
     import pandas as pd
 
+#: Architecture kinds in data/hardware/accelerators.csv. ``blackwell`` is the data-centre part (B200/B300,
+#: SM 10.x), ``blackwell-rtx`` the PCIe RTX PRO part (SM 12.0); ``neuron-v2`` is Inferentia2/Trainium1,
+#: ``neuron-v3`` Trainium2.
+ARCHITECTURES = ("volta", "turing", "ampere", "ada", "hopper", "blackwell", "blackwell-rtx", "neuron-v2", "neuron-v3")
+
+#: Architectures whose devices are NeuronCores (served by the Neuron backends, not CUDA).
+NEURON_ARCHITECTURES = frozenset({"neuron-v2", "neuron-v3"})
+
 ACCELERATOR_SCHEMA: dict[str, Column] = {
     "accelerator": Column("str"),
     "name": Column("str"),
-    "architecture": Column("str", choices=("volta", "turing", "ampere", "ada", "hopper", "neuron-v2")),
+    "architecture": Column("str", choices=ARCHITECTURES),
     "devices_per_chip": Column("int", minimum=1, maximum=64),
     "memory_gib": Column("float", minimum=1, maximum=10_000),
     "usable_memory_mib": Column("float", minimum=1024, maximum=10_000_000),
@@ -24,6 +32,7 @@ ACCELERATOR_SCHEMA: dict[str, Column] = {
     "fp16_tflops": Column("float", minimum=0.1, maximum=1_000_000),
     "int8_tops": Column("float", required=False, minimum=0.1),
     "fp8_tflops": Column("float", required=False, minimum=0.1),
+    "fp4_tflops": Column("float", required=False, minimum=0.1),
     "bf16": Column("bool"),
     "interconnect": Column("str", choices=("pcie", "nvlink", "neuronlink")),
     "interconnect_gb_s": Column("float", required=False, minimum=0.1),
@@ -37,6 +46,7 @@ INSTANCE_SCHEMA: dict[str, Column] = {
     "accelerator_count": Column("int", minimum=1, maximum=1024),
     "vcpu": Column("int", minimum=1),
     "host_memory_gib": Column("float", minimum=1),
+    "sagemaker": Column("bool"),
 }
 
 INTERCONNECT_SCHEMA: dict[str, Column] = {
@@ -62,6 +72,7 @@ class Accelerator:
     fp16_flops: float
     int8_ops: float | None
     fp8_flops: float | None
+    fp4_flops: float | None
     bf16: bool
     interconnect: str
     link_bytes_s: float
@@ -71,21 +82,41 @@ class Accelerator:
 
     @property
     def is_neuron(self) -> bool:
-        return self.architecture == "neuron-v2"
+        """True for AWS Neuron devices (any NeuronCore generation)."""
+        return self.architecture in NEURON_ARCHITECTURES
 
     def peak(self, compute: str) -> float | None:
-        """Dense peak ops/s for a compute type (fp16, fp8, int8); None when unsupported."""
+        """Dense peak ops/s per device for a compute type; None when unsupported.
+
+        Parameters
+        ----------
+        compute : str
+            ``fp16`` (16-bit tensor math), ``fp8``, ``int8`` or ``fp4`` (dense FP4 tensor math).
+
+        Returns
+        -------
+        float or None
+            Operations per second, without 2:4 sparsity.
+        """
         if compute == "fp16":
             return self.fp16_flops
         if compute == "fp8":
             return self.fp8_flops
         if compute == "int8":
             return self.int8_ops
+        if compute == "fp4":
+            return self.fp4_flops
         raise KeyError(compute)
 
 
 @dataclass(frozen=True, slots=True)
 class InstanceType:
+    """One instance type.
+
+    ``chips`` is the accelerator count EC2 reports (GPUs, Neuron chips, or one slice of a fractional
+    GPU); ``devices`` what tensor parallelism splits over (GPUs or NeuronCores).
+    """
+
     instance: str
     family: str
     accelerator: str
@@ -93,6 +124,8 @@ class InstanceType:
     devices: int
     vcpu: int
     host_memory_gib: float
+    #: SageMaker real-time hosting offers ``ml.<instance>`` (False: EC2 only).
+    on_sagemaker: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +173,7 @@ def load_hardware() -> Hardware:
             fp16_flops=r["fp16_tflops"] * 1e12 / per,
             int8_ops=None if missing(r["int8_tops"]) else r["int8_tops"] * 1e12 / per,
             fp8_flops=None if missing(r["fp8_tflops"]) else r["fp8_tflops"] * 1e12 / per,
+            fp4_flops=None if missing(r["fp4_tflops"]) else r["fp4_tflops"] * 1e12 / per,
             bf16=r["bf16"],
             interconnect=r["interconnect"],
             link_bytes_s=(FALLBACK_LINK_GB_S if missing(link) else link) * 1e9,
@@ -164,6 +198,7 @@ def load_hardware() -> Hardware:
             devices=r["accelerator_count"] * acc.devices_per_chip,
             vcpu=r["vcpu"],
             host_memory_gib=r["host_memory_gib"],
+            on_sagemaker=r["sagemaker"],
         )
     ic_frame = read_table("hardware/interconnects.csv", INTERCONNECT_SCHEMA)
     interconnects = {
