@@ -144,7 +144,12 @@ def test_new_prices_as_found_and_unknown_left_blank():
     prices = load_prices()
     assert prices.quote("p6-b200.48xlarge", "us-east-1", "ec2").usd_per_hour == 113.9328
     assert prices.quote("p6-b300.48xlarge", "us-west-2", "ec2").usd_per_hour == 142.416
-    assert prices.quote("p6-b300.48xlarge", "us-east-1", "ec2").usd_per_hour is None
+    assert prices.quote("p6-b300.48xlarge", "us-east-1", "ec2").usd_per_hour == 142.416
+    assert prices.quote("p6-b300.48xlarge", "eu-west-1", "ec2").usd_per_hour is None
+    assert prices.quote("g7e.48xlarge", "us-east-1", "ec2").usd_per_hour == 33.14432
+    # Capacity-Blocks-only: blank, never the Capacity Block rate
+    assert prices.quote("trn2.48xlarge", "us-east-1", "ec2").usd_per_hour is None
+    assert prices.quote("p5e.48xlarge", "us-east-1", "ec2").usd_per_hour is None
     assert prices.quote("p5en.48xlarge", "us-east-1", "ec2").usd_per_hour == 63.296
     assert prices.quote("p5.4xlarge", "us-west-2", "ec2").usd_per_hour == 6.88
     assert prices.quote("g6f.large", "us-east-1", "ec2").usd_per_hour == 0.202
