@@ -86,9 +86,17 @@ class AppState:
         """The price list in use (the scenario's own, or the bundled one)."""
         return self.scenario.prices()
 
-    def set_prices(self, prices: PriceTable | None) -> bool:
-        """Use a user's price list (kept inside the scenario), or the bundled one with None."""
-        ref = None if prices is None or prices.name == "bundled" else PriceList(prices.name, prices.content)
+    def set_prices(self, prices: PriceTable | None, mode: str | None = None) -> bool:
+        """Use a user's price list (kept inside the scenario), or the bundled one with None.
+
+        ``mode``: ``replace`` (only the list's prices) or ``override`` (its rows over the bundled
+        ones); by default the table's own mode.
+        """
+        ref = (
+            None
+            if prices is None or prices.name == "bundled"
+            else PriceList(prices.name, prices.content, mode or prices.mode)
+        )
         return self.set_scenario(replace(self.scenario, price_list=ref))
 
     def refresh(self) -> None:

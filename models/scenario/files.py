@@ -41,7 +41,7 @@ def to_dict(s: Scenario) -> dict[str, Any]:
         "model": model,
         "traffic": asdict(s.traffic),
         "deployment": dep,
-        "price_list": None if s.price_list is None else {"name": s.price_list.name, "csv": s.price_list.csv},
+        "price_list": _price_list_dict(s.price_list),
         "calibration": None if s.calibration is None else _calibration_dict(s.calibration),
     }
 
@@ -212,6 +212,17 @@ def from_dict(data: Any) -> Scenario:
     return scenario
 
 
+def _price_list_dict(pl: PriceList | None) -> dict[str, str] | None:
+    """The embedded list; ``mode`` is written only when it is not the default ``replace``, so files
+    without an override stay as earlier versions wrote and read them."""
+    if pl is None:
+        return None
+    out = {"name": pl.name, "csv": pl.csv}
+    if pl.mode != "replace":
+        out["mode"] = pl.mode
+    return out
+
+
 def _price_list(value: Any) -> PriceList | None:
     """The embedded price list, validated like a loaded one (errors name its rows and columns)."""
     if value is None:
@@ -223,16 +234,19 @@ def _price_list(value: Any) -> PriceList | None:
     _text("price_list.name", name)
     if not isinstance(csv_text, str) or not csv_text.strip():
         raise DataError("price_list.csv: expected the price list's CSV text.")
-    unknown = sorted(set(obj) - {"name", "csv"})
+    unknown = sorted(set(obj) - {"name", "csv", "mode"})
     if unknown:
         raise DataError(f"price_list: unknown field(s) {', '.join(unknown)}.")
-    from lmi_explorer.models.reference.pricing import price_table_from_text
+    from lmi_explorer.models.reference.pricing import PRICE_MODES, price_table_from_text
 
+    mode = obj.get("mode", "replace")  # absent in files written before lists could override
+    if mode not in PRICE_MODES:
+        raise DataError(f"price_list.mode: expected one of {', '.join(PRICE_MODES)}, got {json.dumps(mode)}.")
     try:
-        price_table_from_text(name, csv_text)
+        price_table_from_text(name, csv_text, mode)
     except DataError as exc:
         raise DataError(f"price_list: {exc}") from None
-    return PriceList(name, csv_text)
+    return PriceList(name, csv_text, mode)
 
 
 def loads(text: str, *, name: str = "scenario") -> Scenario:

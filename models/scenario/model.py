@@ -85,10 +85,15 @@ class Deployment:
 
 @dataclass(frozen=True, slots=True)
 class PriceList:
-    """A user's own price list, kept by content so the scenario file carries it along."""
+    """A user's own price list, kept by content so the scenario file carries it along.
+
+    ``mode``: ``replace`` uses only this list; ``override`` uses its rows over the bundled ones
+    (bundled rows kept where the list has none).
+    """
 
     name: str
     csv: str
+    mode: str = "replace"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +113,14 @@ class Scenario:
         return () if self.calibration is None else self.calibration.overrides()
 
     def prices(self):
-        """The price table in use: the scenario's own list, else the bundled one."""
-        from lmi_explorer.models.reference.pricing import load_prices, price_table_from_text
+        """The price table in use: the scenario's own list (alone, or over the bundled one), else the bundled one."""
+        from lmi_explorer.models.reference.pricing import load_prices, price_table_from_text, with_bundled
 
         if self.price_list is None:
             return load_prices()
-        return price_table_from_text(self.price_list.name, self.price_list.csv)
+        pl = self.price_list
+        table = price_table_from_text(pl.name, pl.csv, pl.mode)
+        return with_bundled(table) if pl.mode == "override" else table
 
     def model(self) -> ModelSpec:
         """The model spec (custom, or looked up in the catalog)."""
