@@ -125,42 +125,50 @@ def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover:
     def sup(b: str) -> SupportLevel:
         return bk.support_for(b, model, lmi).level
 
+    def sup_reason(b: str) -> str:
+        return bk.support_for(b, model, lmi).reason
+
     # --- hardware
-    tnx_live = bk.backends["tnx"].available(lmi)
-    tnx_ok = sup("tnx") == SupportLevel.SUPPORTED
+    nb = bk.neuron_backend(lmi)  # LMI's NeuronX up to v16, AWS's Neuron vLLM container after
+    nb_name = bk.backends[nb].name if nb else ""
+    neuron_ok = nb is not None and sup(nb) == SupportLevel.SUPPORTED
     backend: str | None = None
-    if hw in ("inferentia", "both") and tnx_ok:
-        inf_best = _cheapest(est, "tnx")
-        gpu_best = est.best(other_than="tnx")
+    if hw in ("inferentia", "both") and neuron_ok and nb is not None:
+        inf_best = _cheapest(est, nb)
+        gpu_best = est.best(other_than=nb)
         gpu_cost = float(gpu_best["monthly_usd"]) if gpu_best is not None else math.inf
         if hw == "inferentia" or (inf_best is not None and float(inf_best["monthly_usd"]) <= gpu_cost):
-            backend = "tnx"
+            backend = nb
+            outside = "" if nb == "tnx" else " (AWS's Neuron vLLM container: LMI ships no Neuron container after v16)"
             why = (
-                f"Inferentia2 was chosen and Transformers NeuronX supports '{model.model_type}'."
+                f"Inferentia2/Trainium was chosen and {nb_name} supports '{model.model_type}'{outside}."
                 if hw == "inferentia"
-                else f"Inferentia2 is cheapest here ({usd(float(inf_best['monthly_usd']), per='mo')} vs "
-                f"{usd(gpu_cost, per='mo')} on GPU) and NeuronX supports '{model.model_type}'."
+                else f"Inferentia2/Trainium is cheapest here ({usd(float(inf_best['monthly_usd']), per='mo')} vs "
+                f"{usd(gpu_cost, per='mo')} on GPU) and {nb_name} supports '{model.model_type}'{outside}."
             )
-            steps.append(Step("hardware", "neuronx", why, f"Inf2: {model.model_type} supported"))
+            steps.append(Step("hardware", "neuronx", why, f"Neuron: {model.model_type} supported"))
             path.append("neuronx")
         else:
             steps.append(
                 Step(
-                    "hardware", "model_support", "GPU: Inferentia2 fits nowhere or costs more for this traffic.", "GPU"
+                    "hardware",
+                    "model_support",
+                    "GPU: Inferentia2/Trainium fits nowhere or costs more for this traffic.",
+                    "GPU",
                 )
             )
     elif hw == "inferentia":
-        # Inferentia only, and LMI cannot serve it here: say why, and do not pretend to fall back to GPU
-        why = no_neuron_reason(lmi, short=True) if not tnx_live else bk.support_for("tnx", model, lmi).reason
-        label = f"no Neuron backend in v{lmi}" if not tnx_live else f"NeuronX: no {model.model_type}"
+        # Inferentia only, and nothing serves it here: say why, and do not pretend to fall back to GPU
+        why = no_neuron_reason(lmi, short=True) if nb is None else sup_reason(nb)
+        label = f"no Neuron backend in v{lmi}" if nb is None else f"Neuron: no {model.model_type}"
         steps.append(Step("hardware", "neuronx", f"Inferentia2/Trainium was chosen, but {why}", label))
         path += ["neuronx", "cost", "nothing_fits"]
         hint = nothing_fits_cause(scenario, est)
         steps.append(Step("cost", "nothing_fits", hint, "nothing fits"))
-        rec = _recommendation(None, lmi, None, "Nothing fits. " + hint)
+        rec = _recommendation(nb, lmi, None, "Nothing fits. " + hint)
         return Decision(tuple(path), tuple(steps), rec, None, None, tuple(notes))
     elif hw == "both":
-        why = no_neuron_reason(lmi, short=True) if not tnx_live else bk.support_for("tnx", model, lmi).reason
+        why = no_neuron_reason(lmi, short=True) if nb is None else sup_reason(nb)
         steps.append(
             Step(
                 "hardware",
@@ -261,11 +269,18 @@ def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover:
         if alt is None and len(unpriced):
             first = est.row(unpriced[0])
             d = scenario.deployment
-            hint = (
-                f"{len(unpriced)} option(s) fit, for example {first['backend_name']} on {first['instance']}, "
-                f"but no price is known for them in {d.region} on {d.platform}; load a price list or "
-                "change the region or platform."
-            )
+            if all(str(c["cause"][i]) == "platform" for i in unpriced):
+                names = ", ".join(dict.fromkeys(str(c["instance"][i]) for i in unpriced[:40]))
+                hint = (
+                    f"{len(unpriced)} option(s) fit, but only on instances SageMaker does not offer ({names}); "
+                    "choose the EC2 platform, or instance families SageMaker hosts."
+                )
+            else:
+                hint = (
+                    f"{len(unpriced)} option(s) fit, for example {first['backend_name']} on {first['instance']}, "
+                    f"but no price is known for them in {d.region} on {d.platform}; load a price list or "
+                    "change the region or platform."
+                )
             steps.append(Step("cost", "nothing_fits", hint, "price unknown"))
             path.append("nothing_fits")
             rec = _recommendation(backend, lmi, None, "No priced option. " + hint)
@@ -299,8 +314,13 @@ def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover:
     else:
         steps.append(Step("cost", "quantized", f"Only quantized options fit: {_describe(chosen)}.", "quantized only"))
         path.append("quantized")
-    if hw == "gpu" and tnx_ok and tnx_live:
-        notes.append("Cost tip: Transformers NeuronX supports this model; include Inferentia2 to compare.")
+    if backend == "vllm-neuron" and scenario.deployment.platform == "sagemaker":
+        notes.append(
+            f"{nb_name} runs from AWS's Neuron container ({bk.container(backend, lmi)[1]}), not an LMI image: "
+            "on SageMaker host it as your own container, or run it on EC2."
+        )
+    if hw == "gpu" and neuron_ok:
+        notes.append(f"Cost tip: {nb_name} supports this model; include Inferentia2/Trainium to compare.")
 
     # --- does the rule of thumb agree with the numbers?
     disagreement = None

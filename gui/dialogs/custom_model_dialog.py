@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from lmi_explorer.models.errors import DataError
-from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.reference.backends import known_architectures, load_backends
 from lmi_explorer.models.reference.catalog import ModelSpec, validate_spec
 
 
@@ -42,13 +42,30 @@ class CustomModelDialog(QDialog):
         self.setWindowTitle("Custom model")
         self.name = QLineEdit(base.name if base.custom else f"{base.name} (custom)")
         self.model_type = QComboBox()
-        types = sorted(set(load_backends().support["model_type"]) - {"*"})
+        self.model_type.setEditable(True)
+        types = sorted(set(load_backends().support["model_type"]) - {"*"} | {base.model_type})
         self.model_type.addItems(types)
         self.model_type.setCurrentText(base.model_type)
-        self.model_type.setToolTip("Architecture family (config.json model_type): decides backend support")
+        self.model_type.setToolTip(
+            "config.json model_type (e.g. qwen3): decides support on backends that list families "
+            "(TensorRT-LLM, NeuronX, lmi-dist); type any value"
+        )
+        self.architecture = QComboBox()
+        self.architecture.setEditable(True)
+        self.architecture.addItems(known_architectures())
+        self.architecture.setCurrentText(base.architecture)
+        self.architecture.setToolTip(
+            "config.json architectures[0] (e.g. Qwen3ForCausalLM): vLLM's own model registry decides "
+            "support by this name; the list holds every name a shipped vLLM lists"
+        )
+        completer = self.architecture.completer()
+        if completer is not None:
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         form = QFormLayout()
         form.addRow("Name", self.name)
-        form.addRow("Architecture (model_type)", self.model_type)
+        form.addRow("Family (model_type)", self.model_type)
+        form.addRow("Architecture (architectures[0])", self.architecture)
         self.inputs: dict[str, QSpinBox | QDoubleSpinBox] = {}
         for key, label, lo, hi, tip in self.FIELDS:
             box: QSpinBox | QDoubleSpinBox
@@ -77,8 +94,10 @@ class CustomModelDialog(QDialog):
     def build(self) -> ModelSpec:
         v = {k: box.value() for k, box in self.inputs.items()}
         experts = int(v["experts"])
-        mtype = self.model_type.currentText()
-        arch = "T5ForConditionalGeneration" if mtype == "t5" else f"{mtype.title().replace('_', '')}ForCausalLM"
+        mtype = self.model_type.currentText().strip().lower()
+        arch = self.architecture.currentText().strip()
+        if not mtype or not arch:
+            raise DataError("Enter the config's model_type and architectures[0] (both are in its config.json).")
         return ModelSpec(
             model_id="custom",
             name=self.name.text().strip() or "Custom model",

@@ -82,7 +82,8 @@ class RecommendationCard(QFrame):
                 f"{usd(r.usd_per_million_tokens)} per million tokens; container <b>{e(r.container)}</b>"
                 f"{' — <code>' + e(r.image) + '</code>' if r.image else ''}</p>"
             )
-        reasons = "".join(f"<li>{e(s.reason)}</li>" for s in dec.steps if s.reason)
+        # a step that only repeats the headline (the 'nothing fits' cause) is not listed twice
+        reasons = "".join(f"<li>{e(s.reason)}</li>" for s in dec.steps if s.reason and s.reason not in r.summary)
         extra = ""
         if dec.disagreement:
             extra += f"<p style='margin:4px 0; color:#9a6700'><b>The numbers disagree:</b> {e(dec.disagreement)}</p>"

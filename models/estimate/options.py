@@ -28,7 +28,19 @@ if TYPE_CHECKING:
     from lmi_explorer.models.calibration.user import FittedEfficiency
 
 #: Why an option fails, furthest from fitting first: the decision names the furthest any option got.
-FAIL_CAUSES = ("support", "precision", "hardware_precision", "tp", "weights", "kv", "ttft", "tpot", "price")
+FAIL_CAUSES = (
+    "support",
+    "accelerator",
+    "precision",
+    "hardware_precision",
+    "tp",
+    "weights",
+    "kv",
+    "ttft",
+    "tpot",
+    "platform",
+    "price",
+)
 
 #: Share of an encoder-decoder model's parameters in the encoder (T5: about half).
 ENCODER_SHARE = 0.5
@@ -202,6 +214,7 @@ def _rows_for(
     if tensor_parallel is not None:
         tps = [t for t in tps if t == tensor_parallel]
     entries: list[tuple] = []
+    runs = backend.runs_on(acc.architecture)
     for pname in precisions:
         prec = bk.precisions[pname]
         reason = ""
@@ -209,6 +222,8 @@ def _rows_for(
         method = None
         if not supported:
             reason, cause = support.reason, "support"
+        elif not runs:
+            reason, cause = f"{backend.name} does not run on {acc.name}.", "accelerator"
         else:
             method = bk.precision_method(backend.backend, pname, model, lmi)
             if method is None:

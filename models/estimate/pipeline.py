@@ -24,6 +24,7 @@ from lmi_explorer.models.estimate.options import OptionGrid, option_grid
 from lmi_explorer.models.estimate.speed import OperatingPoint, Physics, operating_point
 from lmi_explorer.models.reference.backends import load_backends
 from lmi_explorer.models.reference.catalog import ModelSpec
+from lmi_explorer.models.reference.hardware import load_hardware
 from lmi_explorer.models.reference.pricing import PriceTable
 from lmi_explorer.models.scenario import Scenario
 from lmi_explorer.models.traffic import TrafficShape, make_shape
@@ -427,8 +428,13 @@ def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
         reason = reason.copy()
         cause = cause.copy()
         cause[no_price] = "price"
+        instances = load_hardware().instances
         for j in np.nonzero(no_price)[0]:
-            reason[j] = f"Price unknown for {grid.instance[j]} in {d.region} on {d.platform}."
+            if d.platform == "sagemaker" and not instances[grid.instance[j]].on_sagemaker:
+                cause[j] = "platform"
+                reason[j] = f"{grid.instance[j]} is not offered on SageMaker (EC2 only): choose EC2 to price it."
+            else:
+                reason[j] = f"Price unknown for {grid.instance[j]} in {d.region} on {d.platform}."
     with np.errstate(divide="ignore", invalid="ignore"):
         per_m = usd_per_million_tokens(monthly, t.requests_per_s, d.hours_per_month, ts.mean_input + ts.mean_output)
         per_m_out = usd_per_million_tokens(monthly, t.requests_per_s, d.hours_per_month, ts.mean_output)

@@ -41,6 +41,7 @@ BACKEND_SCHEMA: dict[str, Column] = {
     "from_lmi": Column("int", minimum=1, maximum=1000),
     "to_lmi": Column("int", required=False, minimum=1, maximum=1000),
     "registry": Column("str", required=False, choices=REGISTRIES),
+    "accelerators": Column("str", required=False),
 }
 SUPPORT_SCHEMA: dict[str, Column] = {
     "backend": Column("str"),
@@ -120,9 +121,14 @@ class Backend:
     to_lmi: int | None
     source: str
     registry: str | None = None  # engine whose model registry lists the architectures it loads
+    accelerators: tuple[str, ...] = ()  # accelerator architectures it runs on; () = all of its kind
 
     def available(self, lmi: int) -> bool:
         return self.from_lmi <= lmi and (self.to_lmi is None or lmi <= self.to_lmi)
+
+    def runs_on(self, architecture: str) -> bool:
+        """Whether this backend runs on an accelerator architecture (NeuronX: NeuronCore-v2 only)."""
+        return not self.accelerators or architecture in self.accelerators
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +224,12 @@ class BackendData:
         rows = self.releases.where(lmi_version=lmi)
         djl = rows[0]["djl_version"] if rows else "?"
         return f"LMI v{lmi} ({djl})"
+
+    def neuron_backend(self, lmi: int) -> str | None:
+        """The backend serving Inferentia2/Trainium in a release: LMI's NeuronX up to v16, then AWS's
+        Neuron vLLM container; None when the release has neither."""
+        live = [b.backend for b in self.backends.values() if b.hardware == "neuron" and b.available(lmi)]
+        return live[0] if live else None
 
     def dynamic_backend(self, lmi: int) -> str:
         """lmi-dist up to v14, vLLM from v15 (the guide's uneven-traffic pick)."""
@@ -423,6 +435,7 @@ def load_backends() -> BackendData:
             to_lmi=_opt_int(r["to_lmi"]),
             source=r["source"],
             registry=None if missing(r["registry"]) else str(r["registry"]),
+            accelerators=() if missing(r["accelerators"]) else tuple(str(r["accelerators"]).split(";")),
         )
         for r in bframe.records
     }
@@ -557,9 +570,13 @@ def release_summary(bk: BackendData, lmi: int) -> str:
         "Engines: " + ", ".join(engines),
         "Backends: " + ", ".join(backends),
     ]
-    if not any(b.hardware == "neuron" for b in bk.backends.values() if b.available(lmi)):
-        last = max((b.to_lmi or 0) for b in bk.backends.values() if b.hardware == "neuron")
+    nb = bk.neuron_backend(lmi)
+    lmi_neuron = [b for b in bk.backends.values() if b.hardware == "neuron" and b.registry is None and b.to_lmi]
+    last = max((b.to_lmi or 0) for b in lmi_neuron) if lmi_neuron else 0
+    if nb is None:
         lines.append(f"No Neuron (Inferentia2/Trainium) backend: the last LMI release with one is v{last}.")
+    elif not bk.backends[nb].to_lmi and last and lmi > last:
+        lines.append(f"Neuron: {bk.backends[nb].name}, AWS's own container (LMI's last NeuronX release is v{last})")
     lines += [f"• {change}" for _, change in release_changes(lmi)]
     return "\n".join(lines)
 
@@ -581,3 +598,11 @@ def architecture_listing(bk: BackendData, lmi: int) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def known_architectures() -> list[str]:
+    """Every architecture name some shipped vLLM's registry lists (for the custom-model editor)."""
+    names: set[str] = set()
+    for roles in _registry_index("vllm").values():
+        names.update(a for a, role in roles.items() if role in LOADING_ROLES)
+    return sorted(names)

@@ -59,7 +59,7 @@ def test_support_badges_follow_the_model_and_release(make_window, qtbot):
     assert "✓" in badges["trtllm"].text()
     assert "✓" in badges["lmi-dist"].text()
     assert "✕" in badges["vllm"].text()
-    assert "does not list the 't5'" in badges["vllm"].toolTip()
+    assert "No vLLM shipped in LMI v9–v29 lists T5ForConditionalGeneration" in badges["vllm"].toolTip()
     w.qstate.update(lmi_release=20)
     settle(qtbot)
     assert "–" in badges["lmi-dist"].text()  # retired in v15
@@ -288,3 +288,44 @@ def test_the_recommendation_is_never_cut_off(make_window, qtbot, size):
     qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=3000)  # too long for any card: it scrolls instead
     assert card.height() <= card.MAX_LINES * card.fontMetrics().lineSpacing() + 40  # of pushing the diagram away
     assert w.decision_tab.canvas.height() >= 260
+
+
+def test_custom_qwen3_is_served_by_vllm_from_v15(make_window, qtbot):
+    from lmi_explorer.gui.dialogs.custom_model_dialog import CustomModelDialog
+
+    w = make_window()
+    dlg = CustomModelDialog(w.qstate.scenario.model(), w)
+    dlg.name.setText("Qwen3-4B")
+    dlg.model_type.setCurrentText("qwen3")
+    dlg.architecture.setCurrentText("Qwen3ForCausalLM")
+    dlg._accept()
+    assert dlg.spec is not None and dlg.spec.architecture == "Qwen3ForCausalLM"
+    w.qstate.update(custom_model=dlg.spec, model_id=None, lmi_release=29)
+    settle(qtbot)
+    tip = w.model_panel.badges["vllm"].toolTip()
+    assert tip.startswith("supported:") and "Qwen3ForCausalLM" in tip
+    w.qstate.update(lmi_release=14)
+    settle(qtbot)
+    assert "Qwen3 needs LMI v15 or later" not in w.model_panel.badges["vllm"].toolTip()  # family is 'Custom'
+    assert "needs LMI v15 or later" in w.model_panel.badges["vllm"].toolTip()
+
+
+def test_release_picker_tooltip_says_what_changed(make_window, qtbot):
+    w = make_window()
+    panel = w.deployment_panel
+    assert panel.release.currentData() == 29
+    assert "vLLM 0.28.0" in panel.release.toolTip()
+    assert "AWS's own container (LMI's last NeuronX release is v16)" in panel.release.toolTip()
+    i16 = panel.release.findData(16)
+    assert "Transformers NeuronX" in panel.release.itemData(i16, Qt.ItemDataRole.ToolTipRole)
+
+
+def test_inferentia_on_the_newest_release_explains_itself(make_window, qtbot):
+    w = make_window()
+    w.qstate.update(hardware="inferentia")
+    settle(qtbot)
+    card = w.decision_tab.card.text.text()
+    assert "vLLM on Neuron (NxD Inference) on" in card
+    assert "pytorch-inference-vllm-neuronx" in card
+    assert "LMI ships no Neuron container after v16" in card
+    assert "int4" not in card

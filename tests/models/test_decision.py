@@ -40,8 +40,9 @@ def test_inferentia_only_for_architectures_neuronx_supports(make_scenario):
     falcon = evaluate(make_scenario(lmi_release=14, hardware="both", model_id="tiiuae/falcon-7b"))
     assert "neuronx" not in falcon.path
     assert "NeuronX does not list the 'falcon' architecture" in falcon.steps[0].reason
-    retired = evaluate(make_scenario(lmi_release=20, hardware="both"))
-    assert "neuronx" not in retired.path
+    falcon20 = evaluate(make_scenario(lmi_release=20, hardware="both", model_id="tiiuae/falcon-7b"))
+    assert "neuronx" not in falcon20.path  # AWS's Neuron vLLM container does not list falcon either
+    assert "vLLM on Neuron (NxD Inference) does not list the 'falcon' architecture" in falcon20.steps[0].reason
 
 
 def test_quantized_branch_names_the_saving(make_scenario):

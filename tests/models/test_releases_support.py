@@ -127,7 +127,7 @@ def test_support_is_monotonic_until_removed(name):
 def test_release_summary_names_engines_backends_and_changes(bk):
     text = release_summary(bk, 20)
     assert "vLLM 0.15.1" in text and "TensorRT-LLM 0.21.0rc1" in text
-    assert "No Neuron (Inferentia2/Trainium) backend: the last LMI release with one is v16." in text
+    assert "Neuron: vLLM on Neuron (NxD Inference), AWS's own container (LMI's last NeuronX release is v16)" in text
     assert "DeepSeek R1 0528 regression fix" in text
     assert "Transformers NeuronX" in release_summary(bk, 16)
     assert "lmi-dist" in release_summary(bk, 14) and "lmi-dist" not in release_summary(bk, 15).split("•")[0]
@@ -141,13 +141,15 @@ def decide(make_scenario, **changes):
     return s, evaluate(s)
 
 
-def test_inferentia_on_v20_says_no_neuron_backend(make_scenario):
+def test_inferentia_on_v20_uses_awss_neuron_vllm_container(make_scenario):
     _, dec = decide(make_scenario, **{"hardware": "inferentia", "lmi_release": 20})
-    assert dec.path[-1] == "nothing_fits"
-    text = dec.recommendation.summary
-    assert "LMI v20 ships no Inferentia2/Trainium backend" in text
-    assert "last shipped in LMI v16" in text
-    assert "int4" not in text and "Falling back to GPU" not in " ".join(s.reason for s in dec.steps)
+    r = dec.recommendation
+    assert r.backend == "vllm-neuron" and r.instance.startswith(("inf2.", "trn"))
+    assert r.image == "public.ecr.aws/neuron/pytorch-inference-vllm-neuronx:0.13.0-neuronx-py312-sdk2.27.1-ubuntu24.04"
+    reasons = " ".join(s.reason for s in dec.steps)
+    assert "LMI ships no Neuron container after v16" in reasons
+    assert "int4" not in reasons and "Falling back to GPU" not in reasons
+    assert any("not an LMI image" in n for n in dec.notes)  # SageMaker: bring your own container
 
 
 def test_inferentia_on_v16_serves_llama2_on_neuronx(make_scenario):
@@ -157,10 +159,28 @@ def test_inferentia_on_v16_serves_llama2_on_neuronx(make_scenario):
     assert dec.recommendation.image == "djl-inference:0.30.0-neuronx-sdk2.20.1"
 
 
-def test_both_on_v29_compares_gpu_only_and_says_why(make_scenario):
+def test_inferentia_for_a_model_no_neuron_path_serves(make_scenario):
+    _, dec = decide(make_scenario, model_id="tiiuae/falcon-7b", **{"hardware": "inferentia", "lmi_release": 29})
+    assert dec.path[-1] == "nothing_fits"
+    text = dec.recommendation.summary
+    assert "vLLM on Neuron (NxD Inference) does not list the 'falcon' architecture" in text
+
+
+def test_both_on_v29_compares_neuron_and_gpu(make_scenario):
     _, dec = decide(make_scenario, **{"hardware": "both", "lmi_release": 29})
-    assert "LMI v29 has no Neuron backend" in dec.steps[0].reason
+    assert "vLLM on Neuron (NxD Inference)" in dec.steps[0].reason
     assert dec.recommendation.instance is not None
+
+
+def test_cause_neuronx_does_not_run_on_trainium2(make_scenario):
+    _, dec = decide(make_scenario, **{"hardware": "inferentia", "lmi_release": 16, "instance_families": ("trn2",)})
+    assert "Transformers NeuronX does not run on AWS Trainium2" in dec.recommendation.summary
+
+
+def test_no_neuron_reason_names_the_last_release():
+    from lmi_explorer.models.diagnosis import no_neuron_reason
+
+    assert no_neuron_reason(5, short=True).startswith("LMI v5 has no Inferentia2/Trainium backend")
 
 
 def test_cause_family_filter_without_the_hardware(make_scenario):
