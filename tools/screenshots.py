@@ -28,6 +28,9 @@ SCENARIOS = {
     },
     "nowhere": {"model_id": "meta-llama/Llama-3.1-405B", "instance_families": ("g5",), "precisions": ("bf16",)},
     "inferentia": {"lmi_release": 14, "hardware": "both", "model_id": "meta-llama/Llama-2-70b-hf"},
+    "neuron-newest": {"hardware": "inferentia"},
+    "both-newest": {"hardware": "both", "model_id": "meta-llama/Llama-3.1-70B"},
+    "neuron-none": {"hardware": "inferentia", "model_id": "tiiuae/falcon-40b"},
 }
 
 
@@ -88,6 +91,8 @@ def main() -> None:
     shoot("even", SCENARIOS["even"], range(1))
     shoot("nowhere", SCENARIOS["nowhere"], (0, 1, 2, 5))
     shoot("inferentia", SCENARIOS["inferentia"], range(2))
+    for name in ("neuron-newest", "both-newest", "neuron-none"):
+        shoot(name, SCENARIOS[name], (0,))
     # meeting workflow: three pinned scenarios compared, and presentation mode
     w = MainWindow(AppState(scenario=default_scenario()), restore=False)
     w.resize(width, height)
