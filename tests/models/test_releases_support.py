@@ -262,3 +262,19 @@ def test_every_cause_code_is_one_of_the_listed(make_scenario):
     fits = est.columns["fits"]
     assert all(c in ("", "price") for c, f in zip(est.columns["cause"], fits, strict=True) if f)
     assert all(c != "" for c, f in zip(est.columns["cause"], fits, strict=True) if not f)
+
+
+def test_cause_instance_not_on_sagemaker(make_scenario):
+    g6f = {"model_id": "meta-llama/Llama-2-7b-hf", "instance_families": ("g6f",)}
+    _, dec = decide(make_scenario, platform="sagemaker", **g6f)
+    assert "only on instances SageMaker does not offer (g6f.4xlarge); choose the EC2 platform" in (
+        dec.recommendation.summary
+    )
+    _, on_ec2 = decide(make_scenario, platform="ec2", **g6f)
+    assert on_ec2.recommendation.instance == "g6f.4xlarge"
+
+
+def test_cause_price_unknown(make_scenario):
+    _, dec = decide(make_scenario, model_id="meta-llama/Llama-2-7b-hf", region="eu-west-1", instance_families=("g6e",))
+    text = dec.recommendation.summary
+    assert "no price is known for them in eu-west-1 on sagemaker; load a price list" in text, text
