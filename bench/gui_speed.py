@@ -1,14 +1,17 @@
 """Window responsiveness: slider-to-redraw per tab, and process start to first painted window.
 
 Run: python bench/gui_speed.py [--steps 200] [--runs 5] [--tab Cost ...] [--sweep-only | --startup-only |
---memory-only]
+--memory-only | --speedups]
 (offscreen; prints figures, asserts nothing). Each tab/slider line says how many steps redrew the
 tab's chart, and how many of those were partial (blitted dynamic artists) or full redraws.
+``--speedups`` compares slider redraws and start-up with and without the speed-ups on private library
+internals (gui/speedups.py; ``LMI_NO_SPEEDUPS=1`` turns them off), each in fresh processes.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -42,11 +45,11 @@ app.exec()
 """
 
 
-def startup(runs: int, bare: bool) -> list[float]:
+def startup(runs: int, bare: bool, env_extra: dict[str, str] | None = None) -> list[float]:
     """Seconds from process start to the first painted window: the app's start-up path, or the bare baseline."""
     out = []
     for _ in range(runs):
-        env = dict(os.environ, LMI_BENCH_T0=repr(time.time()), QT_QPA_PLATFORM="offscreen")
+        env = dict(os.environ, LMI_BENCH_T0=repr(time.time()), QT_QPA_PLATFORM="offscreen", **(env_extra or {}))
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # use bytecode caches, as an installed app does
         if bare:
             env["LMI_BENCH_BARE"] = "1"
@@ -88,6 +91,61 @@ def startup_line(runs: int, target: float | None = None) -> str:
         f"app {a:.2f} s, bare PySide6 + empty canvas {b:.2f} s (medians of {runs}); "
         f"median ratio of the {runs} pairs {r:.2f}{goal}"
     )
+
+
+SPEEDUPS_OFF = {"LMI_NO_SPEEDUPS": "1"}
+
+
+def _env_without_switch() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("LMI_NO_SPEEDUPS", None)
+    return env
+
+
+def speedups_startup(runs: int) -> tuple[float, float, float]:
+    """Median start-up with and without the speed-ups, and the median ratio of the interleaved pairs."""
+    on_env = {"LMI_NO_SPEEDUPS": "0"}
+    startup(1, bare=False, env_extra=on_env)
+    startup(1, bare=False, env_extra=SPEEDUPS_OFF)
+    on: list[float] = []
+    off: list[float] = []
+    for _ in range(runs):
+        on += startup(1, bare=False, env_extra=on_env)
+        off += startup(1, bare=False, env_extra=SPEEDUPS_OFF)
+    ratios = [b / a for a, b in zip(on, off, strict=True)]
+    return statistics.median(on), statistics.median(off), statistics.median(ratios)
+
+
+def sweep_p95(steps: int, speedups_on: bool) -> dict[str, float]:
+    """p95 ms of slider step -> redraw per tab (3 sliders × ``steps``), in a fresh process with or without
+    the speed-ups."""
+    env = _env_without_switch() | ({} if speedups_on else SPEEDUPS_OFF)
+    res = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--p95-json", "--steps", str(steps)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def _p95_by_tab(steps: int) -> dict[str, float]:
+    per_tab: dict[str, list[float]] = {}
+    for name, (times, _redrew, _full) in slider_sweep(steps).items():
+        per_tab.setdefault(name.split(" / ")[0], []).extend(times)
+    return {tab: sorted(t)[int(0.95 * (len(t) - 1))] for tab, t in per_tab.items()}
+
+
+def speedups_lines(steps: int, runs: int) -> list[str]:
+    """Slider p95 per tab and start-up, with and without the speed-ups on private internals."""
+    on, off = sweep_p95(steps, True), sweep_p95(steps, False)
+    tabs = " · ".join(f"{tab} {on[tab]:.0f}/{off[tab]:.0f}" for tab in on)
+    a, b, r = speedups_startup(runs)
+    return [
+        f"slider step -> redraw, p95 ms with/without ({steps} steps × 3 sliders per tab): {tabs}",
+        f"start-up with {a:.2f} s, without {b:.2f} s (medians of {runs} interleaved pairs; without/with {r:.2f}×)",
+    ]
 
 
 def _window():
@@ -225,9 +283,19 @@ def main() -> None:
     mode.add_argument("--startup-only", action="store_true")
     mode.add_argument("--sweep-only", action="store_true")
     mode.add_argument("--memory-only", action="store_true")
+    mode.add_argument("--speedups", action="store_true", help="with and without gui/speedups.py")
+    mode.add_argument("--p95-json", action="store_true", help=argparse.SUPPRESS)  # one sweep's p95 per tab
     args = ap.parse_args()
     if args.memory_only:
         memory()
+        return
+    if args.p95_json:
+        print(json.dumps(_p95_by_tab(args.steps)))
+        return
+    if args.speedups:
+        print("Speed-ups on private internals (gui/speedups.py), with and without (LMI_NO_SPEEDUPS=1):")
+        for line in speedups_lines(args.steps, args.runs):
+            print(f"  {line}")
         return
     if not args.startup_only:
         sweep(args.steps, [t.lower() for t in args.tab or []])

@@ -1,6 +1,6 @@
 """Every performance figure in one run: start-up, slider-to-redraw per tab, estimate time, memory, bundle size.
 
-Run: python bench/report.py [--steps 200] [--runs 5] [--bundle dist/lmi-explorer]
+Run: python bench/report.py [--steps 200] [--runs 5] [--speedup-steps 100] [--bundle dist/lmi-explorer]
 (offscreen; prints figures and the targets beside them, asserts nothing). Build the bundle first
 with tools/build.sh to include its size.
 """
@@ -34,6 +34,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=200, help="slider steps per tab and slider")
     ap.add_argument("--runs", type=int, default=5, help="start-up runs of each kind")
+    ap.add_argument("--speedup-steps", type=int, default=100, help="slider steps per slider for the speed-up line")
     ap.add_argument("--bundle", default="dist/lmi-explorer")
     args = ap.parse_args()
 
@@ -49,6 +50,10 @@ def main() -> int:
             f"  {tab:12s} p50 {statistics.median(times):6.1f} ms   p95 {_pct(times, 0.95):6.1f} ms "
             f"(target p95 <= {TARGETS['p95_ms']:.0f} ms)"
         )
+
+    print("== Speed-ups on private internals (gui/speedups.py): with and without (LMI_NO_SPEEDUPS=1), fresh processes")
+    for line in gui_speed.speedups_lines(args.speedup_steps, args.runs):
+        print(f"  {line}")
 
     print("== Estimate per scenario (all options of the five traffic presets)")
     subprocess.run([sys.executable, str(HERE / "estimate_speed.py")], check=True)

@@ -120,34 +120,6 @@ def _resume_gc() -> None:
 _gc_paused = [False]
 
 
-def _quicker_pyside_import_hook() -> None:
-    """Make PySide6's per-import check read a file instead of parsing it into the line cache.
-
-    Once imported, PySide6 asks of every module imported after it whether its source mentions "PySide6" (for
-    ``from __feature__ import ...``), through ``inspect.getsource``: for the ~300 modules the window imports
-    that took ~85 ms, and the line cache kept ~9 MB of their source. A plain read of the file gives the same
-    answer. Modules without a ``.py`` file (a frozen bundle's) keep PySide6's own check; if a PySide6 release
-    no longer has the hook, nothing changes.
-    """
-    feature = sys.modules.get("shibokensupport.feature")
-    original = getattr(feature, "_mod_uses_pyside", None)
-    if original is None or getattr(original, "reads_file", False):
-        return
-
-    def uses_pyside(module: object) -> bool:
-        path = getattr(module, "__file__", None)
-        if not (isinstance(path, str) and path.endswith(".py")):
-            return original(module)
-        try:
-            with open(path, "rb") as fh:
-                return b"PySide6" in fh.read()
-        except OSError:
-            return original(module)
-
-    uses_pyside.reads_file = True  # type: ignore[attr-defined]
-    feature._mod_uses_pyside = uses_pyside  # type: ignore[union-attr]
-
-
 def start_window(args: Sequence[str] = (), *, restore: bool = True) -> tuple[QApplication, MainWindow]:
     """Start Qt and show the main window (optionally opening a scenario file); the caller runs the event loop.
 
@@ -166,7 +138,9 @@ def _start_window(args: Sequence[str], restore: bool) -> tuple[QApplication, Mai
     os.environ.setdefault("QT_API", "pyside6")
     from PySide6.QtCore import QTimer
 
-    _quicker_pyside_import_hook()
+    from lmi_explorer.gui import speedups
+
+    speedups.install()  # PySide6 is imported: its import-check speed-up goes in before matplotlib is imported
     from PySide6.QtWidgets import QApplication
 
     from lmi_explorer.gui import settings

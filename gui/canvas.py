@@ -19,10 +19,11 @@ redrawn only when its limits, ticks or labels changed.
 
 ``draw_count`` counts both (one slider step is one redraw), ``full_draw_count`` only full ones.
 
-Text dominates drawing, and Agg shapes and rasterizes every run of text on every draw. The live
-canvas renders with :class:`CachedTextRenderer`, which keeps the glyph bitmaps of recent texts:
-the same pixels (tested), a fraction of the time for tick labels and titles that recur from step
-to step. Export draws on its own Agg canvas and does not use it.
+Text dominates drawing, and Agg shapes and rasterizes every run of text on every draw. Where the
+``text-bitmaps`` speed-up is on (:mod:`gui.speedups`), the live canvas renders with its
+``CachedTextRenderer``, which keeps the glyph bitmaps of recent texts: the same pixels (tested), a
+fraction of the time for tick labels and titles that recur from step to step. Export draws on its own
+Agg canvas and does not use it.
 
 Layout is computed by the chart's layout engine (constrained layout) only when it can have
 changed — first draw, resize, theme, or labels of a different length once the inputs rest —
@@ -33,137 +34,40 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import lru_cache
-from math import cos, radians, sin
 from operator import methodcaller
-from typing import ClassVar
 
-import matplotlib as mpl
-import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axis import Axis
-from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from lmi_explorer.gui import speedups
 from lmi_explorer.gui.charts.base import PARTIAL, Chart, ChartInput
 from lmi_explorer.gui.charts.theme import ChartTheme
+
+# the private matplotlib internals (the text cache, the bound on matplotlib's text-size cache) live in
+# gui/speedups.py with their version allow-list; these two names stay importable from here
+from lmi_explorer.gui.speedups import TEXT_METRICS_CACHE as TEXT_METRICS_CACHE
+from lmi_explorer.gui.speedups import CachedTextRenderer as CachedTextRenderer
 
 log = logging.getLogger(__name__)
 
 #: how long the inputs must rest before labels that changed length get a fresh layout
 RELAYOUT_MS = 350
-#: bytes of glyph bitmaps kept for all live canvases together (a tick label is 1–5 kB)
-TEXT_CACHE_BYTES = 8 * 2**20
-#: longer texts (subtitles, summaries) change with almost every step and are drawn uncached, so the
-#: cache holds the labels that do repeat instead of filling with one-off sentences
-TEXT_CACHE_MAX_CHARS = 48
-#: the text cache repeats RendererAgg.draw_text of matplotlib 3.10; other versions draw uncached
-TEXT_CACHE_OK = tuple(int(p) for p in mpl.__version__.split(".")[:2]) == (3, 10)
-#: text sizes matplotlib remembers (its own cache keeps 4,096, about 2 kB each: the subtitles and value
-#: labels that change with every slider step would fill it over a few thousand steps, ~8 MB)
-TEXT_METRICS_CACHE = 1024
 
-
-def _bound_text_metrics_cache(size: int = TEXT_METRICS_CACHE) -> None:
-    """Keep matplotlib's text-size cache (least recently used first out) to ``size`` entries."""
-    import matplotlib.text as mtext
-
-    cached = getattr(mtext, "_get_text_metrics_with_cache_impl", None)
-    impl = getattr(cached, "__wrapped__", None)
-    if impl is None or not TEXT_CACHE_OK:
-        return  # another matplotlib: its cache stays as it is
-    if cached.cache_parameters()["maxsize"] != size:
-        mtext._get_text_metrics_with_cache_impl = lru_cache(maxsize=size)(impl)
-
-
-_bound_text_metrics_cache()
-
-
-class CachedTextRenderer(RendererAgg):
-    """Agg renderer that reuses the bitmaps of texts it drew before (same text, font, size, dpi).
-
-    ``draw_text`` is matplotlib 3.10's, with the shaping and rasterizing (``FT2Font.set_text`` and
-    ``draw_glyphs_to_bitmap``, most of the cost) done once per distinct text and font. The key holds
-    everything the bitmap depends on: the string, the font properties, dpi, antialiasing and the
-    hinting and kerning settings. Maths text goes the usual way.
-    """
-
-    _cache: ClassVar[dict[tuple, tuple[np.ndarray, float, float, float]]] = {}  # shared by all live canvases
-    _cache_bytes: ClassVar[int] = 0
-
-    def _key(self, s: str, prop, aa: bool) -> tuple:
-        rc = mpl.rcParams
-        return (
-            s,
-            tuple(prop.get_family()),
-            prop.get_style(),
-            prop.get_variant(),
-            prop.get_weight(),
-            prop.get_stretch(),
-            prop.get_size_in_points(),
-            prop.get_file(),
-            self.dpi,
-            aa,
-            rc["text.hinting"],
-            rc["text.hinting_factor"],
-            rc["text.kerning_factor"],
-        )
-
-    def get_text_width_height_descent(self, s, prop, ismath):
-        """matplotlib 3.10's measurement, keeping the bitmap too: a text is measured (for layout) just
-        before it is drawn, so shaping it once instead of twice halves the cost of a new label."""
-        if ismath or not TEXT_CACHE_OK or len(s) > TEXT_CACHE_MAX_CHARS:
-            return super().get_text_width_height_descent(s, prop, ismath)
-        font = self._prepare_font(prop)
-        font.set_text(s, 0.0, flags=get_hinting_flag())
-        w, h = font.get_width_height()  # width and height of the unrotated string
-        d = font.get_descent()
-        aa = bool(mpl.rcParams["text.antialiased"])  # what a text is drawn with unless it says otherwise
-        key = self._key(s, prop, aa)
-        if key not in CachedTextRenderer._cache:
-            font.draw_glyphs_to_bitmap(antialiased=aa)
-            xo, yo = font.get_bitmap_offset()
-            _remember(key, (np.array(font.get_image()), d / 64.0, xo / 64.0, yo / 64.0))
-        return w / 64.0, h / 64.0, d / 64.0
-
-    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        if ismath or not TEXT_CACHE_OK or len(s) > TEXT_CACHE_MAX_CHARS:
-            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-        aa = gc.get_antialiased()
-        key = self._key(s, prop, aa)
-        cache = CachedTextRenderer._cache
-        hit = cache.get(key)
-        if hit is None:
-            font = self._prepare_font(prop)
-            # angle 0 here: draw_text_image rotates the bitmap (as in RendererAgg.draw_text)
-            font.set_text(s, 0, flags=get_hinting_flag())
-            font.draw_glyphs_to_bitmap(antialiased=aa)
-            xo, yo = font.get_bitmap_offset()
-            hit = (np.array(font.get_image()), font.get_descent() / 64.0, xo / 64.0, yo / 64.0)
-            _remember(key, hit)
-        image, d, xo, yo = hit
-        x = round(x + xo + d * sin(radians(angle)))
-        y = round(y + yo + d * cos(radians(angle)))
-        self._renderer.draw_text_image(image, x, y + 1, angle, gc)
-        return None
-
-
-def _remember(key: tuple, hit: tuple[np.ndarray, float, float, float]) -> None:
-    """Keep a bitmap; beyond the byte budget, forget the ones kept first."""
-    cache = CachedTextRenderer._cache
-    cache[key] = hit
-    CachedTextRenderer._cache_bytes += hit[0].nbytes
-    while CachedTextRenderer._cache_bytes > TEXT_CACHE_BYTES and len(cache) > 1:
-        old = next(iter(cache))
-        CachedTextRenderer._cache_bytes -= cache.pop(old)[0].nbytes
+speedups.install()  # matplotlib is imported now: its speed-ups can go in
 
 
 class PlotCanvas(FigureCanvasQTAgg):
     """One figure, one chart; ``draw_count`` lets tests assert one draw per change."""
+
+    # class-level defaults: matplotlib's own __init__ may already ask for a renderer or an idle draw
+    _full_pending = False  # a full redraw is queued (draw_idle called, draw not yet run)
+    _renderer_key: tuple | None = None
 
     def __init__(
         self,
@@ -217,7 +121,7 @@ class PlotCanvas(FigureCanvasQTAgg):
     @property
     def redraw_pending(self) -> bool:
         """A full or partial redraw is queued for this event-loop turn (benchmarks wait for it)."""
-        return bool(self._draw_pending or self._blit_pending)
+        return self._full_pending or self._blit_pending
 
     @property
     def settled(self) -> bool:
@@ -226,13 +130,19 @@ class PlotCanvas(FigureCanvasQTAgg):
 
     # -- drawing
     def get_renderer(self) -> RendererAgg:
-        """FigureCanvasAgg.get_renderer, with the text-caching renderer."""
+        """FigureCanvasAgg.get_renderer, with the renderer class :func:`gui.speedups.renderer_class` gives."""
         w, h = self.figure.bbox.size
-        key = w, h, self.figure.dpi
-        if self._lastKey != key:
-            self.renderer = CachedTextRenderer(w, h, self.figure.dpi)
-            self._lastKey = key
+        cls = speedups.renderer_class()
+        key = w, h, self.figure.dpi, cls
+        if self._renderer_key != key:
+            self.renderer = cls(w, h, self.figure.dpi)
+            self._renderer_key = key
         return self.renderer
+
+    def draw_idle(self) -> None:
+        """FigureCanvasQT.draw_idle (one full redraw in this event-loop turn), noting that one is queued."""
+        self._full_pending = True
+        super().draw_idle()
 
     def _signature(self) -> tuple:
         """Lengths of the visible texts: when these change, margins may need to change."""
@@ -297,6 +207,7 @@ class PlotCanvas(FigureCanvasQTAgg):
 
     def draw(self) -> None:
         """Full redraw: static parts, saved as the background, then the dynamic artists on top."""
+        self._full_pending = False
         self.draw_count += 1
         self.full_draw_count += 1
         self._blit_pending = False  # this draw shows the latest state of the dynamic artists too
@@ -321,7 +232,7 @@ class PlotCanvas(FigureCanvasQTAgg):
         if self._background is None:
             self.draw_idle()  # nothing to restore yet: the full draw draws the dynamic artists too
             return
-        if self._draw_pending or self._blit_pending:
+        if self._full_pending or self._blit_pending:
             return  # a redraw is queued this turn; it will show the latest artists
         self._blit_pending = True
         QTimer.singleShot(0, self._partial_draw)
@@ -330,7 +241,7 @@ class PlotCanvas(FigureCanvasQTAgg):
         if not self._blit_pending:
             return  # a full draw ran first and drew everything
         self._blit_pending = False
-        if self._draw_pending or self._background is None or self.width() <= 0 or self.height() <= 0:
+        if self._full_pending or self._background is None or self.width() <= 0 or self.height() <= 0:
             return
         current = self._chart.dynamic_artists() if hasattr(self._chart, "dynamic_artists") else []
         if len(current) != len(self._dynamic) or any(id(a) not in self._dynamic_ids for a in current):

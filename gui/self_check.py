@@ -1,7 +1,8 @@
 """`lmi-explorer --self-check`: prove an install (or a frozen bundle) has everything it needs.
 
 Loads every data table, estimates the default scenario, builds every chart offscreen, builds
-the window offscreen, and exports one PNG and one PPTX to a temporary folder. Exit 0, or 1 with
+the window offscreen, exports one PNG and one PPTX to a temporary folder, and says which of the
+speed-ups on private library internals are in use (:mod:`gui.speedups`). Exit 0, or 1 with
 the failing step named. ``--self-check --screenshot FILE.png`` also saves the window as built.
 """
 
@@ -93,7 +94,19 @@ def _steps(screenshot: str | None, cleanup: list[str]) -> list[tuple[str, Callab
             pptx = export(state["data"], Path(folder) / "check.pptx")  # type: ignore[arg-type]
             return f"PNG {png.stat().st_size:,} bytes, PPTX {pptx.stat().st_size:,} bytes"
 
-    return [("data", data), ("estimate", estimate_default), ("charts", charts), ("window", window), ("export", exports)]
+    def speed_ups() -> str:
+        from lmi_explorer.gui import speedups
+
+        return speedups.report_line()
+
+    return [
+        ("data", data),
+        ("estimate", estimate_default),
+        ("charts", charts),
+        ("window", window),
+        ("export", exports),
+        ("speed-ups", speed_ups),
+    ]
 
 
 def run(screenshot: str | None = None) -> int:
