@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,12 +41,13 @@ from lmi_explorer.gui.tabs.loadtest_tab import LoadTestTab
 from lmi_explorer.gui.theme import system_theme
 from lmi_explorer.gui.widgets.collapsible import CollapsibleSection
 from lmi_explorer.models.errors import DataError
-from lmi_explorer.models.reference.pricing import load_price_list
+from lmi_explorer.models.reference.pricing import price_age
 from lmi_explorer.models.scenario import Scenario, default_scenario, dumps, loads
 from lmi_explorer.models.state import AppState
 
 if TYPE_CHECKING:
     from lmi_explorer.gui.dialogs.measurement_import import MeasurementImporter
+    from lmi_explorer.gui.dialogs.price_import import PriceImporter
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,10 @@ EXPORT_FILTERS = {
 
 class MainWindow(QMainWindow):
     """Everything answers live: one state, panels bound to it, tabs redrawn on change."""
+
+    #: today's date for the price age (a test fixes it)
+    today = staticmethod(date.today)
+    _prices: PriceImporter | None = None
 
     def __init__(self, state: AppState | None = None, *, restore: bool = True) -> None:
         super().__init__()
@@ -207,7 +213,8 @@ class MainWindow(QMainWindow):
                 "Load &price list…",
                 self.load_price_list,
                 None,
-                "Use your own prices (CSV with the bundled list's columns)",
+                "Use your own prices: a CSV with the bundled list's columns, or an AWS Price List offer file "
+                "(AmazonEC2 or AmazonSageMaker, JSON or CSV)",
             )
         )
         self.bundled_prices = self._action(
@@ -320,9 +327,11 @@ class MainWindow(QMainWindow):
             tab.show_data(data)
         self._update_actions()
         est = st.estimate
-        price_dates = est.prices.as_of_dates
-        self.status_data.setText(f"Prices as of {price_dates[0]}–{price_dates[-1]}" if price_dates else "")
-        self.status_data.setToolTip("Dates of the price sources in use; models and specs carry their own dates")
+        d = est.scenario.deployment
+        age = price_age(est.prices, self.today(), region=d.region, platform=d.platform)
+        self.status_data.setText("" if age is None else ("⚠ " if age.stale else "") + age.text)
+        self.status_data.setToolTip("" if age is None else age.tooltip)
+        self.status_data.setStyleSheet("color: #b35c00; font-weight: bold;" if age is not None and age.stale else "")
         self.status_prices.setText(f"Price list: {est.prices.name}")
         self.status_prices.setToolTip("Prices in use; File ▸ Load price list to use your own")
         self.bundled_prices.setEnabled(est.prices.name != "bundled")
@@ -392,8 +401,11 @@ class MainWindow(QMainWindow):
         path = Path(event.mimeData().urls()[0].toLocalFile())
         event.acceptProposedAction()
         from lmi_explorer.gui.dialogs.measurement_import import is_measurement_file
+        from lmi_explorer.models.reference.offer_files import offer_code_of
 
-        if is_measurement_file(path):  # by content: a load-test result, not a scenario or price list
+        if offer_code_of(path) is not None:  # an AWS offer file (read from its first bytes; it may be GBs)
+            self.load_price_list(path)
+        elif is_measurement_file(path):  # by content: a load-test result, not a scenario or price list
             self.import_measurements(path)
         elif path.suffix.lower() == ".csv":
             self.load_price_list(path)
@@ -403,19 +415,23 @@ class MainWindow(QMainWindow):
     # -- prices
     @Slot()
     def load_price_list(self, path: str | Path | None = None) -> bool:
+        """A price list CSV or an AWS offer file (big ones are read in the background, with progress)."""
+        from lmi_explorer.gui.dialogs.price_import import FILTER
+
         if not path:
-            chosen, _ = QFileDialog.getOpenFileName(self, "Load price list", "", "Price lists (*.csv)")
+            chosen, _ = QFileDialog.getOpenFileName(self, "Load price list", "", FILTER)
             if not chosen:
                 return False
             path = chosen
-        try:
-            table = load_price_list(path)
-        except DataError as exc:
-            QMessageBox.warning(self, "Could not load price list", f"{exc}\n\nThe prices in use are unchanged.")
-            return False
-        self.qstate.state.set_prices(table)
-        self.statusBar().showMessage(f"Using prices from {table.name} ({len(table.frame)} rows)", 6000)
-        return True
+        return self.price_importer.load(path)
+
+    @property
+    def price_importer(self) -> PriceImporter:
+        if self._prices is None:
+            from lmi_explorer.gui.dialogs.price_import import PriceImporter
+
+            self._prices = PriceImporter(self.qstate, self)
+        return self._prices
 
     @Slot()
     def use_bundled_prices(self) -> None:

@@ -232,7 +232,7 @@ def load_price_file(
     from lmi_explorer.models.reference import offer_files
 
     p = Path(path)
-    if offer_files.offer_code_of(p) is not None:
+    if offer_files.offer_code_of(p) is not None or _looks_like_json(p):
         result = offer_files.read_offer_file(p, regions=regions, progress=progress)
         offer_files.refuse_empty(result, regions)
         table = parse_price_list(result.to_csv(), p.name)
@@ -241,6 +241,16 @@ def load_price_file(
     unknown = check_usable(table)
     used = len(table.table) - sum(1 for r in table.table.records if r["instance"] in unknown)
     return LoadedPrices(table, unknown, f"{p.name}: {used} of {len(table.table)} row(s) used.")
+
+
+def _looks_like_json(path: Path) -> bool:
+    """A JSON file that is not an offer file gets the offer reader's message, not a CSV parser's."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(256)
+    except OSError:
+        return False
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
 
 
 @dataclass(frozen=True, slots=True)
