@@ -161,6 +161,12 @@ def option_grid(
     out: list[tuple] = []  # (instance index, backend, precision, TP, configuration or -1, reason, cause) per row
     cfg_index: dict[tuple[str, str, str, int], int] = {}
     cfgs: list[dict] = []
+    # (index, accelerator, devices) per candidate instance, by hardware kind: each backend walks its own
+    by_kind: dict[bool, list[tuple[int, Accelerator, int]]] = {False: [], True: []}
+    for i, name in enumerate(names):
+        inst = hw.instances[name]
+        acc = hw.accelerators[inst.accelerator]
+        by_kind[acc.is_neuron].append((i, acc, inst.devices))
     for backend in bk.backends.values():
         if not backend.available(lmi) or (only_backends and backend.backend not in only_backends):
             continue
@@ -168,19 +174,15 @@ def option_grid(
         supported = support.level in (SupportLevel.SUPPORTED, SupportLevel.FALLBACK)
         # instances with the same accelerator and device count get the same rows: work them out once
         per_kind: dict[tuple[str, int], list[tuple]] = {}
-        for i, name in enumerate(names):
-            inst = hw.instances[name]
-            acc = hw.accelerators[inst.accelerator]
-            if (backend.hardware == "neuron") != acc.is_neuron:
-                continue
-            kind = (acc.accelerator, inst.devices)
+        for i, acc, devices in by_kind[backend.hardware == "neuron"]:
+            kind = (acc.accelerator, devices)
             entries = per_kind.get(kind)
             if entries is None:
                 entries = per_kind[kind] = _rows_for(
                     model,
                     backend,
                     acc,
-                    inst.devices,
+                    devices,
                     precisions,
                     tensor_parallel,
                     lmi,
@@ -189,7 +191,8 @@ def option_grid(
                     cfg_index,
                     cfgs,
                 )
-            out.extend((i, backend, *e) for e in entries)
+            head = (i, backend)
+            out.extend([head + e for e in entries])
     cols = list(zip(*out, strict=True)) if out else [()] * 7
     rows = dict(zip(("inst", "backend", "prec", "tp", "cfg", "reason", "cause"), cols, strict=True))
     return _assemble(model, kv_cache_dtype, names, rows, cfgs, overrides)
