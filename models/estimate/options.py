@@ -21,7 +21,7 @@ from lmi_explorer.models.estimate.memory import (
 )
 from lmi_explorer.models.reference.backends import Backend, Efficiency, Support, SupportLevel, load_backends
 from lmi_explorer.models.reference.catalog import ModelSpec
-from lmi_explorer.models.reference.hardware import Accelerator, load_hardware
+from lmi_explorer.models.reference.hardware import Accelerator, capable_names, load_hardware
 from lmi_explorer.models.units import GIB
 
 if TYPE_CHECKING:
@@ -235,7 +235,7 @@ def _rows_for(
             elif acc.peak(method["compute"]) is None:
                 cause = "hardware_precision"
                 need = (
-                    "an Ada or Hopper GPU (L4, L40S, H100, H200)"
+                    f"an FP8-capable GPU ({capable_names('fp8')})"
                     if method["compute"] == "fp8"
                     else "int8 tensor cores (not on V100)"
                 )

@@ -24,7 +24,7 @@ from lmi_explorer.models.estimate.options import OptionGrid, option_grid
 from lmi_explorer.models.estimate.speed import OperatingPoint, Physics, operating_point
 from lmi_explorer.models.reference.backends import load_backends
 from lmi_explorer.models.reference.catalog import ModelSpec
-from lmi_explorer.models.reference.hardware import load_hardware
+from lmi_explorer.models.reference.hardware import capable_names, load_hardware
 from lmi_explorer.models.reference.pricing import PriceTable
 from lmi_explorer.models.scenario import Scenario
 from lmi_explorer.models.traffic import TrafficShape, make_shape
@@ -479,7 +479,7 @@ def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
     }
     notes = []
     if d.kv_cache_dtype == "fp8":
-        notes.append("fp8 KV cache applies only on FP8-capable parts (L4, L40S, H100, H200); others keep 16-bit.")
+        notes.append(f"fp8 KV cache applies only on FP8-capable parts ({capable_names('fp8')}); others keep 16-bit.")
     return Estimate(
         scenario=scenario,
         model=model,

@@ -212,3 +212,15 @@ def load_hardware() -> Hardware:
                 f"used by accelerator '{acc.accelerator}'."
             )
     return Hardware(accelerators, instances, interconnects, acc_frame, inst_frame)
+
+
+@lru_cache(maxsize=8)
+def capable_names(compute: str) -> str:
+    """'L4, L40S, H100, …': the GPUs (short names) with dense peak figures for a number format."""
+    hw = load_hardware()
+    names = [
+        a.name.replace("NVIDIA ", "").split(" (")[0].split(",")[0].replace(" Server Edition", "")
+        for a in hw.accelerators.values()
+        if not a.is_neuron and a.peak(compute) is not None
+    ]
+    return ", ".join(dict.fromkeys(names))

@@ -278,3 +278,22 @@ def test_cause_price_unknown(make_scenario):
     _, dec = decide(make_scenario, model_id="meta-llama/Llama-2-7b-hf", region="eu-west-1", instance_families=("g6e",))
     text = dec.recommendation.summary
     assert "no price is known for them in eu-west-1 on sagemaker; load a price list" in text, text
+
+
+def test_assumptions_show_the_release_and_the_support_source(make_scenario):
+    from lmi_explorer.models.assumptions import assumptions
+
+    s = make_scenario()
+    est = estimate(s)
+    rows = {(a.topic, a.item): a for a in assumptions(est, evaluate(s))}
+    release = rows[("Release", "LMI v29 (0.38.0)")]
+    assert "vLLM 0.28.0" in release.value and "DJL-Serving 0.38.0" in release.value
+    support = rows[("Support", "vLLM: LlamaForCausalLM")]
+    assert "vLLM 0.28.0 (LMI v29) lists LlamaForCausalLM" in support.value
+    assert "vllm_registry.csv" in support.source
+
+
+def test_fp8_refusal_names_the_capable_gpus(make_scenario):
+    est = estimate(make_scenario(precisions=("fp8",), instance_families=("g5",)))
+    reasons = set(est.columns["reason"])
+    assert any("needs an FP8-capable GPU (L4, L40S, H100 80GB, H200 141GB, B200, B300" in r for r in reasons)
