@@ -188,12 +188,12 @@ class PriceImporter(QObject):
 
     @Slot(int, float, float)
     def _on_progress(self, per_mille: int, done: float, total: float) -> None:
-        if self.progress_dialog is not None and not self.progress_dialog.wasCanceled():
-            self.progress_dialog.setValue(per_mille)
-            self.progress_dialog.setLabelText(
-                f"Reading {self.worker.path.name if self.worker else ''}: {done / 2**20:,.0f} of "
-                f"{total / 2**20:,.0f} MiB"
-            )
+        dialog, worker = self.progress_dialog, self.worker
+        if dialog is None or worker is None or dialog.wasCanceled():
+            return
+        dialog.setLabelText(f"Reading {worker.path.name}: {done / 2**20:,.0f} of {total / 2**20:,.0f} MiB")
+        # last: a window-modal dialog's setValue handles pending events, which may finish the read
+        dialog.setValue(per_mille)
 
     def _done_reading(self) -> None:
         if self.worker is not None:
