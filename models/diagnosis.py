@@ -74,6 +74,10 @@ def nothing_fits_cause(scenario: Scenario, est: Estimate) -> str:
     if cause == "support":
         lead = f"No backend in LMI v{d.lmi_release} can run {est.model.architecture} here: " + " ".join(reasons[:3])
         return lead + _releases_that_would(scenario)
+    if cause == "accelerator":
+        return f"No backend of LMI v{d.lmi_release} runs on these accelerators: {sample}" + _releases_that_would(
+            scenario
+        )
     if cause in ("precision", "hardware_precision"):
         return f"The chosen precisions rule every option out: {sample}" + _widened(scenario, precisions=True)
     if cause == "tp":

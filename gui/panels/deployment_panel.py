@@ -96,7 +96,7 @@ class DeploymentPanel(QWidget):
         for t in TP_CHOICES:
             self.tp.addItem("Auto" if t is None else f"TP {t}", t)
         kv_tip = "KV-cache precision: fp8 halves the cache on L4, L40S, H100 and H200."
-        self.kv = _combo((("auto", "16-bit"), ("fp8", "fp8 (Ada/Hopper)")), kv_tip, "KV cache")
+        self.kv = _combo((("auto", "16-bit"), ("fp8", "fp8 (Ada and later)")), kv_tip, "KV cache")
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("LMI release", self.release)

@@ -218,6 +218,8 @@ def _rows_for(
         tps = [t for t in tps if t == tensor_parallel]
     entries: list[tuple] = []
     runs = backend.runs_on(acc.architecture)
+    cuda = bk.image_cuda(backend.backend, lmi) if acc.min_cuda else None
+    too_old = cuda is not None and acc.min_cuda is not None and cuda < acc.min_cuda
     for pname in precisions:
         prec = bk.precisions[pname]
         reason = ""
@@ -227,6 +229,12 @@ def _rows_for(
             reason, cause = support.reason, "support"
         elif not runs:
             reason, cause = f"{backend.name} does not run on {acc.name}.", "accelerator"
+        elif too_old:
+            reason = (
+                f"{acc.name} needs CUDA {acc.min_cuda:g} or later; {backend.name}'s image in LMI v{lmi} "
+                f"is built for CUDA {cuda:g}."
+            )
+            cause = "accelerator"
         else:
             method = bk.precision_method(backend.backend, pname, model, lmi)
             if method is None:

@@ -225,6 +225,15 @@ class BackendData:
         djl = rows[0]["djl_version"] if rows else "?"
         return f"LMI v{lmi} ({djl})"
 
+    def image_cuda(self, backend: str, lmi: int) -> float | None:
+        """CUDA version a backend's image in a release is built for, from its tag ('…-cu128' → 12.8)."""
+        image = self.container(backend, lmi)[1]
+        tail = image.rsplit("-cu", 1)
+        if len(tail) != 2:
+            return None
+        digits = "".join(ch for ch in tail[1] if ch.isdigit())[:3]
+        return int(digits[:2]) + int(digits[2:] or 0) / 10 if len(digits) >= 3 else None
+
     def neuron_backend(self, lmi: int) -> str | None:
         """The backend serving Inferentia2/Trainium in a release: LMI's NeuronX up to v16, then AWS's
         Neuron vLLM container; None when the release has neither."""

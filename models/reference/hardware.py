@@ -37,6 +37,7 @@ ACCELERATOR_SCHEMA: dict[str, Column] = {
     "interconnect": Column("str", choices=("pcie", "nvlink", "neuronlink")),
     "interconnect_gb_s": Column("float", required=False, minimum=0.1),
     "runtime_reserve_gib": Column("float", minimum=0, maximum=1000),
+    "min_cuda": Column("float", required=False, minimum=1, maximum=99),
 }
 
 INSTANCE_SCHEMA: dict[str, Column] = {
@@ -79,6 +80,7 @@ class Accelerator:
     reserve_bytes: float
     source: str
     as_of: str
+    min_cuda: float | None = None  # oldest CUDA whose images run on it (Blackwell: 12.8)
 
     @property
     def is_neuron(self) -> bool:
@@ -178,6 +180,7 @@ def load_hardware() -> Hardware:
             interconnect=r["interconnect"],
             link_bytes_s=(FALLBACK_LINK_GB_S if missing(link) else link) * 1e9,
             reserve_bytes=r["runtime_reserve_gib"] * GIB,
+            min_cuda=None if missing(r["min_cuda"]) else float(r["min_cuda"]),
             source=r["source"],
             as_of=r["as_of"] or "",
         )

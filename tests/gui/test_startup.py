@@ -194,6 +194,10 @@ w.close()
 """
 
 
+@pytest.mark.skipif(
+    __import__("lmi_explorer.gui.speedups", fromlist=["switched_off"]).switched_off(),
+    reason="speed-ups switched off (LMI_NO_SPEEDUPS=1): the public path has no such cache",
+)
 def test_pyside6s_import_check_reads_files_without_keeping_their_source(tmp_path):
     """PySide6 looks into every module imported after it; it used to keep ~9 MB of their source in memory."""
     out = run_child(HOOK_CHILD, tmp_path)

@@ -297,3 +297,14 @@ def test_fp8_refusal_names_the_capable_gpus(make_scenario):
     est = estimate(make_scenario(precisions=("fp8",), instance_families=("g5",)))
     reasons = set(est.columns["reason"])
     assert any("needs an FP8-capable GPU (L4, L40S, H100 80GB, H200 141GB, B200, B300" in r for r in reasons)
+
+
+def test_cause_blackwell_needs_a_cuda_12_8_image(make_scenario):
+    bk = load_backends()
+    assert bk.image_cuda("vllm", 14) == 12.6 and bk.image_cuda("vllm", 29) == 13.0
+    assert bk.image_cuda("trtllm", 29) == 12.8 and bk.image_cuda("vllm-neuron", 29) is None
+    _, old = decide(make_scenario, lmi_release=14, instance_families=("p6-b200",), platform="ec2")
+    text = old.recommendation.summary
+    assert "needs CUDA 12.8 or later" in text and "LMI v15 would serve it" in text
+    _, new = decide(make_scenario, lmi_release=29, instance_families=("p6-b200",), platform="ec2")
+    assert new.recommendation.instance == "p6-b200.48xlarge"
