@@ -255,7 +255,7 @@ class BackendData:
 
     def support_for(self, backend: str, model: ModelSpec, lmi: int) -> Support:
         """Support level of an architecture on a backend in one release, with the reason."""
-        key = (backend, model.model_type, model.architecture, lmi)
+        key = (backend, model.model_type, model.architecture, model.family, model.custom, lmi)
         hit = _SUPPORT_CACHE.get((id(self), *key))
         if hit is None:
             hit = _SUPPORT_CACHE[(id(self), *key)] = self._support_for(backend, model, lmi)
@@ -345,7 +345,7 @@ class BackendData:
                 cont,
             )
         listing = self.releases_listing(b.backend, arch)
-        label = model.family or arch
+        label = arch if model.custom or not model.family else model.family
         later = [v for v in listing if v > lmi]
         if later:
             first = later[0]

@@ -306,8 +306,7 @@ def test_custom_qwen3_is_served_by_vllm_from_v15(make_window, qtbot):
     assert tip.startswith("supported:") and "Qwen3ForCausalLM" in tip
     w.qstate.update(lmi_release=14)
     settle(qtbot)
-    assert "Qwen3 needs LMI v15 or later" not in w.model_panel.badges["vllm"].toolTip()  # family is 'Custom'
-    assert "needs LMI v15 or later" in w.model_panel.badges["vllm"].toolTip()
+    assert "Qwen3ForCausalLM needs LMI v15 or later" in w.model_panel.badges["vllm"].toolTip()
 
 
 def test_release_picker_tooltip_says_what_changed(make_window, qtbot):
