@@ -73,10 +73,10 @@ def _cost_at_spread(scenario: Scenario, spread: float, backend: str) -> float:
     base = max(t.input_cv, t.output_cv)
     if base > 0:
         k = spread / base
-        changes = {"input_cv": min(t.input_cv * k, 5.0), "output_cv": min(t.output_cv * k, 5.0)}
+        input_cv, output_cv = min(t.input_cv * k, 5.0), min(t.output_cv * k, 5.0)
     else:
-        changes = {"input_cv": spread, "output_cv": spread}
-    s = replace(scenario, traffic=replace(scenario.traffic, **changes))
+        input_cv = output_cv = spread
+    s = replace(scenario, traffic=replace(scenario.traffic, input_cv=input_cv, output_cv=output_cv))
     return cheapest_monthly(s, backend)
 
 
@@ -140,12 +140,13 @@ def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover:
         if hw == "inferentia" or (inf_best is not None and float(inf_best["monthly_usd"]) <= gpu_cost):
             backend = nb
             outside = "" if nb == "tnx" else " (AWS's Neuron vLLM container: LMI ships no Neuron container after v16)"
-            why = (
-                f"Inferentia2/Trainium was chosen and {nb_name} supports '{model.model_type}'{outside}."
-                if hw == "inferentia"
-                else f"Inferentia2/Trainium is cheapest here ({usd(float(inf_best['monthly_usd']), per='mo')} vs "
-                f"{usd(gpu_cost, per='mo')} on GPU) and {nb_name} supports '{model.model_type}'{outside}."
-            )
+            if hw == "inferentia" or inf_best is None:
+                why = f"Inferentia2/Trainium was chosen and {nb_name} supports '{model.model_type}'{outside}."
+            else:
+                why = (
+                    f"Inferentia2/Trainium is cheapest here ({usd(float(inf_best['monthly_usd']), per='mo')} vs "
+                    f"{usd(gpu_cost, per='mo')} on GPU) and {nb_name} supports '{model.model_type}'{outside}."
+                )
             steps.append(Step("hardware", "neuronx", why, f"Neuron: {model.model_type} supported"))
             path.append("neuronx")
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -271,7 +271,7 @@ def _rows_for(
                         "acc": acc,
                         "prec": prec,
                         "tp": t,
-                        "compute": method["compute"],
+                        "compute": method["compute"] if method else "fp16",
                         "continuous": support.continuous_batching,
                     }
                 )
@@ -294,7 +294,7 @@ def _assemble(
     idx = np.array(rows["inst"], dtype=np.int64)
     backends = rows["backend"]
 
-    def per_inst(values: list, dtype: object = object) -> np.ndarray:
+    def per_inst(values: list, dtype: Any = object) -> np.ndarray:
         arr = np.array(values, dtype=dtype)
         return arr[idx] if len(idx) else np.array([], dtype=dtype)
 
@@ -397,8 +397,8 @@ def _assemble(
     weights_dev = f("w_dev")
     usable = f("usable")
     room = f("room")
-    kv_total = f("kv_total")
-    kv_dev = f("kv_dev")
+    kv_total_c = f("kv_total")
+    kv_dev_c = f("kv_dev")
     reserve_bounds = np.array(cols["reserve_bounds"], dtype=bool).reshape(m)
     max_batch = np.array(cols["max_batch"], dtype=np.int64).reshape(m)
     continuous = np.array(cols["continuous"], dtype=bool).reshape(m)
@@ -424,8 +424,8 @@ def _assemble(
         c_weights_dev=weights_dev,
         c_usable_dev=usable,
         c_room_dev=room,
-        c_kv_total=kv_total,
-        c_kv_dev=kv_dev,
+        c_kv_total=kv_total_c,
+        c_kv_dev=kv_dev_c,
         c_reserve_bounds=reserve_bounds,
         c_max_batch=max_batch,
         c_continuous=continuous,

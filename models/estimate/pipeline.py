@@ -408,7 +408,7 @@ def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
     safe = np.where(has, cfg, 0)
     n = len(cfg)
 
-    def pick(values: np.ndarray, fill: object = math.nan) -> np.ndarray:
+    def pick(values: np.ndarray, fill: Any = math.nan) -> np.ndarray:
         if len(values) == 0:
             return np.full(n, fill, dtype=object if isinstance(fill, str) else float)
         return np.where(has, values[safe], fill)

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+from typing import Any
 
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.reference.catalog import ModelSpec
@@ -192,8 +193,8 @@ def _registry_index(registry: str) -> dict[str, dict[str, str]]:
     return index
 
 
-def _opt_int(v: object) -> int | None:
-    return None if missing(v) else int(v)  # type: ignore[arg-type]
+def _opt_int(v: Any) -> int | None:
+    return None if missing(v) else int(v)
 
 
 def _in_range(lmi: int, frm: int, to: int | None) -> bool:

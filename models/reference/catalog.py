@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.tables import Column, Table, missing, read_table
@@ -141,8 +141,8 @@ def validate_spec(spec: ModelSpec) -> None:
 
 
 def _row_to_spec(row: dict) -> ModelSpec:
-    def opt_int(v: object, default: int) -> int:
-        return default if missing(v) else int(v)  # type: ignore[arg-type]
+    def opt_int(v: Any, default: int) -> int:
+        return default if missing(v) else int(v)
 
     active = row.get("active_params_billion")
     return ModelSpec(
@@ -159,7 +159,7 @@ def _row_to_spec(row: dict) -> ModelSpec:
         vocab_size=int(row["vocab_size"]),
         context=int(row["context"]),
         head_dim=opt_int(row.get("head_dim"), 0),
-        active_params_billion=None if missing(active) else float(active),
+        active_params_billion=None if active is None or missing(active) else float(active),
         experts=opt_int(row.get("experts"), 1),
         experts_per_token=opt_int(row.get("experts_per_token"), 1),
         tied_embeddings=bool(row["tied_embeddings"]),
