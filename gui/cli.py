@@ -33,7 +33,10 @@ def _add_export(sub: Any) -> None:
     e.add_argument("scenario", help="scenario JSON file")
     e.add_argument("--out", required=True, help="output file; the format follows its extension")
     e.add_argument("--chart", default="cost", choices=tuple(CHARTS), help="which chart for png/svg/pdf (default: cost)")
-    e.add_argument("--prices", help="your own price list CSV (same columns as the bundled one)")
+    e.add_argument(
+        "--prices",
+        help="your own price list CSV, or an AWS Price List offer file (AmazonEC2/AmazonSageMaker, JSON or CSV)",
+    )
     e.set_defaults(func=cmd_export)
 
 

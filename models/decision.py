@@ -279,8 +279,8 @@ def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover:
             else:
                 hint = (
                     f"{len(unpriced)} option(s) fit, for example {first['backend_name']} on {first['instance']}, "
-                    f"but no price is known for them in {d.region} on {d.platform}; load a price list or "
-                    "change the region or platform."
+                    f"but no price is known for them in {d.region} on {d.platform}; load a price list (your CSV, or "
+                    "AWS's AmazonEC2/AmazonSageMaker offer file for this platform) or change the region or platform."
                 )
             steps.append(Step("cost", "nothing_fits", hint, "price unknown"))
             path.append("nothing_fits")

@@ -109,3 +109,13 @@ def test_catalog_lists(capsys):
     assert listed.loc["Qwen3ForCausalLM", "first_lmi"] == "v15"
     code, _, err = run("catalog", "architectures", "--release", "99")
     assert code == 2 and "unknown LMI release" in err
+
+
+def test_every_subcommand_is_a_known_command_name():
+    """The window's start-up tells commands from files by models.commands: every subcommand is there."""
+    from lmi_explorer.models.cli import build_parser
+    from lmi_explorer.models.commands import COMMANDS
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    assert set(sub.choices) <= set(COMMANDS)
