@@ -94,10 +94,11 @@ class PriceTable:
     ) -> PriceQuote:
         """Price per hour after the user's discount (never invented when unknown)."""
         hit = self.lookup.get((instance, region, platform))
-        if hit is None or hit[0] is None:
+        price = hit[0] if hit else None
+        if hit is None or price is None:
             src = hit[1] if hit else f"no price for {instance} in {region} on {platform}"
             return PriceQuote(None, None, src, hit[2] if hit else "")
-        price, source, as_of = hit
+        _, source, as_of = hit
         factor = 1.0 - (discount if option != "on_demand" else 0.0)
         return PriceQuote(price * factor, price, source, as_of)
 
