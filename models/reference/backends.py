@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from typing import Any
 
+from lmi_explorer.models import files
 from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.files import read_text
 from lmi_explorer.models.reference.catalog import ModelSpec
 from lmi_explorer.models.tables import Column, Table, missing, read_table
 
@@ -181,12 +185,24 @@ def _registry_index(registry: str) -> dict[str, dict[str, str]]:
     index: dict[str, dict[str, str]] = {}
     if registry not in REGISTRIES:
         return index
-    table = read_table(f"backends/{registry}_registry.csv", registry_schema(registry))
-    version_col = f"{registry}_version"
+    # three plain columns checked here, not cell by cell through the schema: the window asks for this
+    # table on its way to the first paint (the support badges), and the generic reader takes 20 ms on it
+    relpath = f"backends/{registry}_registry.csv"
+    name = f"data/{relpath}"
+    text = read_text(files.data_root() / relpath, label=name)
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    want = list(registry_schema(registry))
+    if header[: len(want)] != want:
+        raise DataError(f"{name}: expected the columns {', '.join(want)} first, found {', '.join(header[:3])}.")
     rank = {r: i for i, r in enumerate(REGISTRY_ROLES)}
-    for r in table.records:
-        roles = index.setdefault(str(r[version_col]), {})
-        arch, role = str(r["architecture"]), str(r["role"])
+    for line_no, row in enumerate(reader, start=2):
+        if len(row) != len(header):
+            raise DataError(f"{name}: row {line_no} has {len(row)} cells but the header has {len(header)}.")
+        version, arch, role = row[0], row[1], row[2]
+        if role not in rank or not version or not arch:
+            raise DataError(f"{name}: row {line_no}: expected a version, an architecture and one of {REGISTRY_ROLES}.")
+        roles = index.setdefault(version, {})
         old = roles.get(arch)
         if old is None or rank[role] < rank[old]:
             roles[arch] = role

@@ -308,3 +308,23 @@ def test_cause_blackwell_needs_a_cuda_12_8_image(make_scenario):
     assert "needs CUDA 12.8 or later" in text and "LMI v15 would serve it" in text
     _, new = decide(make_scenario, lmi_release=29, instance_families=("p6-b200",), platform="ec2")
     assert new.recommendation.instance == "p6-b200.48xlarge"
+
+
+def test_a_damaged_registry_table_is_named(tmp_path, monkeypatch):
+    import shutil
+
+    from lmi_explorer.models import files
+    from lmi_explorer.models.errors import DataError
+    from lmi_explorer.models.reference import backends
+
+    root = tmp_path / "data"
+    shutil.copytree(files.data_root(), root)
+    target = root / "backends" / "vllm_registry.csv"
+    target.write_text(target.read_text().replace(",generation,", ",gneration,", 1))
+    monkeypatch.setattr(files, "data_root", lambda: root)
+    backends._registry_index.cache_clear()
+    try:
+        with pytest.raises(DataError, match=r"data/backends/vllm_registry.csv: row 2: expected a version"):
+            backends._registry_index("vllm")
+    finally:
+        backends._registry_index.cache_clear()
