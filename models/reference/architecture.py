@@ -317,7 +317,8 @@ def kv_bytes_per_token(
     Full-attention layers hold every token; sliding and chunked layers hold at most
     :func:`window_tokens` of them when ``caps_windows`` (vLLM's hybrid KV manager, §2.4), all of
     them otherwise (hybrid manager off: "regarded as full attention", §2.3). Linear layers hold
-    no per-token KV (see :func:`state_bytes_per_sequence`).
+    no per-token KV (see :func:`state_bytes_per_sequence`). Block rounding and the hybrid
+    manager's padding of unequal layer groups (§2.4) are left out.
 
     Parameters
     ----------

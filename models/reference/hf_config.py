@@ -37,8 +37,8 @@ LINEAR_TYPES = {"qwen3_5_text", "qwen3_5_moe_text", "nemotron_h"}
 UNMODELLED = {
     "deepseek_v4": "DeepSeek-V4 compresses KV per layer (compress_ratios, §2.2, uncertain); sized as plain MLA",
     "deepseek_ref": "DeepSeek-V4 compresses KV per layer (compress_ratios, §2.2, uncertain); sized as plain MLA",
-    "kimi_linear": "Kimi Delta Attention layers (linear_attn_config.kda_layers): their state is not sized; "
-    "KV counted on the full_attn_layers only",
+    "kimi_linear": "Kimi Delta Attention layers (linear_attn_config.kda_layers): neither their state nor their "
+    "weights are counted; KV counted on the full_attn_layers (MLA) only",
     "minimax_m3": "sparse attention (sparse_attention_config) is not modelled; sized as GQA on every layer",
     "mimo_v2_flash": "the hybrid_layer_pattern's sliding-window layers (own head geometry) are not modelled; "
     "sized as GQA on every layer",
@@ -208,7 +208,9 @@ def parse_config(text_or_dict: str | bytes | Mapping[str, Any], name: str = "") 
     if context == 0:
         raise DataError(f"{f.where}: no 'max_position_embeddings'; {WHAT_TO_DO}.")
     intermediate = f.int("intermediate_size", default=0)
-    tied = bool(cfg.get("tie_word_embeddings", top.get("tie_word_embeddings", False)))
+    # Gemma configs tie the LM head unless they say otherwise (§1.1: Gemma-3 tie = true)
+    tied_default = text_type in ("gemma2", "gemma3_text", "gemma4_text")
+    tied = bool(cfg.get("tie_word_embeddings", top.get("tie_word_embeddings", tied_default)))
     notes: list[str] = []
     extra = 0.0
 
@@ -218,7 +220,7 @@ def parse_config(text_or_dict: str | bytes | Mapping[str, Any], name: str = "") 
         kind = "mha" if kv_heads == heads else "gqa"
         attention = Attention(kind, heads, kv_heads, head_dim)
     groups, gated, dense_layers = _groups(f, text_type, layers, attention, notes)
-    moe = _moe(f, text_type, layers, intermediate, groups, notes)
+    moe = _moe(f, text_type, layers, intermediate)
     if moe is not None and dense_layers < 0 and text_type == "llama4_text":
         intermediate = f.int("intermediate_size_mlp", default=intermediate)
     if text_type == "minimax_m3":
@@ -232,7 +234,7 @@ def parse_config(text_or_dict: str | bytes | Mapping[str, Any], name: str = "") 
         notes.append("attention_k_eq_v: K and V both counted on global layers (§1.8: may halve them, uncertain)")
     if moe is not None and text_type == "gemma4_text":
         notes.append("Gemma 4 MoE blocks sit beside a dense MLP; both counted")
-    if cfg.get("moe_latent_size"):
+    if cfg.get("moe_latent_size") or cfg.get("routed_expert_hidden_size"):
         notes.append("latent MoE: routed experts taken at moe_latent_size, shared expert and router at hidden_size")
     if f.int("num_nextn_predict_layers", default=0) or f.int("mtp_num_hidden_layers", default=0):
         notes.append("multi-token-prediction layers left out of the parameters and KV")
@@ -333,7 +335,10 @@ def _groups(
             or (text_type in ("qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "mimo") and cfg.get("use_sliding_window"))
         )
         if window and not uses_window:
-            notes.append(f"sliding_window {window} in the config is not used by this family; all layers full")
+            notes.append(
+                f"sliding_window {window} in the config not applied (read as sliding only for Mistral, and for "
+                "Qwen2/Qwen3/MiMo with use_sliding_window); all layers full"
+            )
         if uses_window and text_type != "mistral":
             notes.append("use_sliding_window: every layer taken as sliding (max_window_layers not applied)")
         types = ["sliding_attention" if uses_window else "full_attention"] * layers
@@ -354,11 +359,20 @@ def _groups(
             # GLM-5.2/5.3: MLA with the DSA indexer on every layer (§1.3)
             groups.append(LayerGroup("full", n))
         elif kind == "kda":
+            # not sized (Kimi-K3 is read with modelled False): a block with no cache of its own
             groups.append(LayerGroup("mlp", n))
         else:
             raise DataError(f"{f.where}: layer type '{kind}' in 'layer_types' is not one the importer reads.")
     if text_type == "step3p7":
         notes.append("one head geometry taken for sliding and full layers (the config gives one)")
+    full = sum(g.count for g in groups if g.kind == "full")
+    local = sum(g.count for g in groups if g.kind in ("sliding", "chunked"))
+    if full and local % full:
+        slots = -(-local // full) * full
+        notes.append(
+            f"vLLM's hybrid KV manager groups layers {full} at a time, padding the {local} windowed layers "
+            f"to {slots} layer slots (§2.4); the padding is not counted"
+        )
     return tuple(groups), True, -1
 
 
@@ -421,9 +435,7 @@ def _nemotron(f: _Fields, layers: int, attention: Attention) -> tuple[tuple[Laye
     return groups, gated, pattern.count("-")
 
 
-def _moe(
-    f: _Fields, text_type: str, layers: int, intermediate: int, groups: tuple[LayerGroup, ...], notes: list[str]
-) -> MoE | None:
+def _moe(f: _Fields, text_type: str, layers: int, intermediate: int) -> MoE | None:
     """Expert layout: routed, per token, shared, dense-first and interleaved layers (§1.2, §1.3)."""
     experts = f.int("num_local_experts", "num_experts", "n_routed_experts", default=0)
     if experts <= 1 or (text_type == "gemma4_text" and not f.cfg.get("enable_moe_block", True)):
@@ -468,7 +480,7 @@ def _moe(
         shared_experts=shared,
         shared_intermediate_size=shared_width,
         dense_first_layers=f.int("first_k_dense_replace", default=0),
-        latent_size=f.int("moe_latent_size", default=0),
+        latent_size=f.int("moe_latent_size", "routed_expert_hidden_size", default=0),
     )
 
 

@@ -335,7 +335,10 @@ def test_gemma3_27b_from_its_published_geometry():
         },
         "torch_dtype": "bfloat16",
     }  # fmt: skip
-    arch = parse_config(cfg, name="gemma-3-27b").arch
+    model = parse_config(cfg, name="gemma-3-27b")
+    arch = model.arch
+    assert model.tied_embeddings  # Gemma's default when the file does not say (§1.1: tie = true)
+    assert any("60 layer slots" in a for a in arch.assumptions)  # §2.4: 52 SW layers padded to 60
     # "Gemma-3-27b has 52 sliding window layers and 10 full attention layers" (§1.4, vLLM hybrid doc)
     assert (arch.count("sliding"), arch.count("full")) == (52, 10)
     assert kv_bytes_per_token(arch, 1e12) == pytest.approx(81_920)  # §1.8
