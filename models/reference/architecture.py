@@ -258,7 +258,9 @@ class Architecture:
 
     ``modelled`` is False when some part of the KV cache or state cannot be sized by the rules
     here; ``assumptions`` then says what was assumed in its place (and lists any smaller
-    approximations even when ``modelled`` is True).
+    approximations even when ``modelled`` is True). ``order`` gives, layer by layer, the index
+    of its group in ``groups`` (empty: the groups follow one another), for placing layers on
+    pipeline stages.
     """
 
     attention: Attention
@@ -270,10 +272,18 @@ class Architecture:
     vision: VisionTower | None = None
     modelled: bool = True
     assumptions: tuple[str, ...] = field(default=())
+    order: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.groups or self.num_layers < 1:
             raise DataError("architecture: needs at least one layer.")
+        if self.order and [self.order.count(i) for i in range(len(self.groups))] != [g.count for g in self.groups]:
+            raise DataError("architecture: the layer order does not match the layer groups' counts.")
+
+    def layer_kinds(self) -> tuple[str, ...]:
+        """Kind of each layer, first to last."""
+        order = self.order or tuple(i for i, g in enumerate(self.groups) for _ in range(g.count))
+        return tuple(self.groups[i].kind for i in order)
 
     @property
     def num_layers(self) -> int:

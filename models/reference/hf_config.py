@@ -219,7 +219,7 @@ def parse_config(text_or_dict: str | bytes | Mapping[str, Any], name: str = "") 
     else:
         kind = "mha" if kv_heads == heads else "gqa"
         attention = Attention(kind, heads, kv_heads, head_dim)
-    groups, gated, dense_layers = _groups(f, text_type, layers, attention, notes)
+    groups, gated, dense_layers, order = _groups(f, text_type, layers, attention, notes)
     moe = _moe(f, text_type, layers, intermediate)
     if moe is not None and dense_layers < 0 and text_type == "llama4_text":
         intermediate = f.int("intermediate_size_mlp", default=intermediate)
@@ -251,6 +251,7 @@ def parse_config(text_or_dict: str | bytes | Mapping[str, Any], name: str = "") 
     arch = Architecture(
         attention=attention,
         groups=groups,
+        order=order,
         moe=moe,
         dense_mlp_layers=dense_layers,
         gated_mlp=gated,
@@ -308,8 +309,8 @@ def _mla(f: _Fields, heads: int, kv_heads: int, head_dim: int, text_type: str) -
 
 def _groups(
     f: _Fields, text_type: str, layers: int, attention: Attention, notes: list[str]
-) -> tuple[tuple[LayerGroup, ...], bool, int]:
-    """Layer groups, whether the FFN is gated, and the dense-FFN block count (-1: derive)."""
+) -> tuple[tuple[LayerGroup, ...], bool, int, tuple[int, ...]]:
+    """Layer groups, whether the FFN is gated, the dense-FFN block count (-1: derive), layer order."""
     cfg = f.cfg
     window = f.int("sliding_window", default=0)
     if text_type == "nemotron_h":
@@ -373,7 +374,8 @@ def _groups(
             f"vLLM's hybrid KV manager groups layers {full} at a time, padding the {local} windowed layers "
             f"to {slots} layer slots (§2.4); the padding is not counted"
         )
-    return tuple(groups), True, -1
+    kinds = list(counts)
+    return tuple(groups), True, -1, tuple(kinds.index(t) for t in types)
 
 
 def _global_attention(f: _Fields, text_type: str, attention: Attention) -> Attention | None:
@@ -413,7 +415,9 @@ def _nemotron_pattern(f: _Fields, layers: int) -> str:
     return pattern
 
 
-def _nemotron(f: _Fields, layers: int, attention: Attention) -> tuple[tuple[LayerGroup, ...], bool, int]:
+def _nemotron(
+    f: _Fields, layers: int, attention: Attention
+) -> tuple[tuple[LayerGroup, ...], bool, int, tuple[int, ...]]:
     """Nemotron-H blocks from ``hybrid_override_pattern``: M Mamba2, * attention, E MoE, - MLP."""
     pattern = _nemotron_pattern(f, layers)
     ssm = str(f.cfg.get("mamba_ssm_cache_dtype", "float32"))
@@ -432,7 +436,8 @@ def _nemotron(f: _Fields, layers: int, attention: Attention) -> tuple[tuple[Laye
         LayerGroup("mlp", pattern.count("E") + pattern.count("-")),
     )
     gated = f.cfg.get("mlp_hidden_act") not in ("relu2",)
-    return groups, gated, pattern.count("-")
+    order = tuple({"M": 0, "*": 1}.get(c, 2) for c in pattern)
+    return groups, gated, pattern.count("-"), order
 
 
 def _moe(f: _Fields, text_type: str, layers: int, intermediate: int) -> MoE | None:

@@ -115,6 +115,15 @@ def test_mamba2_state():
     assert state.bytes_per_sequence() == 3 * (4096 + 2048) * 2 + 64 * 64 * 128 * 4
 
 
+def test_layer_order_must_match_the_groups():
+    groups = (LayerGroup("sliding", 2, window=4), LayerGroup("full", 1))
+    arch = Architecture(Attention("gqa", 4, 1, 8), groups, order=(0, 1, 0))
+    assert arch.layer_kinds() == ("sliding", "full", "sliding")
+    assert Architecture(Attention("gqa", 4, 1, 8), groups).layer_kinds() == ("sliding", "sliding", "full")
+    with pytest.raises(DataError, match="layer order"):
+        Architecture(Attention("gqa", 4, 1, 8), groups, order=(0, 1, 1))
+
+
 def test_parameter_counts_dense_and_moe_by_hand():
     dense = Architecture(Attention("mha", 2, 2, 2), (LayerGroup("full", 1),), tied_embeddings=True)
     # vocab 10 x hidden 4 (tied) + attention 4 x 4 x 4 + MLP 3 x 4 x 8 + norms (2 + 1) x 4
@@ -210,7 +219,7 @@ def test_every_config_parses_or_says_why(path):
             parse_config(path.read_text(), name=name)
         return
     model = parse_config(path.read_text(), name=name)
-    assert model.arch.num_layers == model.layers
+    assert model.arch.num_layers == model.layers == len(model.arch.layer_kinds())
     assert 0 < model.active_params <= model.params
     assert model.precision
     if not model.arch.modelled:
@@ -278,6 +287,7 @@ def test_named_checkpoints(name, full_kv, total, active):
 def test_gpt_oss_sliding_part_is_bounded():
     arch = load("openai--gpt-oss-120b").arch
     assert (arch.count("sliding"), arch.count("full")) == (18, 18)
+    assert arch.layer_kinds()[:4] == ("sliding", "full", "sliding", "full")  # layer_types alternate
     # at or below the 128-token window both halves hold every token: 2 x 36,864
     assert kv_bytes_per_token(arch, 128) == 73_728
     # beyond it the 18 SW layers keep 127 + 1 tokens (§1.8: "18 SW layers x 2,048 B x <= (127 + batched)")
@@ -288,6 +298,7 @@ def test_gpt_oss_sliding_part_is_bounded():
 def test_llama4_chunked_local_either_way():
     arch = load("meta-llama--Llama-4-Maverick-17B-128E-Instruct").arch
     assert (arch.count("chunked"), arch.count("full")) == (36, 12)  # "3 local : 1 full" (§1.4)
+    assert arch.layer_kinds()[:4] == ("chunked", "chunked", "chunked", "full")
     # §1.8: 49,152 with the hybrid allocator capping chunked layers, 196,608 without
     assert kv_bytes_per_token(arch, 8_000) == 196_608
     assert kv_bytes_per_token(arch, 1e9, caps_windows=False) == 196_608
