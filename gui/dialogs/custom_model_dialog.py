@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.files import read_text
 from lmi_explorer.models.reference.backends import known_architectures, load_backends
 from lmi_explorer.models.reference.catalog import ModelSpec, validate_spec
+from lmi_explorer.models.reference.config_import import import_config
+
+
+def config_name(path: Path) -> str:
+    """A model's name from its config file: 'Qwen--Qwen3-32B.config.json' → 'Qwen3-32B'; a bare
+    config.json is named after its folder."""
+    stem = path.name.removesuffix(".json").removesuffix(".config")
+    if stem == "config":
+        return path.parent.name or "Imported model"
+    return stem.split("--")[-1]
 
 
 class CustomModelDialog(QDialog):
@@ -79,6 +94,16 @@ class CustomModelDialog(QDialog):
             box.setToolTip(tip)
             form.addRow(label, box)
             self.inputs[key] = box
+        self.import_button = QPushButton("Import config.json…")
+        self.import_button.setToolTip(
+            "Fill every field from a Hugging Face config.json (parameters are derived from it). Latent attention, "
+            "sliding-window and linear-attention models are refused: the estimate does not size them yet."
+        )
+        self.import_button.clicked.connect(self._choose_config)
+        self.checkpoint = QLabel("")
+        self.checkpoint.setWordWrap(True)
+        self._active_billion: float | None = base.active_params_billion
+        self._tied = base.tied_embeddings
         self.error = QLabel("")
         self.error.setStyleSheet("color: #cf222e")
         self.error.setWordWrap(True)
@@ -86,10 +111,43 @@ class CustomModelDialog(QDialog):
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
+        lay.addWidget(self.import_button)
         lay.addLayout(form)
+        lay.addWidget(self.checkpoint)
         lay.addWidget(self.error)
         lay.addWidget(buttons)
         self.spec: ModelSpec | None = None
+
+    @Slot()
+    def _choose_config(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(self, "Import a model's config.json", "", "config.json (*.json)")
+        if chosen:
+            self.import_config(chosen)
+
+    def import_config(self, path: str | Path) -> bool:
+        """Fill the fields from a config.json; a config the estimate cannot size is refused, fields untouched."""
+        p = Path(path)
+        try:
+            text = read_text(p, label=p.name)
+            imported = import_config(text, config_name(p))
+        except DataError as exc:
+            self.error.setText(str(exc))
+            return False
+        spec = imported.spec
+        self.name.setText(config_name(p))
+        self.model_type.setCurrentText(spec.model_type)
+        self.architecture.setCurrentText(spec.architecture)
+        for key, box in self.inputs.items():
+            box.setValue(getattr(spec, key))
+        self._active_billion = spec.active_params_billion
+        self._tied = spec.tied_embeddings
+        self.checkpoint.setText(
+            f"From {p.name}: {spec.params_billion:.2f}B parameters"
+            + (f", {spec.active_params_billion:.2f}B active per token" if spec.active_params_billion else "")
+            + f"; checkpoint weights {imported.precision} (choose the matching precision in Deployment)."
+        )
+        self.error.setText("")
+        return True
 
     def build(self) -> ModelSpec:
         v = {k: box.value() for k, box in self.inputs.items()}
@@ -114,6 +172,8 @@ class CustomModelDialog(QDialog):
             head_dim=int(v["head_dim"]),
             experts=experts,
             experts_per_token=int(v["experts_per_token"]),
+            active_params_billion=self._active_billion if experts > 1 else None,
+            tied_embeddings=self._tied,
             arch_class="encoder-decoder"
             if mtype == "t5"
             else ("mixture-of-experts" if experts > 1 else "decoder-only"),

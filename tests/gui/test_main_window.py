@@ -328,3 +328,30 @@ def test_inferentia_on_the_newest_release_explains_itself(make_window, qtbot):
     assert "pytorch-inference-vllm-neuronx" in card
     assert "LMI ships no Neuron container after v16" in card
     assert "int4" not in card
+
+
+def test_custom_model_from_a_config_json(make_window, qtbot, tmp_path):
+    from pathlib import Path
+
+    from lmi_explorer.gui.dialogs.custom_model_dialog import CustomModelDialog
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "hf_configs"
+    w = make_window()
+    dlg = CustomModelDialog(w.qstate.scenario.model(), w)
+    moe = next(fixtures.glob("*Qwen3-235B-A22B*.json"))
+    assert dlg.import_config(moe)
+    assert dlg.name.text() == "Qwen3-235B-A22B"
+    assert dlg.architecture.currentText() == "Qwen3MoeForCausalLM"
+    assert dlg.inputs["experts"].value() == 128 and dlg.inputs["head_dim"].value() == 128
+    assert "22.19B active per token" in dlg.checkpoint.text()
+    dlg._accept()
+    assert dlg.spec is not None and dlg.spec.active_params_billion == pytest.approx(22.19, rel=0.01)
+    # latent attention is refused with the factor, and the fields stay as they were
+    mla = next(fixtures.glob("*DeepSeek-R1*.json"))
+    assert not dlg.import_config(mla)
+    assert "latent attention (MLA)" in dlg.error.text() and "Not imported" in dlg.error.text()
+    assert dlg.inputs["experts"].value() == 128
+    bad = tmp_path / "config.json"
+    bad.write_text("{not json")
+    assert not dlg.import_config(bad)
+    assert dlg.error.text().startswith("config.json") or "JSON" in dlg.error.text()
