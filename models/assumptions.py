@@ -140,7 +140,10 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
                 "KV cache",
                 f"{row['kv_bytes_per_token']:,.0f} bytes/token (guide's form "
                 f"{row['kv_bytes_per_token_guide']:,.0f}); {tokens(row['kv_capacity_tokens'])} per copy",
-                "2 × layers × KV heads × head dim × bytes (GQA-aware)",
+                f"latent attention: (kv_lora_rank {m.kv_lora_rank} + rope {m.qk_rope_head_dim}) × layers × bytes, "
+                "the same on every tensor-parallel rank"
+                if m.kv_lora_rank
+                else "2 × layers × KV heads × head dim × bytes (GQA-aware)",
             ),
             Assumption(
                 "Price",

@@ -96,14 +96,15 @@ class CustomModelDialog(QDialog):
             self.inputs[key] = box
         self.import_button = QPushButton("Import config.json…")
         self.import_button.setToolTip(
-            "Fill every field from a Hugging Face config.json (parameters are derived from it). Latent attention, "
-            "sliding-window and linear-attention models are refused: the estimate does not size them yet."
+            "Fill every field from a Hugging Face config.json (parameters are derived from it). Sliding-window, "
+            "chunked-local and linear-attention models are refused: the estimate does not size them yet."
         )
         self.import_button.clicked.connect(self._choose_config)
         self.checkpoint = QLabel("")
         self.checkpoint.setWordWrap(True)
         self._active_billion: float | None = base.active_params_billion
         self._tied = base.tied_embeddings
+        self._latent = (base.kv_lora_rank, base.qk_rope_head_dim)  # MLA, carried from the config
         self.error = QLabel("")
         self.error.setStyleSheet("color: #cf222e")
         self.error.setWordWrap(True)
@@ -141,9 +142,12 @@ class CustomModelDialog(QDialog):
             box.setValue(getattr(spec, key))
         self._active_billion = spec.active_params_billion
         self._tied = spec.tied_embeddings
+        self._latent = (spec.kv_lora_rank, spec.qk_rope_head_dim)
+        mla = f"; latent attention ({spec.kv_lora_rank} + {spec.qk_rope_head_dim} per token and layer)"
         self.checkpoint.setText(
             f"From {p.name}: {spec.params_billion:.2f}B parameters"
             + (f", {spec.active_params_billion:.2f}B active per token" if spec.active_params_billion else "")
+            + (mla if spec.kv_lora_rank else "")
             + f"; checkpoint weights {imported.precision} (choose the matching precision in Deployment)."
         )
         self.error.setText("")
@@ -174,6 +178,8 @@ class CustomModelDialog(QDialog):
             experts_per_token=int(v["experts_per_token"]),
             active_params_billion=self._active_billion if experts > 1 else None,
             tied_embeddings=self._tied,
+            kv_lora_rank=self._latent[0],
+            qk_rope_head_dim=self._latent[1],
             arch_class="encoder-decoder"
             if mtype == "t5"
             else ("mixture-of-experts" if experts > 1 else "decoder-only"),

@@ -114,6 +114,8 @@ class ModelPanel(QWidget):
         bk = load_backends()
         w16 = weight_bytes(m, bk.precisions["bf16"])
         gqa = f"{m.heads} heads / {m.kv_heads} KV heads"
+        if m.kv_lora_rank:
+            gqa = f"{m.heads} heads, latent attention (MLA, {m.kv_lora_rank} + {m.qk_rope_head_dim})"
         moe = f" · {m.experts} experts, {m.experts_per_token} per token" if m.experts > 1 else ""
         self.info.setText(
             f"{m.architecture} ({m.model_type}) · {m.params_billion:.2f}B parameters · {m.layers} layers · {gqa}"

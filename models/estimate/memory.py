@@ -24,7 +24,13 @@ def weight_bytes(model: ModelSpec, precision: Precision) -> float:
 
 
 def kv_bytes_per_token(model: ModelSpec, kv_bytes: float = 2.0) -> float:
-    """KV cache per token for the whole replica, GQA-aware: ``2 × L × n_kv × d × b_kv``."""
+    """KV cache per token for the whole replica, GQA-aware: ``2 × L × n_kv × d × b_kv``.
+
+    Latent attention (MLA) caches ``(kv_lora_rank + qk_rope_head_dim) × L × b_kv`` instead
+    (currency-2026 §2.2, vLLM's MLA backends): one latent per token and layer, no per-head K and V.
+    """
+    if model.kv_lora_rank:
+        return float(model.kv_lora_rank + model.qk_rope_head_dim) * model.layers * kv_bytes
     return 2.0 * model.layers * model.kv_heads * model.d_head * kv_bytes
 
 
@@ -37,6 +43,8 @@ def kv_bytes_per_token_device(model: ModelSpec, tp: int, kv_bytes: float, parall
     """KV bytes per token held by one device of a TP group (each holds at least one KV head)."""
     if parallelism == "pipeline":
         return kv_bytes_per_token(model, kv_bytes) / tp
+    if model.kv_lora_rank:  # MLA: every tensor-parallel rank holds the whole latent (§2.2)
+        return kv_bytes_per_token(model, kv_bytes)
     heads = max(model.kv_heads / tp, 1.0)
     return 2.0 * model.layers * heads * model.d_head * kv_bytes
 

@@ -34,6 +34,8 @@ MODEL_SCHEMA: dict[str, Column] = {
     "experts": Column("int", required=False, minimum=1, maximum=100_000),
     "experts_per_token": Column("int", required=False, minimum=1, maximum=100_000),
     "tied_embeddings": Column("bool"),
+    "kv_lora_rank": Column("int", required=False, minimum=1, maximum=100_000),
+    "qk_rope_head_dim": Column("int", required=False, minimum=1, maximum=100_000),
 }
 
 
@@ -69,6 +71,10 @@ class ModelSpec:
     experts_per_token: int = 1
     tied_embeddings: bool = False
     arch_class: str = "decoder-only"
+    #: latent attention (MLA, DeepSeek V2/V3/R1): the cache holds one compressed latent of
+    #: ``kv_lora_rank`` plus the ``qk_rope_head_dim`` rotary key per token and layer (0 = not MLA)
+    kv_lora_rank: int = 0
+    qk_rope_head_dim: int = 0
     custom: bool = False
     source: str = ""
     as_of: str = ""
@@ -164,6 +170,8 @@ def _row_to_spec(row: dict) -> ModelSpec:
         experts_per_token=opt_int(row.get("experts_per_token"), 1),
         tied_embeddings=bool(row["tied_embeddings"]),
         arch_class=row["arch_class"],
+        kv_lora_rank=opt_int(row.get("kv_lora_rank"), 0),
+        qk_rope_head_dim=opt_int(row.get("qk_rope_head_dim"), 0),
         source=row.get("source") or "",
         as_of=row.get("as_of") or "",
         notes=row.get("notes") or "",

@@ -1,10 +1,10 @@
 """A model from its config.json, for the custom-model editor: what the estimator can size today.
 
 The estimator sizes KV as plain attention (every layer holds ``2 × kv_heads × head_dim`` values per
-token). A config whose attention is something else — latent attention (MLA), sliding-window or
-chunked-local layers, linear-attention / state-space layers — or that ``hf_config`` could not model
-would come out wrong by a large factor, so it is refused with the factor named rather than imported
-as if it were plain GQA.
+token) or as latent attention (MLA: one ``kv_lora_rank + qk_rope_head_dim`` latent per token and
+layer). A config with sliding-window or chunked-local layers, linear-attention / state-space layers,
+or an attention ``hf_config`` could not model would come out wrong by a large factor, so it is refused
+with the factor named rather than imported as if it were plain GQA.
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ class ImportedConfig:
 def _unplain(arch: Architecture) -> list[str]:
     """What in an architecture the plain-attention estimate would get wrong."""
     what = []
-    if arch.attention.kind == "mla":
-        what.append("latent attention (MLA)")
     kinds = {g.kind for g in arch.groups}
     if kinds & {"sliding", "chunked"}:
         what.append("sliding-window or chunked-local layers")
@@ -59,5 +57,14 @@ def import_config(text: str | bytes, name: str) -> ImportedConfig:
             "plain-attention config."
         )
     spec = parsed.to_model_spec(model_id="custom", family=parsed.text_model_type)
-    spec = replace(spec, custom=True, source=f"config.json: {name}", notes=f"checkpoint weights: {parsed.precision}")
+    a = arch.attention
+    latent = (a.kv_lora_rank, a.qk_rope_head_dim) if a.kind == "mla" else (0, 0)
+    spec = replace(
+        spec,
+        custom=True,
+        kv_lora_rank=latent[0],
+        qk_rope_head_dim=latent[1],
+        source=f"config.json: {name}",
+        notes=f"checkpoint weights: {parsed.precision}",
+    )
     return ImportedConfig(spec, parsed.precision, parsed)

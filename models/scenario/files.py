@@ -22,6 +22,8 @@ MAX_SCENARIO_BYTES = 2 * 1024 * 1024
 
 
 _MODEL_FIELDS = {f.name for f in fields(ModelSpec)} - {"custom", "source", "as_of", "notes"}
+#: optional keys of a custom model with latent attention (MLA)
+LATENT_FIELDS = ("kv_lora_rank", "qk_rope_head_dim")
 
 
 def to_dict(s: Scenario) -> dict[str, Any]:
@@ -29,7 +31,8 @@ def to_dict(s: Scenario) -> dict[str, Any]:
     model: dict[str, Any]
     if s.custom_model is not None:
         spec = asdict(s.custom_model)
-        model = {"custom": {k: v for k, v in spec.items() if k in _MODEL_FIELDS}}
+        # the latent-attention keys are written only for MLA models: other files stay as they were
+        model = {"custom": {k: v for k, v in spec.items() if k in _MODEL_FIELDS and not (k in LATENT_FIELDS and not v)}}
     else:
         model = {"catalog_id": s.model_id}
     dep = asdict(s.deployment)
@@ -101,10 +104,12 @@ def _custom_model(data: dict[str, Any]) -> ModelSpec:
         "head_dim",
         "experts",
         "experts_per_token",
+        *LATENT_FIELDS,
     )
     for key in ints:
         if key in data:
-            _num(f"{where}.{key}", data[key], 0 if key == "head_dim" else 1, 1e9, integer=True)
+            lowest = 0 if key in ("head_dim", *LATENT_FIELDS) else 1
+            _num(f"{where}.{key}", data[key], lowest, 1e9, integer=True)
     _num(f"{where}.params_billion", data["params_billion"], 0, 1e6, lo_open=True)
     if data.get("active_params_billion") is not None:
         _num(f"{where}.active_params_billion", data["active_params_billion"], 0, 1e6, lo_open=True)
@@ -138,6 +143,8 @@ def _custom_model(data: dict[str, Any]) -> ModelSpec:
         experts_per_token=int(data.get("experts_per_token", 1)),
         tied_embeddings=bool(data.get("tied_embeddings", False)),
         arch_class=str(data.get("arch_class") or ("mixture-of-experts" if experts > 1 else "decoder-only")),
+        kv_lora_rank=int(data.get("kv_lora_rank") or 0),
+        qk_rope_head_dim=int(data.get("qk_rope_head_dim") or 0),
         custom=True,
         source="entered by the user",
     )

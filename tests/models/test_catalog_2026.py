@@ -41,3 +41,42 @@ def test_qwen3_moe_is_served_on_the_newest_release(make_scenario):
     dec = evaluate(make_scenario(model_id="Qwen/Qwen3-30B-A3B"))
     assert dec.recommendation.backend == "vllm"  # TensorRT-LLM's documented list has no qwen3_moe
     assert dec.recommendation.instance is not None
+
+
+def test_deepseek_r1_latent_attention_kv():
+    from lmi_explorer.models.estimate.memory import kv_bytes_per_token_device
+
+    m = load_catalog().get("deepseek-ai/DeepSeek-R1")
+    # (kv_lora_rank 512 + qk_rope_head_dim 64) × 61 layers × 2 bytes, currency-2026 §1.8
+    assert kv_bytes_per_token(m) == 576 * 61 * 2 == 70_272
+    assert kv_bytes_per_token(m, 1.0) == 35_136  # fp8 KV
+    for tp in (1, 2, 4, 8):  # every tensor-parallel rank holds the whole latent
+        assert kv_bytes_per_token_device(m, tp, 2.0, "tensor") == 70_272
+    assert kv_bytes_per_token_device(m, 4, 2.0, "pipeline") == 70_272 / 4
+    # plain attention would have counted 2 × 61 × 128 heads × 56 per token: far more
+    assert 2 * 61 * 128 * 56 * 2 / 70_272 > 10
+    assert m.params / 1e9 == pytest.approx(671, rel=0.02)
+    assert m.active_params / 1e9 == pytest.approx(37, rel=0.02)
+
+
+def test_deepseek_r1_is_served_on_eight_gpus(make_scenario):
+    dec = evaluate(make_scenario(model_id="deepseek-ai/DeepSeek-R1", platform="ec2"))
+    r = dec.recommendation
+    assert r.backend == "vllm" and r.tensor_parallel == 8
+
+
+def test_a_custom_mla_model_round_trips_and_plain_files_do_not_change(tmp_path, make_scenario):
+    from dataclasses import replace
+
+    from lmi_explorer.models.scenario import dumps, load, save
+
+    r1 = replace(load_catalog().get("deepseek-ai/DeepSeek-R1"), custom=True, model_id="custom")
+    s = make_scenario(custom_model=r1, model_id=None)
+    path = tmp_path / "mla.json"
+    save(s, path)
+    text = path.read_text()
+    assert '"kv_lora_rank": 512' in text and '"qk_rope_head_dim": 64' in text
+    back = load(path)
+    assert back.model().kv_lora_rank == 512 and kv_bytes_per_token(back.model()) == 70_272
+    plain = make_scenario(custom_model=replace(load_catalog().get("Qwen/Qwen3-8B"), custom=True), model_id=None)
+    assert "kv_lora_rank" not in dumps(plain)

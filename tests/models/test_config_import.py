@@ -41,7 +41,6 @@ def test_moe_config_carries_active_parameters():
 @pytest.mark.parametrize(
     ("pattern", "what"),
     [
-        ("*DeepSeek-R1*.json", "latent attention (MLA)"),
         ("*gpt-oss-120b*.json", "sliding-window or chunked-local layers"),
         ("*Llama-4-Maverick*.json", "sliding-window or chunked-local layers"),
         ("*Qwen3.5-35B-A3B*.json", "linear-attention / state-space layers"),
@@ -59,3 +58,9 @@ def test_bad_files_say_what_is_wrong():
         import_config("{not json", "broken.json")
     with pytest.raises(DataError):
         import_config('{"model_type": "llama"}', "thin.json")
+
+
+def test_latent_attention_config_is_imported_with_its_latent():
+    spec = import_config(text("*DeepSeek-R1*.json"), "DeepSeek-R1").spec
+    assert (spec.kv_lora_rank, spec.qk_rope_head_dim) == (512, 64)
+    assert kv_bytes_per_token(spec) == 70_272
