@@ -16,7 +16,7 @@ import numpy as np
 
 from lmi_explorer.models.estimate import Estimate, estimate
 from lmi_explorer.models.estimate.options import FAIL_CAUSES
-from lmi_explorer.models.estimate.pipeline import OptionRow
+from lmi_explorer.models.estimate.pipeline import OptionRow, scenario_grid
 from lmi_explorer.models.reference.backends import load_backends
 from lmi_explorer.models.reference.hardware import load_hardware
 from lmi_explorer.models.scenario import Scenario
@@ -126,15 +126,17 @@ def _no_candidates(scenario: Scenario) -> str:
 
 
 def _releases_that_would(scenario: Scenario) -> str:
-    """' LMI v15 or later would.' when a newer (or older) release's backends support the model."""
+    """' LMI v15 would serve it.' for the nearest release whose backends can run the model here."""
     bk = load_backends()
     d = scenario.deployment
     if d.hardware == "inferentia":
         return ""
+    # the option grid of each release (cached, traffic-free) is enough: it says whether any backend can
+    # run the model on these instances there, without a full estimate per release on every slider step
     for v in sorted(bk.lmi_versions, key=lambda v: (abs(v - d.lmi_release), -v)):
         if v == d.lmi_release:
             continue
-        if estimate(replace(scenario, deployment=replace(d, lmi_release=v))).best() is not None:
+        if (scenario_grid(replace(scenario, deployment=replace(d, lmi_release=v))).config >= 0).any():
             return f" LMI v{v} would serve it."
     return ""
 

@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lmi_explorer.models.errors import DataError
-from lmi_explorer.models.estimate.options import option_grid
-from lmi_explorer.models.estimate.pipeline import Estimate, memory_and_physics, traffic_stats
+from lmi_explorer.models.estimate.pipeline import Estimate, memory_and_physics, scenario_grid, traffic_stats
 from lmi_explorer.models.estimate.speed import Physics, steady_state
 from lmi_explorer.models.scenario import Scenario
 
@@ -52,19 +51,8 @@ class _Fitting:
 
 def _fitting(scenario: Scenario) -> _Fitting:
     model = scenario.model()
-    d = scenario.deployment
     ts = traffic_stats(scenario, model)
-    grid = option_grid(
-        model,
-        d.lmi_release,
-        d.hardware,
-        d.instance_families,
-        d.precisions,
-        d.tensor_parallel,
-        d.kv_cache_dtype,
-        (),
-        scenario.efficiency_overrides(),
-    )
+    grid = scenario_grid(scenario)
     _fits, _cap, bmax, idx, ph = memory_and_physics(
         grid, model.context, ts.mean_input, ts.mean_output, ts.bound_input, ts.bound_output
     )

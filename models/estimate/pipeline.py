@@ -351,14 +351,11 @@ def _hourly(
     return hourly, source
 
 
-def _stages(scenario: Scenario, prices: PriceTable, only_backends: tuple[str, ...]) -> tuple:
-    """The three cached stages: option grid, performance per configuration, hourly prices."""
-    model = scenario.model()
-    t = scenario.traffic
+def scenario_grid(scenario: Scenario, only_backends: tuple[str, ...] = ()) -> OptionGrid:
+    """The (cached) option grid of a scenario's model and deployment choices."""
     d = scenario.deployment
-    ts = traffic_stats(scenario, model)
-    grid = option_grid(
-        model,
+    return option_grid(
+        scenario.model(),
         d.lmi_release,
         d.hardware,
         d.instance_families,
@@ -368,6 +365,15 @@ def _stages(scenario: Scenario, prices: PriceTable, only_backends: tuple[str, ..
         only_backends,
         scenario.efficiency_overrides(),
     )
+
+
+def _stages(scenario: Scenario, prices: PriceTable, only_backends: tuple[str, ...]) -> tuple:
+    """The three cached stages: option grid, performance per configuration, hourly prices."""
+    model = scenario.model()
+    t = scenario.traffic
+    d = scenario.deployment
+    ts = traffic_stats(scenario, model)
+    grid = scenario_grid(scenario, only_backends)
     perf = _performance(
         grid,
         model.context,

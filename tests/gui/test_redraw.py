@@ -15,21 +15,9 @@ from lmi_explorer.gui.charts.base import ChartInput
 from lmi_explorer.gui.charts.cost_chart import CostChart
 from lmi_explorer.gui.charts.theme import DARK, LIGHT
 from lmi_explorer.gui.charts.traffic_chart import TrafficChart
+from tests.gui.canvas_waits import settled, show_tab
 
 COST, MEMORY, TRAFFIC, BREAKEVEN = 1, 2, 3, 4
-
-
-def settled(qtbot, *canvases) -> None:
-    """Wait (without spinning processEvents) until no redraw is queued and no relayout is waiting."""
-    qtbot.waitUntil(lambda: all(c.settled for c in canvases), timeout=5000)
-
-
-def show_tab(w, qtbot, index: int):
-    w.tabs.setCurrentIndex(index)
-    canvas = w.answer_tabs[index].canvas
-    qtbot.waitUntil(lambda: canvas.full_draw_count >= 1, timeout=5000)
-    settled(qtbot, canvas)
-    return canvas
 
 
 def step(w, field: str, notches: int = 1) -> None:

@@ -11,6 +11,7 @@ import pytest
 from matplotlib.backends.backend_agg import RendererAgg
 
 from lmi_explorer.gui import speedups
+from tests.gui.canvas_waits import settled, show_tab
 
 DECISION, COST, MEMORY, BREAKEVEN = 0, 1, 2, 4
 
@@ -20,18 +21,6 @@ def back_as_configured():
     """Each test leaves the speed-ups as the environment says (as the rest of the suite runs)."""
     yield
     speedups.install()
-
-
-def settled(qtbot, *canvases) -> None:
-    qtbot.waitUntil(lambda: all(c.settled for c in canvases), timeout=5000)
-
-
-def show_tab(w, qtbot, index: int):
-    w.tabs.setCurrentIndex(index)
-    canvas = w.answer_tabs[index].canvas
-    qtbot.waitUntil(lambda: canvas.full_draw_count >= 1, timeout=5000)
-    settled(qtbot, canvas)
-    return canvas
 
 
 def step(w, qtbot, canvas, notches: int) -> None:
