@@ -142,6 +142,7 @@ def _physics(case: Case, eff: Efficiency) -> tuple[Physics, int]:
         layers=a(m.layers),
         hidden=a(m.hidden_size),
         attn_width=a(m.heads * m.d_head),
+        attn_layers=a(m.layers),
         continuous=np.array([True]),
         prefill_tokens=a(case.input_tokens),
         decode_steps=a(case.output_tokens),

@@ -6,9 +6,19 @@ attention; both KV forms are kept so the app can reconcile its figures with the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
+from lmi_explorer.models.reference.architecture import Architecture, state_bytes_per_sequence
 from lmi_explorer.models.reference.backends import Backend, Precision
 from lmi_explorer.models.reference.catalog import ModelSpec
 from lmi_explorer.models.reference.hardware import Accelerator
+from lmi_explorer.models.reference.model_architecture import architecture_of
+
+#: Tokens per KV block: a windowed layer keeps its window plus the block the window may straddle
+#: (vLLM ``SlidingWindowSpec.max_memory_usage_bytes``' "+1 block", currency-2026 §2.3)
+BLOCK_TOKENS = 16
 
 
 def weight_bytes(model: ModelSpec, precision: Precision) -> float:
@@ -23,12 +33,83 @@ def weight_bytes(model: ModelSpec, precision: Precision) -> float:
     return quant * (precision.weight_bytes + precision.scale_bytes_per_weight) + unquant * 2.0
 
 
+@dataclass(frozen=True, slots=True)
+class KVLayout:
+    """What one sequence holds in the cache of one device (or of the whole replica at ``tp`` 1).
+
+    ``sequence_bytes(n) = full × n + Σ windowed_i × min(n, caps_i) + state``: layers that attend
+    to every token grow with the sequence, sliding-window and chunked-local layers stop at their
+    window when the engine frees what falls out of it, and linear-attention layers hold a fixed state.
+    """
+
+    full: float  # bytes per token on layers that keep every token
+    windowed: tuple[float, ...]  # bytes per token on windowed layers, one entry per cap
+    caps: tuple[int, ...]  # tokens each windowed entry keeps per sequence
+    state: float  # bytes per sequence (linear-attention / state-space layers)
+
+    def sequence_bytes(self, tokens: float) -> float:
+        """Cache bytes of one sequence of ``tokens`` tokens."""
+        return self.full * tokens + sum(w * min(tokens, c) for w, c in zip(self.windowed, self.caps)) + self.state
+
+    @property
+    def per_token_uncapped(self) -> float:
+        """Bytes each token adds while every windowed layer still holds it."""
+        return self.full + sum(self.windowed)
+
+
+def window_caps(arch: Architecture) -> tuple[tuple[int, int, int], ...]:
+    """(window W, tokens kept per sequence, layers) per distinct window of an architecture.
+
+    Sliding layers keep ``W − 1 + BLOCK_TOKENS`` tokens, chunked-local ones ``C + BLOCK_TOKENS``
+    (§2.3 with one block in flight), never more than a sequence has.
+    """
+    out: dict[tuple[int, int], int] = {}
+    for g in arch.groups:
+        if g.kind in ("sliding", "chunked") and g.count:
+            kept = g.window - 1 + BLOCK_TOKENS if g.kind == "sliding" else g.window + BLOCK_TOKENS
+            out[(g.window, kept)] = out.get((g.window, kept), 0) + g.count
+    return tuple((w, kept, n) for (w, kept), n in sorted(out.items()))
+
+
+def kv_layout(
+    model: ModelSpec, kv_bytes: float, tp: int = 1, parallelism: str = "tensor", caps_windows: bool = True
+) -> KVLayout:
+    """The :class:`KVLayout` of one device of a ``tp``-way group (``tp`` 1: the whole replica).
+
+    Tensor parallelism splits KV heads (at least one per device, §2.1) and the linear-attention state;
+    an MLA latent is whole on every rank (§2.2). Pipeline sharding splits the layers instead.
+    ``caps_windows`` False: the engine keeps every token on windowed layers too (§2.3, hybrid
+    manager off), so they count as full layers.
+    """
+    arch = architecture_of(model)
+    split = 1 if parallelism == "pipeline" else max(1, tp)
+    share = 1.0 / tp if parallelism == "pipeline" else 1.0
+    full = 0.0
+    by_window: dict[int, float] = {}
+    caps = {w: kept for w, kept, _ in window_caps(arch)}
+    for g in arch.groups:
+        if g.kind in ("linear", "mlp") or not g.count:
+            continue
+        per_token = g.count * (g.attention or arch.attention).kv_elements_per_token(split) * kv_bytes * share
+        if g.kind == "full" or not caps_windows:
+            full += per_token
+        else:
+            by_window[g.window] = by_window.get(g.window, 0.0) + per_token
+    windows = tuple(sorted(by_window))
+    state = state_bytes_per_sequence(arch, kv_bytes, split) * share
+    return KVLayout(full, tuple(by_window[w] for w in windows), tuple(caps[w] for w in windows), state)
+
+
 def kv_bytes_per_token(model: ModelSpec, kv_bytes: float = 2.0) -> float:
     """KV cache per token for the whole replica, GQA-aware: ``2 × L × n_kv × d × b_kv``.
 
     Latent attention (MLA) caches ``(kv_lora_rank + qk_rope_head_dim) × L × b_kv`` instead
     (currency-2026 §2.2, vLLM's MLA backends): one latent per token and layer, no per-head K and V.
+    A model with windowed or linear-attention layers gives what each token adds while inside every
+    window (see :func:`kv_layout` for what a whole sequence holds).
     """
+    if model.config_json:
+        return kv_layout(model, kv_bytes).per_token_uncapped
     if model.kv_lora_rank:
         return float(model.kv_lora_rank + model.qk_rope_head_dim) * model.layers * kv_bytes
     return 2.0 * model.layers * model.kv_heads * model.d_head * kv_bytes
@@ -41,6 +122,8 @@ def kv_bytes_per_token_guide(model: ModelSpec, kv_bytes: float = 2.0) -> float:
 
 def kv_bytes_per_token_device(model: ModelSpec, tp: int, kv_bytes: float, parallelism: str) -> float:
     """KV bytes per token held by one device of a TP group (each holds at least one KV head)."""
+    if model.config_json:
+        return kv_layout(model, kv_bytes, tp, parallelism).per_token_uncapped
     if parallelism == "pipeline":
         return kv_bytes_per_token(model, kv_bytes) / tp
     if model.kv_lora_rank:  # MLA: every tensor-parallel rank holds the whole latent (§2.2)

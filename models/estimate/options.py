@@ -13,15 +13,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lmi_explorer.models.estimate.memory import (
-    kv_bytes_per_token,
-    kv_bytes_per_token_device,
+    KVLayout,
+    kv_layout,
     usable_kv_bytes_per_device,
     valid_tensor_parallel,
     weight_bytes,
+    window_caps,
 )
 from lmi_explorer.models.reference.backends import Backend, Efficiency, Support, SupportLevel, load_backends
 from lmi_explorer.models.reference.catalog import ModelSpec
 from lmi_explorer.models.reference.hardware import Accelerator, capable_names, load_hardware
+from lmi_explorer.models.reference.model_architecture import architecture_of
 from lmi_explorer.models.units import GIB
 
 if TYPE_CHECKING:
@@ -123,6 +125,16 @@ class OptionGrid:
     c_tp: np.ndarray
     c_acc_name: tuple[str, ...]
     c_physics: dict[str, np.ndarray]
+    # windowed layers and linear-attention state (memory.KVLayout per configuration; K windows)
+    c_kv_win_dev: np.ndarray  # (m, K) bytes per token per device on windowed layers the engine caps
+    c_state_dev: np.ndarray  # (m,) bytes per sequence per device
+    kv_caps: np.ndarray  # (K,) tokens a capped windowed layer keeps per sequence
+    c_kv_full_rep: np.ndarray  # (m,) whole-replica bytes per token on full layers (decode reads)
+    c_kv_win_rep: np.ndarray  # (m, K) whole-replica bytes per token on windowed layers
+    c_state_rep: np.ndarray  # (m,) whole-replica state bytes per sequence
+    windows: np.ndarray  # (K,) window W of each entry (attention reads at most W tokens)
+    window_layers: np.ndarray  # (K,) layers with each window
+    full_attention_layers: float  # layers attending to the whole context
 
 
 def _wanted(family: str, is_neuron: bool, hardware: str, families: tuple[str, ...]) -> bool:
@@ -273,6 +285,7 @@ def _rows_for(
                         "tp": t,
                         "compute": method["compute"] if method else "fp16",
                         "continuous": support.continuous_batching,
+                        "caps_windows": bk.caps_windows(backend.backend, lmi),
                     }
                 )
             entries.append((pname, t, k, "", ""))
@@ -306,9 +319,9 @@ def _assemble(
     acc_names = []
     rows_out: list[tuple] = []
     weights_of: dict[str, float] = {}
-    kv_of: dict[float, float] = {}
-    kv_dev_of: dict[tuple[int, float, str], float] = {}
+    layout_of: dict[tuple[int, float, str, bool], KVLayout] = {}
     pairs: dict[tuple[str, str], tuple] = {}  # what depends only on the backend and the accelerator
+    layouts: list[tuple[KVLayout, KVLayout]] = []  # (device, whole replica) per configuration
     for cfg in cfgs:
         backend, acc, prec, t = cfg["backend"], cfg["acc"], cfg["prec"], cfg["tp"]
         pair = pairs.get((backend.backend, acc.accelerator))
@@ -334,14 +347,18 @@ def _assemble(
         w = weights_of.get(prec.precision)
         if w is None:
             w = weights_of[prec.precision] = weight_bytes(model, prec)
-        kv_total = kv_of.get(kv_b)
-        if kv_total is None:
-            kv_total = kv_of[kv_b] = kv_bytes_per_token(model, kv_b)
-        kv_dev = kv_dev_of.get((t, kv_b, backend.parallelism))
-        if kv_dev is None:
-            kv_dev = kv_dev_of[(t, kv_b, backend.parallelism)] = kv_bytes_per_token_device(
-                model, t, kv_b, backend.parallelism
-            )
+        capped = cfg["caps_windows"]
+        lay_key = (t, kv_b, backend.parallelism, capped)
+        dev = layout_of.get(lay_key)
+        if dev is None:
+            dev = layout_of[lay_key] = kv_layout(model, kv_b, t, backend.parallelism, capped)
+        rep_key = (1, kv_b, "tensor", True)
+        rep = layout_of.get(rep_key)
+        if rep is None:
+            rep = layout_of[rep_key] = kv_layout(model, kv_b)
+        kv_total = rep.per_token_uncapped
+        kv_dev = dev.full
+        layouts.append((dev, rep))
         w_dev = w * (1.0 + backend.weight_overhead) / t
         rows_out.append(
             (  # in the order of _CFG_COLUMNS
@@ -403,6 +420,16 @@ def _assemble(
     max_batch = np.array(cols["max_batch"], dtype=np.int64).reshape(m)
     continuous = np.array(cols["continuous"], dtype=bool).reshape(m)
     tps = np.array(cols["tp"], dtype=np.int64).reshape(m)
+    arch = architecture_of(model)
+    caps_info = window_caps(arch)
+    k = len(caps_info)
+    win_dev = np.zeros((m, k))
+    win_rep = np.zeros((m, k))
+    for i, (dev, rep) in enumerate(layouts):
+        if dev.windowed:
+            win_dev[i] = dev.windowed
+        if rep.windowed:
+            win_rep[i] = rep.windowed
     return OptionGrid(
         instance=per_inst(names),
         instance_index=idx,
@@ -432,6 +459,15 @@ def _assemble(
         c_tp=tps,
         c_acc_name=tuple(acc_names),
         c_physics=c,
+        c_kv_win_dev=win_dev,
+        c_state_dev=np.array([d.state for d, _ in layouts], dtype=float).reshape(m),
+        kv_caps=np.array([kept for _, kept, _ in caps_info], dtype=float),
+        c_kv_full_rep=np.array([r.full for _, r in layouts], dtype=float).reshape(m),
+        c_kv_win_rep=win_rep,
+        c_state_rep=np.array([r.state for _, r in layouts], dtype=float).reshape(m),
+        windows=np.array([w for w, _, _ in caps_info], dtype=float),
+        window_layers=np.array([n for _, _, n in caps_info], dtype=float),
+        full_attention_layers=float(arch.count("full")),
     )
 
 

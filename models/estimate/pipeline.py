@@ -229,29 +229,87 @@ class _Performance:
     cause: np.ndarray  # one of options.FAIL_CAUSES where an option fails, '' where it fits
 
 
+def sequence_bytes(grid: OptionGrid, tokens: np.ndarray | float) -> np.ndarray:
+    """Cache bytes one sequence of ``tokens`` holds on one device of each configuration.
+
+    ``full × n + Σ windowed_k × min(n, cap_k) + state`` (memory.KVLayout): full layers grow with the
+    sequence, capped windowed layers stop at their window, linear-attention layers hold a fixed state.
+    """
+    n = np.broadcast_to(np.asarray(tokens, dtype=float), grid.c_kv_dev.shape)
+    out = grid.c_kv_dev * n + grid.c_state_dev
+    if grid.kv_caps.size:
+        out = out + (grid.c_kv_win_dev * np.minimum(n[:, None], grid.kv_caps[None, :])).sum(axis=1)
+    return out
+
+
+def _tokens_held(usable: np.ndarray, per_sequence: np.ndarray, tokens: np.ndarray | float) -> np.ndarray:
+    """KV capacity in tokens of sequences this long: usable ÷ (bytes per sequence ÷ its tokens)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(usable > 0, np.floor(usable / (per_sequence / tokens)), 0.0)
+
+
 def memory_and_physics(
     grid: OptionGrid, context: int, mean_in: float, mean_out: float, b_in: float, b_out: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Physics]:
-    """Per configuration: fits in memory, KV capacity (tokens), concurrency limit; physics of those that fit."""
+    """Per configuration: fits in memory, KV capacity (tokens), concurrency limit; physics of those that fit.
+
+    Capacity is counted in tokens of sequences of the bound length (windowed layers and a fixed
+    linear-attention state make bytes per token depend on the length); the concurrency limit divides
+    usable memory by what one sequence of the planned length holds.
+    """
     need = b_in + b_out
     usable = grid.c_usable_dev
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cap = np.where(usable > 0, np.floor(usable / grid.c_kv_dev), 0.0)
+    cap = _tokens_held(usable, sequence_bytes(grid, need), need)
     fits = (usable > 0) & (cap >= need)
     per_req = np.where(grid.c_reserve_bounds, need, mean_in + mean_out)
-    bmax = np.where(fits, np.clip(np.floor(cap / per_req), 1, grid.c_max_batch), 0).astype(np.int64)
+    cap_per = cap if not grid.kv_caps.size and not grid.c_state_dev.any() else _tokens_held(
+        usable, sequence_bytes(grid, per_req), per_req
+    )
+    bmax = np.where(fits, np.clip(np.floor(cap_per / per_req), 1, grid.c_max_batch), 0).astype(np.int64)
     idx = np.nonzero(fits)[0]
     cont = grid.c_continuous[idx]
     bucket = _bucket(b_in, context)
+    prefill = np.where(cont, mean_in, bucket)
+    ctx = np.where(cont, mean_in + mean_out / 2, bucket + b_out / 2)
+    physics = {k: v[idx] for k, v in grid.c_physics.items()}
+    if grid.kv_caps.size or grid.c_state_rep.any():
+        physics["kv_per_token"] = _read_bytes_per_token(grid, idx, ctx)
     ph = Physics(
-        **{k: v[idx] for k, v in grid.c_physics.items()},
+        **physics,
+        attn_layers=_attention_layers(grid, prefill),
         continuous=cont,
-        prefill_tokens=np.where(cont, mean_in, bucket),
+        prefill_tokens=prefill,
         decode_steps=np.where(cont, mean_out, b_out),
-        context=np.where(cont, mean_in + mean_out / 2, bucket + b_out / 2),
+        context=ctx,
         useful_output=np.full(len(idx), mean_out),
     )
     return fits, cap, bmax, idx, ph
+
+
+def _read_bytes_per_token(grid: OptionGrid, idx: np.ndarray, ctx: np.ndarray) -> np.ndarray:
+    """Cache bytes a decode step reads per sequence, per token of context (whole replica).
+
+    Full layers read every token, windowed layers at most their window W (whether or not the engine
+    frees the rest), linear-attention layers read and write their state once each.
+    """
+    reads = grid.c_kv_full_rep[idx] * ctx + 2.0 * grid.c_state_rep[idx]
+    if grid.windows.size:
+        reads = reads + (grid.c_kv_win_rep[idx] * np.minimum(ctx[:, None], grid.windows[None, :])).sum(axis=1)
+    return reads / np.maximum(ctx, 1.0)
+
+
+def _attention_layers(grid: OptionGrid, tokens: np.ndarray) -> np.ndarray:
+    """Layers' worth of causal attention a prefill of ``tokens`` does (``n²/2`` per full layer).
+
+    A windowed layer attends to at most W earlier tokens: ``n·W − W²/2`` pairs instead of ``n²/2``;
+    linear-attention layers do no quadratic attention.
+    """
+    n = np.maximum(tokens.astype(float), 1.0)
+    layers = np.full(len(n), grid.full_attention_layers)
+    for w, count in zip(grid.windows, grid.window_layers, strict=True):
+        share = np.where(n <= w, 1.0, (2.0 * n * w - w * w) / (n * n))
+        layers = layers + count * share
+    return layers
 
 
 #: Traffic states kept per grid set: a drag goes back and forth over a few, and one crossover search

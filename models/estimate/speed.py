@@ -39,6 +39,7 @@ class Physics:
     layers: np.ndarray
     hidden: np.ndarray
     attn_width: np.ndarray  # n_q × d
+    attn_layers: np.ndarray  # layers' worth of causal attention in a prefill (windows and linear layers: fewer)
     continuous: np.ndarray  # bool
     prefill_tokens: np.ndarray  # mean input (continuous) or padded input bucket (static)
     decode_steps: np.ndarray  # mean output (continuous) or output bound (static)
@@ -81,11 +82,12 @@ def decode_step(ph: Physics, batch: np.ndarray) -> np.ndarray:
 def prefill_time(ph: Physics, tokens: np.ndarray, sequences: np.ndarray | float = 1.0) -> np.ndarray:
     """Prefill of ``sequences`` prompts of ``tokens`` each (seconds).
 
-    ``max((2 × P × n + 4 × L × n² × d × n_q / 2) / (t × F × η_f), W / (t × BW × η_bw))``
-    per prompt, plus all-reduce and step overhead.
+    ``max((2 × P × n + 4 × L_attn × n² × d × n_q / 2) / (t × F × η_f), W / (t × BW × η_bw))``
+    per prompt, plus all-reduce and step overhead; ``L_attn`` counts a windowed layer by the share of
+    token pairs its window lets it see, and no linear-attention layer.
     """
     n = tokens
-    flops = sequences * (2.0 * ph.params_prefill * n + 2.0 * ph.layers * n * n * ph.attn_width)
+    flops = sequences * (2.0 * ph.params_prefill * n + 2.0 * ph.attn_layers * n * n * ph.attn_width)
     comp = flops / (ph.tp_speed * ph.flops * ph.eta_f)
     mem = ph.weights / (ph.tp_speed * ph.bandwidth * ph.eta_bw)
     return np.maximum(comp, mem) + comm_time(ph, n * sequences) + ph.step_s

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 import json
@@ -47,6 +49,7 @@ BACKEND_SCHEMA: dict[str, Column] = {
     "to_lmi": Column("int", required=False, minimum=1, maximum=1000),
     "registry": Column("str", required=False, choices=REGISTRIES),
     "accelerators": Column("str", required=False),
+    "windows_from": Column("str", required=False),
 }
 SUPPORT_SCHEMA: dict[str, Column] = {
     "backend": Column("str"),
@@ -127,6 +130,9 @@ class Backend:
     source: str
     registry: str | None = None  # engine whose model registry lists the architectures it loads
     accelerators: tuple[str, ...] = ()  # accelerator architectures it runs on; () = all of its kind
+    #: engine version from which sliding-window / chunked-local layers keep only their window
+    #: (vLLM's hybrid KV manager); None: every token is kept on them, as on full layers
+    windows_from: str | None = None
 
     def available(self, lmi: int) -> bool:
         return self.from_lmi <= lmi and (self.to_lmi is None or lmi <= self.to_lmi)
@@ -209,6 +215,19 @@ def _registry_index(registry: str) -> dict[str, dict[str, str]]:
     return index
 
 
+def version_key(version: str) -> tuple[int, ...]:
+    """'0.10.2' → (0, 10, 2); a suffix such as 'rc1' or '.post1' is ignored."""
+    parts = []
+    for piece in version.split("."):
+        digits = re.match(r"\d+", piece)
+        if digits is None:
+            break
+        parts.append(int(digits.group()))
+        if digits.end() < len(piece):
+            break
+    return tuple(parts)
+
+
 def _opt_int(v: Any) -> int | None:
     return None if missing(v) else int(v)
 
@@ -283,6 +302,14 @@ class BackendData:
         rows = self.releases.where(lmi_version=lmi)
         value = rows[0].get(registry) if rows else None
         return "" if missing(value) else str(value)
+
+    def caps_windows(self, backend: str, lmi: int) -> bool:
+        """Whether a backend in a release frees what falls out of a layer's window (§2.3/§2.4)."""
+        b = self.backends[backend]
+        if b.windows_from is None:
+            return False
+        version = self.engine_version(b.registry or backend, lmi)
+        return bool(version) and version_key(version) >= version_key(b.windows_from)
 
     def registry_role(self, registry: str, version: str, architecture: str) -> str | None:
         """How an engine version's model registry lists an architecture (generation, multimodal,
@@ -462,6 +489,7 @@ def load_backends() -> BackendData:
             source=r["source"],
             registry=None if missing(r["registry"]) else str(r["registry"]),
             accelerators=() if missing(r["accelerators"]) else tuple(str(r["accelerators"]).split(";")),
+            windows_from=None if missing(r["windows_from"]) else str(r["windows_from"]),
         )
         for r in bframe.records
     }

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from lmi_explorer.models import files
 from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.files import read_text
 from lmi_explorer.models.tables import Column, Table, missing, read_table
 
 if TYPE_CHECKING:
@@ -36,7 +39,14 @@ MODEL_SCHEMA: dict[str, Column] = {
     "tied_embeddings": Column("bool"),
     "kv_lora_rank": Column("int", required=False, minimum=1, maximum=100_000),
     "qk_rope_head_dim": Column("int", required=False, minimum=1, maximum=100_000),
+    "released": Column("str", required=False),
+    "checkpoint_precision": Column("str", required=False),
+    "config": Column("str", required=False),
 }
+
+#: Published config.json files the catalog rows name in their ``config`` column (layer patterns, windows,
+#: linear-attention state: what the row's columns cannot hold)
+CONFIGS_DIR = "catalog/configs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +85,15 @@ class ModelSpec:
     #: ``kv_lora_rank`` plus the ``qk_rope_head_dim`` rotary key per token and layer (0 = not MLA)
     kv_lora_rank: int = 0
     qk_rope_head_dim: int = 0
+    #: first public release, ``YYYY-MM`` (empty when not known)
+    released: str = ""
+    #: the precision key the checkpoint is published in (``bf16``; ``fp8`` for DeepSeek's block-FP8;
+    #: ``mxfp4`` for gpt-oss): the model's "full precision"
+    checkpoint_precision: str = "bf16"
+    #: the published config.json as canonical JSON text, when the architecture needs more than the
+    #: fields above (sliding windows, linear-attention state, per-layer geometry); read by
+    #: ``model_architecture.architecture_of``
+    config_json: str = field(default="", repr=False)
     custom: bool = False
     source: str = ""
     as_of: str = ""
@@ -146,6 +165,21 @@ def validate_spec(spec: ModelSpec) -> None:
         raise DataError("model.active_params_billion: cannot exceed params_billion.")
 
 
+def _config_text(name: str) -> str:
+    """The shipped config.json a catalog row names, as canonical JSON text."""
+    label = f"data/{CONFIGS_DIR}/{name}"
+    try:
+        obj = json.loads(read_text(files.data_root() / CONFIGS_DIR / name, label=label))
+    except ValueError as exc:
+        raise DataError(f"{label}: not valid JSON ({exc}).") from None
+    return canonical_config(obj)
+
+
+def canonical_config(obj: Any) -> str:
+    """One text per config (sorted keys, no spaces), so equal configs give equal specs."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
 def _row_to_spec(row: dict) -> ModelSpec:
     def opt_int(v: Any, default: int) -> int:
         return default if missing(v) else int(v)
@@ -172,6 +206,9 @@ def _row_to_spec(row: dict) -> ModelSpec:
         arch_class=row["arch_class"],
         kv_lora_rank=opt_int(row.get("kv_lora_rank"), 0),
         qk_rope_head_dim=opt_int(row.get("qk_rope_head_dim"), 0),
+        released=row.get("released") or "",
+        checkpoint_precision=row.get("checkpoint_precision") or "bf16",
+        config_json=_config_text(row["config"]) if row.get("config") else "",
         source=row.get("source") or "",
         as_of=row.get("as_of") or "",
         notes=row.get("notes") or "",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.files import BAD_TEXT, read_text, write_atomic
-from lmi_explorer.models.reference.catalog import ModelSpec
+from lmi_explorer.models.reference.catalog import ModelSpec, canonical_config
 from lmi_explorer.models.scenario.model import DEFAULT_MODEL, Deployment, PriceList, Scenario, Traffic
 from lmi_explorer.models.scenario.validation import ARCH_CLASSES, _num, validate
 
@@ -21,9 +21,12 @@ SCHEMA_VERSION = 3
 MAX_SCENARIO_BYTES = 2 * 1024 * 1024
 
 
-_MODEL_FIELDS = {f.name for f in fields(ModelSpec)} - {"custom", "source", "as_of", "notes"}
+_MODEL_FIELDS = {f.name for f in fields(ModelSpec)} - {"custom", "source", "as_of", "notes", "config_json"}
 #: optional keys of a custom model with latent attention (MLA)
 LATENT_FIELDS = ("kv_lora_rank", "qk_rope_head_dim")
+#: optional keys written only when they differ from the default, so older files stay as they were:
+#: the release month, the checkpoint's own precision, and ``config`` (an imported model's config.json)
+OPTIONAL_DEFAULTS: dict[str, Any] = {"released": "", "checkpoint_precision": "bf16"}
 
 
 def to_dict(s: Scenario) -> dict[str, Any]:
@@ -32,7 +35,16 @@ def to_dict(s: Scenario) -> dict[str, Any]:
     if s.custom_model is not None:
         spec = asdict(s.custom_model)
         # the latent-attention keys are written only for MLA models: other files stay as they were
-        model = {"custom": {k: v for k, v in spec.items() if k in _MODEL_FIELDS and not (k in LATENT_FIELDS and not v)}}
+        custom = {
+            k: v
+            for k, v in spec.items()
+            if k in _MODEL_FIELDS
+            and not (k in LATENT_FIELDS and not v)
+            and not (k in OPTIONAL_DEFAULTS and v == OPTIONAL_DEFAULTS[k])
+        }
+        if s.custom_model.config_json:
+            custom["config"] = json.loads(s.custom_model.config_json)
+        model = {"custom": custom}
     else:
         model = {"catalog_id": s.model_id}
     dep = asdict(s.deployment)
@@ -91,9 +103,10 @@ def _custom_model(data: dict[str, Any]) -> ModelSpec:
     for key in required:
         if key not in data:
             raise DataError(f"{where}.{key}: missing.")
-    unknown = sorted(set(data) - _MODEL_FIELDS)
+    unknown = sorted(set(data) - _MODEL_FIELDS - {"config"})
     if unknown:
         raise DataError(f"{where}: unknown field(s) {', '.join(unknown)}.")
+    config_json = _config_of(where, data.get("config"))
     ints = (
         "layers",
         "hidden_size",
@@ -145,9 +158,27 @@ def _custom_model(data: dict[str, Any]) -> ModelSpec:
         arch_class=str(data.get("arch_class") or ("mixture-of-experts" if experts > 1 else "decoder-only")),
         kv_lora_rank=int(data.get("kv_lora_rank") or 0),
         qk_rope_head_dim=int(data.get("qk_rope_head_dim") or 0),
+        released=_text(f"{where}.released", data.get("released") or ""),
+        checkpoint_precision=_text(f"{where}.checkpoint_precision", data.get("checkpoint_precision") or "bf16"),
+        config_json=config_json,
         custom=True,
-        source="entered by the user",
+        source="imported from its config.json" if config_json else "entered by the user",
     )
+
+
+def _config_of(where: str, config: Any) -> str:
+    """An imported model's config.json kept in the scenario, checked by reading it again."""
+    if config is None:
+        return ""
+    if not isinstance(config, dict):
+        raise DataError(f"{where}.config: expected the model's config.json object.")
+    from lmi_explorer.models.reference.hf_config import parse_config
+
+    try:
+        parse_config(config, name=where)
+    except DataError as exc:
+        raise DataError(f"{where}.config: {exc}") from None
+    return canonical_config(config)
 
 
 def _v1_to_v2(obj: dict[str, Any]) -> dict[str, Any]:
