@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from lmi_explorer.models.reference.architecture import Architecture, state_bytes_per_sequence
 from lmi_explorer.models.reference.backends import Backend, Precision
 from lmi_explorer.models.reference.catalog import ModelSpec
@@ -49,7 +47,11 @@ class KVLayout:
 
     def sequence_bytes(self, tokens: float) -> float:
         """Cache bytes of one sequence of ``tokens`` tokens."""
-        return self.full * tokens + sum(w * min(tokens, c) for w, c in zip(self.windowed, self.caps)) + self.state
+        return (
+            self.full * tokens
+            + sum(w * min(tokens, c) for w, c in zip(self.windowed, self.caps, strict=True))
+            + self.state
+        )
 
     @property
     def per_token_uncapped(self) -> float:

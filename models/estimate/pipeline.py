@@ -262,8 +262,10 @@ def memory_and_physics(
     cap = _tokens_held(usable, sequence_bytes(grid, need), need)
     fits = (usable > 0) & (cap >= need)
     per_req = np.where(grid.c_reserve_bounds, need, mean_in + mean_out)
-    cap_per = cap if not grid.kv_caps.size and not grid.c_state_dev.any() else _tokens_held(
-        usable, sequence_bytes(grid, per_req), per_req
+    cap_per = (
+        cap
+        if not grid.kv_caps.size and not grid.c_state_dev.any()
+        else _tokens_held(usable, sequence_bytes(grid, per_req), per_req)
     )
     bmax = np.where(fits, np.clip(np.floor(cap_per / per_req), 1, grid.c_max_batch), 0).astype(np.int64)
     idx = np.nonzero(fits)[0]

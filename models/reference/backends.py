@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
