@@ -23,8 +23,12 @@ def weight_bytes(model: ModelSpec, precision: Precision) -> float:
     """Weights of one replica in bytes.
 
     ``W = P_quant × b_w + P_quant × scales + P_unquant × 2``, where embeddings and the LM
-    head stay 16-bit in the quantized checkpoints (``precision.embeddings_16bit``).
+    head stay 16-bit in the quantized checkpoints (``precision.embeddings_16bit``); an
+    experts-only format (``scope`` experts) quantizes the routed experts and nothing else.
     """
+    if precision.scope == "experts":  # only the routed experts are in the format (gpt-oss MXFP4)
+        quant = model.expert_params
+        return quant * (precision.weight_bytes + precision.scale_bytes_per_weight) + (model.params - quant) * 2.0
     # never more 16-bit weights than the model has (a custom model with a huge vocabulary)
     unquant = min(model.embedding_params, model.params) if precision.embeddings_16bit else 0.0
     quant = model.params - unquant

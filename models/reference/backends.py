@@ -73,6 +73,7 @@ PRECISION_SCHEMA: dict[str, Column] = {
     "scale_bytes_per_weight": Column("float", minimum=0, maximum=1),
     "embeddings_16bit": Column("bool"),
     "full_precision": Column("bool"),
+    "scope": Column("str", choices=("all", "experts")),
 }
 RELEASE_SCHEMA: dict[str, Column] = {
     "lmi_version": Column("int", minimum=1, maximum=1000),
@@ -150,6 +151,9 @@ class Precision:
     embeddings_16bit: bool
     full_precision: bool
     source: str
+    #: what the format quantizes: ``all`` weights but the 16-bit embeddings, or only the routed
+    #: ``experts`` (gpt-oss's MXFP4: attention, router, embeddings and LM head stay 16-bit)
+    scope: str = "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -502,6 +506,7 @@ def load_backends() -> BackendData:
             r["embeddings_16bit"],
             r["full_precision"],
             r["source"],
+            r["scope"],
         )
         for r in pframe.records
     }

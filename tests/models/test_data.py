@@ -44,7 +44,7 @@ def test_catalog_and_instances_cover_the_reference():
 def test_loaders_are_consistent():
     bk = load_backends()
     assert bk.latest_lmi == 29
-    assert set(bk.precisions) == {"bf16", "fp8", "int8", "awq", "gptq"}
+    assert set(bk.precisions) == {"bf16", "fp8", "int8", "awq", "gptq", "mxfp4", "nvfp4"}
 
 
 def test_bad_value_names_file_row_and_column():
