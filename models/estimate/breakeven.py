@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.estimate.precisions import full_precision
 
 if TYPE_CHECKING:
     from lmi_explorer.models.estimate import Estimate
@@ -40,8 +40,7 @@ def breakeven_curves(est: Estimate, rates: np.ndarray) -> pd.DataFrame:
     per_replica = rate_per_replica[ok] * d.target_utilisation
     per_instance = np.maximum(np.asarray(o["replicas_per_instance"], dtype=float)[ok], 1.0)
     hourly = hourly_all[ok]
-    full_set = {p for p, v in load_backends().precisions.items() if v.full_precision}
-    full = np.isin(np.asarray(o["precision"], dtype=object), list(full_set))[ok]
+    full = (np.asarray(o["precision"], dtype=object) == full_precision(est.model))[ok]
     peak = rates[:, None] * t.peak_to_average
     replicas = np.ceil(peak / per_replica[None, :])
     instances = np.maximum(d.min_instances, np.ceil(replicas / per_instance[None, :]))

@@ -12,7 +12,7 @@ from lmi_explorer.models.reference.architecture import Architecture, state_bytes
 from lmi_explorer.models.reference.backends import Backend, Precision
 from lmi_explorer.models.reference.catalog import ModelSpec
 from lmi_explorer.models.reference.hardware import Accelerator
-from lmi_explorer.models.reference.model_architecture import architecture_of
+from lmi_explorer.models.reference.model_architecture import architecture_of, routed_expert_params
 
 #: Tokens per KV block: a windowed layer keeps its window plus the block the window may straddle
 #: (vLLM ``SlidingWindowSpec.max_memory_usage_bytes``' "+1 block", currency-2026 §2.3)
@@ -27,7 +27,7 @@ def weight_bytes(model: ModelSpec, precision: Precision) -> float:
     experts-only format (``scope`` experts) quantizes the routed experts and nothing else.
     """
     if precision.scope == "experts":  # only the routed experts are in the format (gpt-oss MXFP4)
-        quant = model.expert_params
+        quant = routed_expert_params(model)
         return quant * (precision.weight_bytes + precision.scale_bytes_per_weight) + (model.params - quant) * 2.0
     # never more 16-bit weights than the model has (a custom model with a huge vocabulary)
     unquant = min(model.embedding_params, model.params) if precision.embeddings_16bit else 0.0
@@ -159,8 +159,9 @@ def usable_kv_bytes_per_device(backend: Backend, acc: Accelerator, weights_per_d
 def valid_tensor_parallel(model: ModelSpec, backend: Backend, devices: int) -> list[int]:
     """TP degrees a backend can use on an instance with ``devices`` devices.
 
-    GPU tensor parallelism needs t to divide the devices and the attention heads, and KV
-    heads to split evenly or replicate. NeuronX pads heads, so only its own candidate list
+    GPU tensor parallelism needs t to divide the devices and the attention heads, KV heads (of
+    every layer kind) to split evenly or replicate, and linear-attention heads to split evenly.
+    NeuronX pads heads, so only its own candidate list
     applies (1, 2, 4, 8 and the whole instance; not 4 on 32 cores).
     """
     divisors = [t for t in range(1, devices + 1) if devices % t == 0]
@@ -171,11 +172,17 @@ def valid_tensor_parallel(model: ModelSpec, backend: Backend, devices: int) -> l
         if devices == 32:
             cands.discard(4)
         return sorted(t for t in cands if t in divisors)
+    arch = architecture_of(model)
+    kv_counts = {model.kv_heads} | {g.attention.kv_heads for g in arch.groups if g.attention is not None}
+    # linear-attention heads split across ranks with no replication (vLLM shards the state by head)
+    state_heads = {h for g in arch.groups if g.state is not None for h in (g.state.heads, g.state.key_heads) if h}
     out = []
     for t in divisors:
         if model.heads % t:
             continue
-        if model.kv_heads % t and t % model.kv_heads:
+        if any(kv % t and t % kv for kv in kv_counts):
+            continue
+        if any(h % t for h in state_heads):
             continue
         out.append(t)
     return out

@@ -20,10 +20,11 @@ from lmi_explorer.models.estimate.memory import (
     weight_bytes,
     window_caps,
 )
+from lmi_explorer.models.estimate.precisions import upcast_reason
 from lmi_explorer.models.reference.backends import Backend, Efficiency, Support, SupportLevel, load_backends
 from lmi_explorer.models.reference.catalog import ModelSpec
 from lmi_explorer.models.reference.hardware import Accelerator, capable_names, load_hardware
-from lmi_explorer.models.reference.model_architecture import architecture_of
+from lmi_explorer.models.reference.model_architecture import architecture_of, routed_expert_params
 from lmi_explorer.models.units import GIB
 
 if TYPE_CHECKING:
@@ -247,19 +248,19 @@ def _rows_for(
                 f"is built for CUDA {cuda:g}."
             )
             cause = "accelerator"
+        elif upcast := upcast_reason(model, pname):
+            reason, cause = upcast, "precision"
         else:
             method = bk.precision_method(backend.backend, pname, model, lmi)
+            compute = method["compute"] if method else ""
+            if method is not None and acc.peak(compute) is None and _falls_back(method, acc):
+                compute = str(method["fallback"])  # weight-only kernels: 16-bit math
             if method is None:
                 cause = "precision"
                 reason = f"{backend.name} does not offer {prec.label} for '{model.model_type}' in LMI v{lmi}."
-            elif acc.peak(method["compute"]) is None:
+            elif acc.peak(compute) is None:
                 cause = "hardware_precision"
-                need = (
-                    f"an FP8-capable GPU ({capable_names('fp8')})"
-                    if method["compute"] == "fp8"
-                    else "int8 tensor cores (not on V100)"
-                )
-                reason = f"{prec.label} ({method['method']}) needs {need}; {acc.name} lacks it."
+                reason = f"{prec.label} ({method['method']}) needs {_hardware_need(method)}; {acc.name} lacks it."
             elif not tps:
                 cause = "tp"
                 if not tensor_parallel:
@@ -283,13 +284,46 @@ def _rows_for(
                         "acc": acc,
                         "prec": prec,
                         "tp": t,
-                        "compute": method["compute"] if method else "fp16",
+                        "compute": compute if method else "fp16",
                         "continuous": support.continuous_batching,
                         "caps_windows": bk.caps_windows(backend.backend, lmi),
                     }
                 )
             entries.append((pname, t, k, "", ""))
     return entries
+
+
+def _attention_width(model: ModelSpec) -> float:
+    """``n_q × (d_qk + d_v) / 2``: the prefill attention matmuls' width (QKᵀ at d_qk, AV at d_v).
+
+    MLA computes attention at ``qk_nope + qk_rope`` per query head and ``v_head_dim`` per value head
+    (DeepSeek-V3: 128 × (192 + 128) / 2), not at the latent width it caches.
+    """
+    a = architecture_of(model).attention
+    if a.kind == "mla" and a.qk_nope_head_dim:
+        return a.heads * (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_dim) / 2.0
+    return a.heads * (a.head_dim + a.v_dim) / 2.0
+
+
+def _falls_back(method: dict, acc: Accelerator) -> bool:
+    """Whether a quantization row has weight-only kernels for this accelerator's architecture."""
+    on = method.get("fallback_on")
+    return bool(method.get("fallback")) and isinstance(on, str) and acc.architecture in on.split(";")
+
+
+def _hardware_need(method: dict) -> str:
+    """What hardware a quantization method needs, in words, for the reason an option fails."""
+    compute = method["compute"]
+    if compute == "fp8":
+        need = f"an FP8-capable GPU ({capable_names('fp8')})"
+    elif compute == "fp4":
+        need = f"FP4 tensor cores ({capable_names('fp4')})"
+    else:
+        need = "int8 tensor cores (not on V100)"
+    on = method.get("fallback_on")
+    if method.get("fallback") and isinstance(on, str) and on:
+        need += f" or weight-only kernels ({on.replace(';', ', ').title()})"
+    return need
 
 
 def _assemble(
@@ -393,7 +427,7 @@ def _assemble(
     tp_speed = f("tp_speed")
     c = {
         "weights": weights * (1.0 - enc),
-        "weights_expert": model.expert_params * (weights / model.params),
+        "weights_expert": _expert_weights(model, cfgs, weights),
         "expert_hit": np.full(m, hit),
         "kv_per_token": f("kv_total"),
         "params_prefill": np.full(m, model.active_params * (enc if enc else 1.0)),
@@ -409,7 +443,7 @@ def _assemble(
         "link_bytes_s": f("link_bytes_s"),
         "layers": np.full(m, float(model.layers)),
         "hidden": np.full(m, float(model.hidden_size)),
-        "attn_width": np.full(m, float(model.heads * model.d_head)),
+        "attn_width": np.full(m, _attention_width(model)),
     }
     weights_dev = f("w_dev")
     usable = f("usable")
@@ -469,6 +503,19 @@ def _assemble(
         window_layers=np.array([n for _, _, n in caps_info], dtype=float),
         full_attention_layers=float(arch.count("full")),
     )
+
+
+def _expert_weights(model: ModelSpec, cfgs: list[dict], weights: np.ndarray) -> np.ndarray:
+    """Bytes of each configuration's weights in routed experts (read only where the batch routes)."""
+    experts = routed_expert_params(model)
+    if not experts:
+        return np.zeros(len(cfgs))
+    out = []
+    for cfg, w in zip(cfgs, weights, strict=True):
+        p = cfg["prec"]
+        per_weight = p.weight_bytes + p.scale_bytes_per_weight if p.scope == "experts" else w / model.params
+        out.append(min(experts * per_weight, w))
+    return np.array(out, dtype=float)
 
 
 def _efficiency(f: FittedEfficiency) -> Efficiency:

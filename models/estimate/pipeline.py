@@ -21,8 +21,8 @@ from lmi_explorer.models.estimate.cost import (
 )
 from lmi_explorer.models.estimate.memory import kv_bytes_per_token_guide
 from lmi_explorer.models.estimate.options import OptionGrid, option_grid
+from lmi_explorer.models.estimate.precisions import full_precision, offered
 from lmi_explorer.models.estimate.speed import OperatingPoint, Physics, operating_point
-from lmi_explorer.models.reference.backends import load_backends
 from lmi_explorer.models.reference.catalog import ModelSpec
 from lmi_explorer.models.reference.hardware import capable_names, load_hardware
 from lmi_explorer.models.reference.pricing import PriceTable
@@ -146,9 +146,8 @@ class Estimate:
     @cached_property
     def _feasible_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rows = self.feasible_rows
-        full = {p for p, v in load_backends().precisions.items() if v.full_precision}
         prec = self.columns["precision"][rows]
-        return prec, self.columns["backend"][rows], np.isin(prec, list(full))
+        return prec, self.columns["backend"][rows], prec == full_precision(self.model)
 
     def best(
         self,
@@ -174,7 +173,7 @@ class Estimate:
 
     def best_by_precision(self) -> dict[str, OptionRow]:
         out = {}
-        for p in self.scenario.deployment.precisions:
+        for p in offered(self.model, self.scenario.deployment.precisions):
             b = self.best(precision=p)
             if b is not None:
                 out[p] = b
@@ -419,7 +418,7 @@ def scenario_grid(scenario: Scenario, only_backends: tuple[str, ...] = ()) -> Op
         d.lmi_release,
         d.hardware,
         d.instance_families,
-        d.precisions,
+        offered(scenario.model(), d.precisions),
         d.tensor_parallel,
         d.kv_cache_dtype,
         only_backends,

@@ -61,10 +61,13 @@ QUANT_SCHEMA: dict[str, Column] = {
     "backend": Column("str"),
     "precision": Column("str"),
     "method": Column("str"),
-    "compute": Column("str", choices=("fp16", "fp8", "int8")),
+    "compute": Column("str", choices=("fp16", "fp8", "int8", "fp4")),
     "from_lmi": Column("int", minimum=1, maximum=1000),
     "to_lmi": Column("int", required=False, minimum=1, maximum=1000),
     "model_types": Column("str", required=False),
+    # math used where the accelerator lacks ``compute`` (weight-only kernels), and on which architectures
+    "fallback": Column("str", required=False, choices=("fp16",)),
+    "fallback_on": Column("str", required=False),
 }
 PRECISION_SCHEMA: dict[str, Column] = {
     "precision": Column("str"),

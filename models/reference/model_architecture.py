@@ -22,6 +22,22 @@ def architecture_of(spec: ModelSpec) -> Architecture:
     return plain_architecture(spec)
 
 
+@lru_cache(maxsize=256)
+def routed_expert_params(spec: ModelSpec) -> float:
+    """Parameters in routed experts (count): from the config's MoE layout when the model carries one,
+    else from total and active counts (``ModelSpec.expert_params``).
+
+    The layout is exact where the active count leaves the embeddings out (gpt-oss): the difference of
+    the two counts would then put the embeddings among the experts.
+    """
+    arch = architecture_of(spec)
+    m = arch.moe
+    if not spec.config_json or m is None or not m.moe_intermediate_size:
+        return spec.expert_params
+    mats = 3 if arch.gated_mlp else 2
+    return float(m.moe_layers * m.experts * mats * (m.latent_size or spec.hidden_size) * m.moe_intermediate_size)
+
+
 def plain_architecture(spec: ModelSpec) -> Architecture:
     """Every layer full attention with the spec's geometry; MoE from its expert counts."""
     if spec.kv_lora_rank:
@@ -61,4 +77,4 @@ def attention_label(spec: ModelSpec) -> str:
     return " + ".join(parts)
 
 
-__all__ = ["architecture_of", "attention_label", "plain_architecture"]
+__all__ = ["architecture_of", "attention_label", "plain_architecture", "routed_expert_params"]

@@ -20,7 +20,8 @@ def tiny_estimate(options: list[dict], *, peak=1.0, util=0.8, min_instances=1, h
         deployment=SimpleNamespace(target_utilisation=util, min_instances=min_instances, hours_per_month=hours),
     )
     frame = pd.DataFrame(options)
-    return SimpleNamespace(columns={c: frame[c].to_numpy() for c in frame}, scenario=scenario)
+    model = SimpleNamespace(checkpoint_precision="bf16")
+    return SimpleNamespace(columns={c: frame[c].to_numpy() for c in frame}, scenario=scenario, model=model)
 
 
 def option(precision: str, rps: float, per_instance: int, hourly: float, fits: bool = True) -> dict:
@@ -104,7 +105,8 @@ def test_no_crossover():
 
 
 def test_crossover_on_a_real_estimate(make_scenario):
-    s = make_scenario(precisions=("bf16", "fp8"))
+    # LMI v15: before vLLM's weight-only FP8 path on Ampere, fp8 needs an L4/L40S and bf16 is cheaper at low rates
+    s = make_scenario(precisions=("bf16", "fp8"), lmi_release=15)
     rates = np.geomspace(0.1, 40, 61)
     c = breakeven_curves(estimate(s), rates)
     x = crossover_rate(c)

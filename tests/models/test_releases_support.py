@@ -204,7 +204,8 @@ def test_cause_architecture_support(make_scenario):
 
 
 def test_cause_hardware_number_format(make_scenario):
-    _, dec = decide(make_scenario, **{"precisions": ("fp8",), "instance_families": ("g5",)})
+    # V100 (p3) has neither FP8 math nor the weight-only FP8 kernels vLLM runs on Turing/Ampere
+    _, dec = decide(make_scenario, **{"precisions": ("fp8",), "instance_families": ("p3",)})
     text = dec.recommendation.summary
     assert "The chosen precisions rule every option out" in text and "lacks it" in text
     assert "It would fit with" in text
