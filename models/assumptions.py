@@ -8,8 +8,12 @@ from lmi_explorer.models.calibration.points import accelerator_label
 from lmi_explorer.models.calibration.user import FittedEfficiency
 from lmi_explorer.models.decision import Decision
 from lmi_explorer.models.estimate import Estimate
+from lmi_explorer.models.estimate.memory import kv_layout, window_caps
+from lmi_explorer.models.estimate.precisions import full_precision
 from lmi_explorer.models.reference.backends import Efficiency, load_backends, release_summary
+from lmi_explorer.models.reference.catalog import ModelSpec
 from lmi_explorer.models.reference.hardware import load_hardware
+from lmi_explorer.models.reference.model_architecture import architecture_of, attention_label
 from lmi_explorer.models.scenario import DEFAULTS
 from lmi_explorer.models.units import gib, percent, tokens, usd
 
@@ -37,6 +41,7 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
             f"{m.kv_heads} KV heads, context {m.context:,}",
             m.source or "catalog",
         ),
+        *architecture_assumptions(m),
         Assumption(
             "Traffic",
             "Input length",
@@ -139,11 +144,14 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
                 "Memory",
                 "KV cache",
                 f"{row['kv_bytes_per_token']:,.0f} bytes/token (guide's form "
-                f"{row['kv_bytes_per_token_guide']:,.0f}); {tokens(row['kv_capacity_tokens'])} per copy",
+                f"{row['kv_bytes_per_token_guide']:,.0f}); {tokens(row['kv_capacity_tokens'])} per copy"
+                + _layout_text(m, bk.caps_windows(r.backend, lmi)),
                 f"latent attention: (kv_lora_rank {m.kv_lora_rank} + rope {m.qk_rope_head_dim}) × layers × bytes, "
                 "the same on every tensor-parallel rank"
                 if m.kv_lora_rank
-                else "2 × layers × KV heads × head dim × bytes (GQA-aware)",
+                else "2 × layers × KV heads × head dim × bytes (GQA-aware)"
+                if not m.config_json
+                else "per layer kind from the config.json (currency-2026 §2: full, windowed, latent, linear state)",
             ),
             Assumption(
                 "Price",
@@ -165,6 +173,47 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
         )
     )
     return out
+
+
+def architecture_assumptions(m: ModelSpec) -> list[Assumption]:
+    """The model's architecture as sized, and every part of it that is approximated or not modelled."""
+    arch = architecture_of(m)
+    source = f"config.json ({m.source})" if m.config_json else (m.source or "catalog")
+    out = [
+        Assumption(
+            "Model",
+            "Architecture",
+            f"{attention_label(m)}; checkpoint in {full_precision(m)}",
+            source,
+        )
+    ]
+    if not arch.modelled:
+        out.append(
+            Assumption(
+                "Model",
+                "Not modelled",
+                f"{arch.assumptions[0]}: the memory and speed of that part are an assumption, not a rule",
+                source,
+            )
+        )
+    for note in arch.assumptions[0 if arch.modelled else 1 :]:
+        out.append(Assumption("Model", "Approximated", note, source))
+    return out
+
+
+def _layout_text(m: ModelSpec, caps_windows: bool) -> str:
+    """'; full layers 36,864 B/token, windowed …': what one sequence holds, for non-plain architectures."""
+    if not m.config_json:
+        return ""
+    lay = kv_layout(m, 2.0, 1, "tensor", caps_windows)
+    parts = [f"full layers {lay.full:,.0f} B/token"]
+    for w, cap in zip(lay.windowed, lay.caps, strict=True):
+        parts.append(f"windowed layers {w:,.0f} B/token kept for at most {cap:,} tokens")
+    if not caps_windows and window_caps(architecture_of(m)):
+        parts.append("windowed layers keep every token (this engine does not free what leaves the window)")
+    if lay.state:
+        parts.append(f"linear-attention state {lay.state / 2**20:,.1f} MiB per sequence")
+    return " — " + "; ".join(parts) + " (bf16, whole copy)"
 
 
 def _efficiency(eff: Efficiency, fitted: FittedEfficiency | None, calibration: str) -> Assumption:
