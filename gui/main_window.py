@@ -47,6 +47,7 @@ from lmi_explorer.models.state import AppState
 
 if TYPE_CHECKING:
     from lmi_explorer.gui.dialogs.measurement_import import MeasurementImporter
+    from lmi_explorer.gui.dialogs.model_import import ModelImporter
     from lmi_explorer.gui.dialogs.price_import import PriceImporter
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
     #: today's date for the price age (a test fixes it)
     today = staticmethod(date.today)
     _prices: PriceImporter | None = None
+    _models: ModelImporter | None = None
 
     def __init__(self, state: AppState | None = None, *, restore: bool = True) -> None:
         super().__init__()
@@ -187,6 +189,32 @@ class MainWindow(QMainWindow):
             )
         )
         file_menu.addSeparator()
+        file_menu.addAction(
+            self._action(
+                "Import &model…",
+                lambda: self.import_model(),
+                "Ctrl+Shift+I",
+                "Make a Hugging Face model the scenario's custom model: its config.json, or a file of its folder "
+                "(the safetensors headers give the exact parameter count); read from disk, nothing is downloaded",
+            )
+        )
+        file_menu.addAction(
+            self._action(
+                "Import model &folder…",
+                lambda: self.model_importer.choose_folder(),
+                None,
+                "Import a model from its folder: config.json plus model.safetensors.index.json or *.safetensors",
+            )
+        )
+        file_menu.addAction(
+            self._action(
+                "Import model from Hugging Face &cache…",
+                lambda: self.model_importer.choose_cached(),
+                None,
+                "Pick a model already downloaded to the local Hugging Face cache (HF_HUB_CACHE); "
+                "read from disk, nothing is downloaded",
+            )
+        )
         export = file_menu.addMenu("&Export")
         export.addAction(
             self._action(
@@ -394,23 +422,46 @@ class MainWindow(QMainWindow):
 
     def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls()
-        if urls and all(u.isLocalFile() and u.toLocalFile().lower().endswith(DROP_SUFFIXES) for u in urls):
+        if urls and all(
+            u.isLocalFile() and (u.toLocalFile().lower().endswith(DROP_SUFFIXES) or Path(u.toLocalFile()).is_dir())
+            for u in urls
+        ):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
         path = Path(event.mimeData().urls()[0].toLocalFile())
         event.acceptProposedAction()
         from lmi_explorer.gui.dialogs.measurement_import import is_measurement_file
+        from lmi_explorer.models.reference.hf_files import is_model_config
         from lmi_explorer.models.reference.offer_files import offer_code_of
 
-        if offer_code_of(path) is not None:  # an AWS offer file (read from its first bytes; it may be GBs)
+        if path.is_dir():  # a model folder (config.json and its safetensors files)
+            self.import_model(path)
+        elif offer_code_of(path) is not None:  # an AWS offer file (read from its first bytes; it may be GBs)
             self.load_price_list(path)
         elif is_measurement_file(path):  # by content: a load-test result, not a scenario or price list
             self.import_measurements(path)
         elif path.suffix.lower() == ".csv":
             self.load_price_list(path)
+        elif is_model_config(path):  # a Hugging Face config.json, not a scenario
+            self.import_model(path)
         else:
             self.documents.open(path)
+
+    # -- model import
+    @property
+    def model_importer(self) -> ModelImporter:
+        if self._models is None:
+            from lmi_explorer.gui.dialogs.model_import import ModelImporter
+
+            self._models = ModelImporter(self.qstate, self)
+        return self._models
+
+    @Slot()
+    def import_model(self, path: str | Path | None = None) -> bool:
+        """A config.json or model folder (chosen, or dropped) becomes the scenario's custom model."""
+        m = self.model_importer
+        return m.import_path(path) if path else m.choose_file()
 
     # -- prices
     @Slot()

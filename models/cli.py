@@ -291,8 +291,23 @@ def cmd_loadtest(args: argparse.Namespace, scenario: Scenario) -> int:
     return 0
 
 
+def with_model_config(scenario: Scenario, where: str) -> Scenario:
+    """The scenario with the model of a config.json, a model folder or ``hf:ORG/NAME`` as its custom model.
+
+    What the estimate only approximates for that model is said on stderr (one line).
+    """
+    from lmi_explorer.models.reference.hf_files import import_model
+
+    imported = import_model(where)
+    if imported.warning:
+        sys.stderr.write(f"lmi-explorer: note: {imported.warning}\n")
+    return scenario.with_changes(custom_model=imported.spec, model_id=None)
+
+
 def cmd_estimate(args: argparse.Namespace) -> int:
     scenario: Scenario = load(args.scenario) if args.scenario else default_scenario()
+    if args.model_config:
+        scenario = with_model_config(scenario, args.model_config)
     if args.concurrency is not None:
         return cmd_loadtest(args, scenario)
     est = estimate(scenario, prices_option(args.prices, args.prices_mode))
@@ -454,6 +469,12 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     p = sub.add_parser("estimate", help="every option and the recommendation for a scenario file")
     p.add_argument("scenario", nargs="?", help="scenario JSON file (default: the built-in default scenario)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument(
+        "--model-config",
+        metavar="PATH",
+        help="estimate for this model instead of the scenario's: a Hugging Face config.json, a model folder "
+        "(config.json with its safetensors files) or hf:ORG/NAME for a snapshot in the local Hugging Face cache",
+    )
     p.add_argument(
         "--prices",
         help="your own price list CSV (same columns as the bundled one) or an AWS Price List offer file "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
@@ -21,19 +22,30 @@ from PySide6.QtWidgets import (
 )
 
 from lmi_explorer.models.errors import DataError
-from lmi_explorer.models.files import read_text
 from lmi_explorer.models.reference.backends import known_architectures, load_backends
 from lmi_explorer.models.reference.catalog import ModelSpec, validate_spec
-from lmi_explorer.models.reference.config_import import import_config
+from lmi_explorer.models.reference.config_import import ImportedConfig
+from lmi_explorer.models.reference.hf_files import import_model, model_name
+
+#: kept for callers of the earlier name
+config_name = model_name
+#: the fields a config.json fixes: editing one of them after an import makes the model a typed-in one
+ARCHITECTURE_FIELDS = (
+    "layers", "hidden_size", "heads", "kv_heads", "head_dim", "vocab_size", "experts", "experts_per_token",
+)  # fmt: skip
 
 
-def config_name(path: Path) -> str:
-    """A model's name from its config file: 'Qwen--Qwen3-32B.config.json' → 'Qwen3-32B'; a bare
-    config.json is named after its folder."""
-    stem = path.name.removesuffix(".json").removesuffix(".config")
-    if stem == "config":
-        return path.parent.name or "Imported model"
-    return stem.split("--")[-1]
+def imported_summary(imported: ImportedConfig, where: str) -> str:
+    """One paragraph on what an import read: parameters, latent attention, the checkpoint's weights."""
+    spec = imported.spec
+    mla = f"; latent attention ({spec.kv_lora_rank} + {spec.qk_rope_head_dim} per token and layer)"
+    counted = " (counted in the checkpoint)" if "from the checkpoint" in spec.notes else ""
+    return (
+        f"From {where}: {spec.params_billion:.2f}B parameters{counted}"
+        + (f", {spec.active_params_billion:.2f}B active per token" if spec.active_params_billion else "")
+        + (mla if spec.kv_lora_rank else "")
+        + f"; checkpoint weights {imported.precision} (precision {spec.checkpoint_precision})."
+    )
 
 
 class CustomModelDialog(QDialog):
@@ -96,8 +108,9 @@ class CustomModelDialog(QDialog):
             self.inputs[key] = box
         self.import_button = QPushButton("Import config.json…")
         self.import_button.setToolTip(
-            "Fill every field from a Hugging Face config.json (parameters are derived from it). Sliding-window, "
-            "chunked-local and linear-attention models are refused: the estimate does not size them yet."
+            "Fill every field from a Hugging Face config.json (parameters are derived from it, or counted in the "
+            "safetensors files beside it). The config goes with the model, so sliding-window, chunked-local and "
+            "linear-attention layers are sized from the architecture; what is only approximated is said below."
         )
         self.import_button.clicked.connect(self._choose_config)
         self.checkpoint = QLabel("")
@@ -105,6 +118,11 @@ class CustomModelDialog(QDialog):
         self._active_billion: float | None = base.active_params_billion
         self._tied = base.tied_embeddings
         self._latent = (base.kv_lora_rank, base.qk_rope_head_dim)  # MLA, carried from the config
+        # an imported (or earlier imported) model keeps its config.json while its architecture fields stand
+        self._imported: ModelSpec | None = base if base.custom and base.config_json else None
+        self.warning = QLabel("")
+        self.warning.setStyleSheet("color: #b35c00")
+        self.warning.setWordWrap(True)
         self.error = QLabel("")
         self.error.setStyleSheet("color: #cf222e")
         self.error.setWordWrap(True)
@@ -115,6 +133,7 @@ class CustomModelDialog(QDialog):
         lay.addWidget(self.import_button)
         lay.addLayout(form)
         lay.addWidget(self.checkpoint)
+        lay.addWidget(self.warning)
         lay.addWidget(self.error)
         lay.addWidget(buttons)
         self.spec: ModelSpec | None = None
@@ -126,16 +145,20 @@ class CustomModelDialog(QDialog):
             self.import_config(chosen)
 
     def import_config(self, path: str | Path) -> bool:
-        """Fill the fields from a config.json; a config the estimate cannot size is refused, fields untouched."""
+        """Fill the fields from a config.json or a model folder; on a bad file the fields stay as they were."""
         p = Path(path)
         try:
-            text = read_text(p, label=p.name)
-            imported = import_config(text, config_name(p))
+            imported = import_model(p)
         except DataError as exc:
             self.error.setText(str(exc))
             return False
+        self.apply_import(imported, p.name)
+        return True
+
+    def apply_import(self, imported: ImportedConfig, where: str) -> None:
+        """Show an imported model in the fields; it keeps its config.json unless an architecture field changes."""
         spec = imported.spec
-        self.name.setText(config_name(p))
+        self.name.setText(spec.name)
         self.model_type.setCurrentText(spec.model_type)
         self.architecture.setCurrentText(spec.architecture)
         for key, box in self.inputs.items():
@@ -143,15 +166,10 @@ class CustomModelDialog(QDialog):
         self._active_billion = spec.active_params_billion
         self._tied = spec.tied_embeddings
         self._latent = (spec.kv_lora_rank, spec.qk_rope_head_dim)
-        mla = f"; latent attention ({spec.kv_lora_rank} + {spec.qk_rope_head_dim} per token and layer)"
-        self.checkpoint.setText(
-            f"From {p.name}: {spec.params_billion:.2f}B parameters"
-            + (f", {spec.active_params_billion:.2f}B active per token" if spec.active_params_billion else "")
-            + (mla if spec.kv_lora_rank else "")
-            + f"; checkpoint weights {imported.precision} (choose the matching precision in Deployment)."
-        )
+        self._imported = spec
+        self.checkpoint.setText(imported_summary(imported, where))
+        self.warning.setText(imported.warning)
         self.error.setText("")
-        return True
 
     def build(self) -> ModelSpec:
         v = {k: box.value() for k, box in self.inputs.items()}
@@ -160,7 +178,7 @@ class CustomModelDialog(QDialog):
         arch = self.architecture.currentText().strip()
         if not mtype or not arch:
             raise DataError("Enter the config's model_type and architectures[0] (both are in its config.json).")
-        return ModelSpec(
+        spec = ModelSpec(
             model_id="custom",
             name=self.name.text().strip() or "Custom model",
             family="Custom",
@@ -185,6 +203,22 @@ class CustomModelDialog(QDialog):
             else ("mixture-of-experts" if experts > 1 else "decoder-only"),
             custom=True,
             source="entered by the user",
+        )
+        return self._with_config(spec)
+
+    def _with_config(self, spec: ModelSpec) -> ModelSpec:
+        """The imported config.json and checkpoint format, while the fields it fixes are as imported."""
+        imp = self._imported
+        if imp is None or any(getattr(spec, k) != getattr(imp, k) for k in ARCHITECTURE_FIELDS):
+            return spec
+        return replace(
+            spec,
+            family=imp.family,
+            arch_class=imp.arch_class,
+            checkpoint_precision=imp.checkpoint_precision,
+            config_json=imp.config_json,
+            source=imp.source,
+            notes=imp.notes,
         )
 
     @Slot()
