@@ -230,6 +230,7 @@ def _rows_for(
     if tensor_parallel is not None:
         tps = [t for t in tps if t == tensor_parallel]
     entries: list[tuple] = []
+    upcasts = _upcasts(model, precisions)
     runs = backend.runs_on(acc.architecture)
     cuda = bk.image_cuda(backend.backend, lmi) if acc.min_cuda else None
     too_old = cuda is not None and acc.min_cuda is not None and cuda < acc.min_cuda
@@ -248,7 +249,7 @@ def _rows_for(
                 f"is built for CUDA {cuda:g}."
             )
             cause = "accelerator"
-        elif upcast := upcast_reason(model, pname):
+        elif upcast := upcasts[pname]:
             reason, cause = upcast, "precision"
         else:
             method = bk.precision_method(backend.backend, pname, model, lmi)
@@ -291,6 +292,12 @@ def _rows_for(
                 )
             entries.append((pname, t, k, "", ""))
     return entries
+
+
+@lru_cache(maxsize=64)
+def _upcasts(model: ModelSpec, precisions: tuple[str, ...]) -> dict[str, str]:
+    """Why each precision is not offered for the model ('' where it is), worked out once per grid."""
+    return {p: upcast_reason(model, p) for p in precisions}
 
 
 def _attention_width(model: ModelSpec) -> float:
@@ -459,11 +466,10 @@ def _assemble(
     k = len(caps_info)
     win_dev = np.zeros((m, k))
     win_rep = np.zeros((m, k))
-    for i, (dev, rep) in enumerate(layouts):
+    for i, (dev, rep) in enumerate(layouts if k else ()):
         if dev.windowed:
             win_dev[i] = dev.windowed
-        if rep.windowed:
-            win_rep[i] = rep.windowed
+        win_rep[i] = rep.windowed
     return OptionGrid(
         instance=per_inst(names),
         instance_index=idx,

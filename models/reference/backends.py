@@ -179,6 +179,8 @@ class Efficiency:
 
 # Lookups are memoised per loaded table set: the estimator asks the same questions on every tick.
 _SUPPORT_CACHE: dict[tuple, Support] = {}
+_WINDOWS_CACHE: dict[tuple, bool] = {}
+_CONTAINER_CACHE: dict[tuple, tuple[str, str]] = {}
 _METHOD_CACHE: dict[tuple, dict | None] = {}
 _EFF_CACHE: dict[tuple, Efficiency] = {}
 _QUANT_INDEX: dict[int, dict[tuple[str, str], list[dict]]] = {}
@@ -289,11 +291,12 @@ class BackendData:
 
     def container(self, backend: str, lmi: int) -> tuple[str, str]:
         """(container name, image) for a backend in a release; ('', '') when none is documented."""
-        rows = self.containers.where(backend=backend, lmi_version=lmi)
-        if not rows:
-            return "", ""
-        r = rows[0]
-        return str(r["container"]), str(r["image"])
+        key = (id(self), backend, lmi)
+        hit = _CONTAINER_CACHE.get(key)
+        if hit is None:
+            rows = self.containers.where(backend=backend, lmi_version=lmi)
+            hit = _CONTAINER_CACHE[key] = (str(rows[0]["container"]), str(rows[0]["image"])) if rows else ("", "")
+        return hit
 
     def support_for(self, backend: str, model: ModelSpec, lmi: int) -> Support:
         """Support level of an architecture on a backend in one release, with the reason."""
@@ -311,11 +314,13 @@ class BackendData:
 
     def caps_windows(self, backend: str, lmi: int) -> bool:
         """Whether a backend in a release frees what falls out of a layer's window (§2.3/§2.4)."""
-        b = self.backends[backend]
-        if b.windows_from is None:
-            return False
-        version = self.engine_version(b.registry or backend, lmi)
-        return bool(version) and version_key(version) >= version_key(b.windows_from)
+        key = (id(self), backend, lmi)
+        hit = _WINDOWS_CACHE.get(key)
+        if hit is None:
+            b = self.backends[backend]
+            version = "" if b.windows_from is None else self.engine_version(b.registry or backend, lmi)
+            hit = _WINDOWS_CACHE[key] = bool(version) and version_key(version) >= version_key(b.windows_from or "")
+        return bool(hit)
 
     def registry_role(self, registry: str, version: str, architecture: str) -> str | None:
         """How an engine version's model registry lists an architecture (generation, multimodal,
