@@ -230,7 +230,7 @@ def _rows_for(
     if tensor_parallel is not None:
         tps = [t for t in tps if t == tensor_parallel]
     entries: list[tuple] = []
-    upcasts = _upcasts(model, precisions)
+    upcasts = upcast_reasons(model, precisions)
     runs = backend.runs_on(acc.architecture)
     cuda = bk.image_cuda(backend.backend, lmi) if acc.min_cuda else None
     too_old = cuda is not None and acc.min_cuda is not None and cuda < acc.min_cuda
@@ -295,7 +295,7 @@ def _rows_for(
 
 
 @lru_cache(maxsize=64)
-def _upcasts(model: ModelSpec, precisions: tuple[str, ...]) -> dict[str, str]:
+def upcast_reasons(model: ModelSpec, precisions: tuple[str, ...]) -> dict[str, str]:
     """Why each precision is not offered for the model ('' where it is), worked out once per grid."""
     return {p: upcast_reason(model, p) for p in precisions}
 

@@ -20,7 +20,7 @@ from lmi_explorer.models.estimate.cost import (
     usd_per_million_tokens,
 )
 from lmi_explorer.models.estimate.memory import kv_bytes_per_token_guide
-from lmi_explorer.models.estimate.options import OptionGrid, _upcasts, option_grid
+from lmi_explorer.models.estimate.options import OptionGrid, option_grid, upcast_reasons
 from lmi_explorer.models.estimate.precisions import full_precision, offered
 from lmi_explorer.models.estimate.speed import OperatingPoint, Physics, operating_point
 from lmi_explorer.models.reference.catalog import ModelSpec
@@ -582,4 +582,4 @@ def clear_caches() -> None:
     _performance.cache_clear()
     _hourly.cache_clear()
     option_grid.cache_clear()
-    _upcasts.cache_clear()
+    upcast_reasons.cache_clear()
