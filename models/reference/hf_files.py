@@ -440,7 +440,7 @@ def read_model_files(where: str | Path) -> ModelFiles:
         raise DataError(f"{path}: no such file or folder; give a config.json, a model folder or hf:ORG/NAME.")
     config_text = read_text(path, label=path.name, limit=MAX_JSON_BYTES)
     facts = None
-    if path.name == "config.json" and ((path.parent / INDEX_NAME).is_file() or any(path.parent.glob("*.safetensors"))):
+    if path.name == "config.json":  # a model folder's own config: its checkpoint files are beside it
         facts = checkpoint_facts(path.parent, _parsed(config_text, path))
     return ModelFiles(model_name(path), path, config_text, f"config.json: {path.name}", facts)
 
