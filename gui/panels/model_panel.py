@@ -1,11 +1,10 @@
-"""Model inputs: catalog picker, the custom-model button, backend support badges."""
+"""Model inputs: the catalog picker (grouped by family), the custom-model button, backend support badges."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
-    QCompleter,
     QDialog,
     QGridLayout,
     QHBoxLayout,
@@ -16,10 +15,12 @@ from PySide6.QtWidgets import (
 )
 
 from lmi_explorer.gui.dialogs.custom_model_dialog import CustomModelDialog
-from lmi_explorer.gui.qt_state import QtState, blocked
+from lmi_explorer.gui.qt_state import QtState
+from lmi_explorer.gui.widgets.model_picker import ID_ROLE, ModelPicker, release_text
 from lmi_explorer.models.estimate.memory import kv_bytes_per_token, weight_bytes
 from lmi_explorer.models.reference.backends import SupportLevel, load_backends
 from lmi_explorer.models.reference.catalog import ModelSpec, load_catalog
+from lmi_explorer.models.reference.model_architecture import attention_label
 from lmi_explorer.models.units import gib
 
 BADGE_STYLE = {
@@ -31,8 +32,17 @@ BADGE_STYLE = {
 }
 
 
-def model_label(m: ModelSpec) -> str:
-    return f"{m.name}  ({m.params_billion:.1f}B, {m.family}, {m.arch_class})"
+def summary_line(m: ModelSpec) -> str:
+    """One line of architecture facts: class, release, size, layers, heads, attention kind, context, memory."""
+    w16 = weight_bytes(m, load_backends().precisions["bf16"])
+    released = f" · released {release_text(m.released)}" if m.released else ""
+    active = f" ({m.active_params_billion:.2f}B active)" if m.active_params_billion else ""
+    heads = f"{m.heads} heads" if m.kv_lora_rank else f"{m.heads} heads / {m.kv_heads} KV heads"
+    return (
+        f"{m.architecture} ({m.model_type}){released} · {m.params_billion:.2f}B parameters{active} · "
+        f"{m.layers} layers · {heads} · {attention_label(m)} · context {m.context:,} tokens · "
+        f"bf16 weights {gib(w16)} · KV {kv_bytes_per_token(m) / 1024:.0f} KiB/token"
+    )
 
 
 class ModelPanel(QWidget):
@@ -42,22 +52,16 @@ class ModelPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self.catalog = load_catalog()
-        self.combo = QComboBox()
-        self.combo.setEditable(True)
-        self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        # long catalog labels must not widen the input column; the popup shows them in full
+        # grouped by family, newest first; type any part of the id, name or family to narrow it
+        self.combo = ModelPicker(self.catalog.models.values())
+        # long names must not widen the input column; the drop-down shows every column in full
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo.setMinimumContentsLength(16)
-        self.combo.view().setMinimumWidth(420)
-        self.combo.setToolTip("Model to host. Type any part of the name, family or architecture to search.")
+        self.combo.setToolTip(
+            "Model to host, grouped by family (newest first). Type any part of the id, name or family to "
+            "narrow the list; Enter picks the first match, Esc puts the current model back."
+        )
         self.combo.setAccessibleName("Model")
-        for m in sorted(self.catalog.models.values(), key=lambda m: (m.family, m.params_billion)):
-            self.combo.addItem(model_label(m), m.model_id)
-        completer = QCompleter(self.combo.model(), self.combo)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self.combo.setCompleter(completer)
         self.combo.activated.connect(self._on_model_chosen)
         self.custom_button = QPushButton("Custom model…")
         self.custom_button.setToolTip("Enter a model's architecture by hand (parameters, layers, heads, …)")
@@ -90,7 +94,7 @@ class ModelPanel(QWidget):
 
     @Slot(int)
     def _on_model_chosen(self, index: int) -> None:
-        model_id = self.combo.itemData(index)
+        model_id = self.combo.itemData(index, ID_ROLE)
         if model_id:
             self.state.update(model_id=model_id, custom_model=None)
 
@@ -104,26 +108,14 @@ class ModelPanel(QWidget):
     def refresh(self) -> None:
         s = self.state.scenario
         m = s.model()
-        with blocked(self.combo):
-            if m.custom:
-                self.combo.setEditText(f"Custom: {m.name} ({m.params_billion:.1f}B)")
-            else:
-                idx = self.combo.findData(m.model_id)
-                self.combo.setCurrentIndex(idx)
-            self.combo.lineEdit().setCursorPosition(0)  # show the start of the name, not the end
-        bk = load_backends()
-        w16 = weight_bytes(m, bk.precisions["bf16"])
-        gqa = f"{m.heads} heads / {m.kv_heads} KV heads"
-        if m.kv_lora_rank:
-            gqa = f"{m.heads} heads, latent attention (MLA, {m.kv_lora_rank} + {m.qk_rope_head_dim})"
-        moe = f" · {m.experts} experts, {m.experts_per_token} per token" if m.experts > 1 else ""
-        self.info.setText(
-            f"{m.architecture} ({m.model_type}) · {m.params_billion:.2f}B parameters · {m.layers} layers · {gqa}"
-            f"{moe} · context {m.context:,} tokens · bf16 weights {gib(w16)} · KV {kv_bytes_per_token(m) / 1024:.0f}"
-            f" KiB/token"
-        )
+        if m.custom:
+            self.combo.show_custom(f"Custom: {m.name} ({m.params_billion:.1f}B)")
+        else:
+            self.combo.select_model_id(m.model_id)
+        self.info.setText(summary_line(m))
         self.info.setToolTip(m.source or "")
         lmi = s.deployment.lmi_release
+        bk = load_backends()
         for key, lab in self.badges.items():
             sup = bk.support_for(key, m, lmi)
             mark, colour = BADGE_STYLE[sup.level]
