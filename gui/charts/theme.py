@@ -20,7 +20,7 @@ class ChartTheme:
     warn: str = "#9a6700"
     dim_alpha: float = 0.28
     font_scale: float = 1.0
-    #: one colour per precision, in the order bf16, fp8, int8, awq, gptq (colour-blind safe, Okabe–Ito)
+    #: one colour per precision (colour-blind safe: Okabe–Ito, then Tol's olive for NVFP4)
     precision_colours: dict[str, str] = field(
         default_factory=lambda: {
             "bf16": "#0072B2",
@@ -28,6 +28,8 @@ class ChartTheme:
             "int8": "#009E73",
             "awq": "#CC79A7",
             "gptq": "#D55E00",
+            "mxfp4": "#56B4E9",
+            "nvfp4": "#999933",
         }
     )
     #: stacked memory parts
@@ -51,7 +53,15 @@ DARK = ChartTheme(
     bad="#f85149",
     warn="#d29922",
     memory_colours={"weights": "#56B4E9", "kv": "#E69F00", "reserve": "#6e7681", "free": "#30363d"},
-    precision_colours={"bf16": "#56B4E9", "fp8": "#E69F00", "int8": "#009E73", "awq": "#CC79A7", "gptq": "#D55E00"},
+    precision_colours={
+        "bf16": "#56B4E9",
+        "fp8": "#E69F00",
+        "int8": "#009E73",
+        "awq": "#CC79A7",
+        "gptq": "#D55E00",
+        "mxfp4": "#88CCEE",
+        "nvfp4": "#DDCC77",
+    },
 )
 PRESENTATION = ChartTheme(
     name="presentation",

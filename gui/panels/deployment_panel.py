@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from lmi_explorer.gui.qt_state import QtState, blocked
+from lmi_explorer.models.estimate.precisions import FULL_PRECISION_KEY, full_precision
 from lmi_explorer.models.reference.backends import load_backends, release_summary
 from lmi_explorer.models.reference.hardware import load_hardware
 
@@ -128,6 +129,11 @@ class DeploymentPanel(QWidget):
         for i, (key, p) in enumerate(bk.precisions.items()):
             cb = QCheckBox(p.label)
             cb.setToolTip(p.source)
+            if key == FULL_PRECISION_KEY:
+                cb.setToolTip(
+                    "Full precision: the format the model is published in. bf16 for most models; block FP8 for "
+                    "DeepSeek-V3/R1; MXFP4 experts for gpt-oss. Compared against every quantization ticked here."
+                )
             cb.toggled.connect(self._on_precisions)
             self.precisions[key] = cb
             prec_grid.addWidget(cb, i // 3, i % 3)
@@ -220,3 +226,13 @@ class DeploymentPanel(QWidget):
                 cb.setChecked(not d.instance_families or fam in d.instance_families)
             for p, cb in self.precisions.items():
                 cb.setChecked(p in d.precisions)
+            own = full_precision(self.state.scenario.model())
+            full_label = bk_labels()[FULL_PRECISION_KEY]
+            self.precisions[FULL_PRECISION_KEY].setText(
+                full_label if own == FULL_PRECISION_KEY else f"full ({bk_labels()[own]})"
+            )
+
+
+def bk_labels() -> dict[str, str]:
+    """Precision labels by key ('bf16' → 'bf16/fp16')."""
+    return {k: p.label for k, p in load_backends().precisions.items()}
