@@ -204,3 +204,23 @@ def test_more_output_never_raises_capacity_and_more_traffic_never_costs_less(mod
     low, high = _estimate(model, requests_per_s=1.0), _estimate(model, requests_per_s=8.0)
     if low.best() is not None and high.best() is not None:
         assert high.best()["monthly_usd"] >= low.best()["monthly_usd"]
+
+
+def test_fp4_is_native_on_blackwell_weight_only_on_hopper_and_absent_on_volta():
+    from lmi_explorer.models.reference.hardware import load_hardware
+
+    hw = load_hardware()
+    s = default_scenario().with_changes(precisions=("nvfp4",), model_id="meta-llama/Llama-2-70b-hf")
+    grid = scenario_grid(s)
+    flops = {}
+    for k in np.flatnonzero(grid.backend == "vllm"):
+        cfg = grid.config[k]
+        if cfg >= 0:
+            flops[grid.accelerator[k]] = grid.c_physics["flops"][cfg]
+    b200, h100 = hw.accelerators["b200"], hw.accelerators["h100"]
+    assert flops[b200.name] == b200.fp4_flops  # FP4 tensor cores
+    assert flops[h100.name] == h100.fp16_flops  # W4A16 Marlin: 16-bit math on 4-bit weights
+    reasons = {
+        str(r) for r, a in zip(grid.base_reason, grid.accelerator, strict=True) if a.startswith("NVIDIA V100") and r
+    }
+    assert any("needs FP4 tensor cores" in r and "weight-only kernels (Ampere, Ada, Hopper)" in r for r in reasons)
