@@ -25,6 +25,7 @@ from lmi_explorer.models.estimate.precisions import full_precision, offered
 from lmi_explorer.models.estimate.speed import OperatingPoint, Physics, operating_point
 from lmi_explorer.models.reference.catalog import ModelSpec
 from lmi_explorer.models.reference.hardware import capable_names, load_hardware
+from lmi_explorer.models.reference.model_architecture import architecture_of
 from lmi_explorer.models.reference.pricing import PriceTable
 from lmi_explorer.models.scenario import Scenario
 from lmi_explorer.models.traffic import TrafficShape, make_shape
@@ -543,6 +544,12 @@ def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
         "price_source": source_i[grid.instance_index] if n else np.zeros(0, dtype=object),
     }
     notes = []
+    arch = architecture_of(model)
+    if not arch.modelled:
+        notes.append(
+            f"{model.name}: not fully modelled — {arch.assumptions[0]}. Its memory and speed rest on that "
+            "assumption (see Assumptions)."
+        )
     if d.kv_cache_dtype == "fp8":
         notes.append(f"fp8 KV cache applies only on FP8-capable parts ({capable_names('fp8')}); others keep 16-bit.")
     return Estimate(

@@ -224,3 +224,10 @@ def test_fp4_is_native_on_blackwell_weight_only_on_hopper_and_absent_on_volta():
         str(r) for r, a in zip(grid.base_reason, grid.accelerator, strict=True) if a.startswith("NVIDIA V100") and r
     }
     assert any("needs FP4 tensor cores" in r and "weight-only kernels (Ampere, Ada, Hopper)" in r for r in reasons)
+
+
+def test_an_architecture_not_modelled_says_so_in_the_estimate():
+    v4 = fixture("deepseek-ai--DeepSeek-V4-Flash", "fp8")
+    est = _estimate(v4)
+    assert any("not fully modelled" in n and "compress" in n for n in est.notes)
+    assert not any("not fully modelled" in n for n in _estimate(GPT_OSS).notes)
