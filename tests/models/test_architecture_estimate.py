@@ -231,3 +231,21 @@ def test_an_architecture_not_modelled_says_so_in_the_estimate():
     est = _estimate(v4)
     assert any("not fully modelled" in n and "compress" in n for n in est.notes)
     assert not any("not fully modelled" in n for n in _estimate(GPT_OSS).notes)
+
+
+@pytest.mark.parametrize(
+    ("model_id", "instance", "precision", "tp", "fits"),
+    [
+        ("openai/gpt-oss-120b", "p5.4xlarge", "mxfp4", 1, True),  # card: "fits into a single 80GB GPU"
+        ("openai/gpt-oss-20b", "g6.xlarge", "mxfp4", 1, True),  # one 24 GB L4
+        ("Qwen/Qwen3-235B-A22B", "p5.48xlarge", "bf16", 8, True),  # 8 × H100 in bf16
+        ("meta-llama/Llama-3.3-70B-Instruct", "g6e.xlarge", "bf16", 1, False),  # 141 GB of bf16 on one 48 GB L40S
+    ],
+)
+def test_published_fit_facts(model_id, instance, precision, tp, fits):
+    est = estimate(default_scenario().with_changes(model_id=model_id, precisions=("bf16",)))
+    assert _fits(est, instance, precision, tp) is fits
+    if not fits:
+        c = est.columns
+        rows = (c["instance"] == instance) & (c["backend"] == "vllm") & (c["tensor_parallel"] == tp)
+        assert all(str(r).startswith("Weights need") for r in c["reason"][rows])
