@@ -17,7 +17,7 @@ import re
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent, QPalette, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QBrush, QColor, QFocusEvent, QFont, QKeyEvent, QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -49,6 +49,9 @@ NAME_ROLE = Qt.ItemDataRole.UserRole + 3
 #: what the completer prefix-matches to choose its current row: the typed text on the best match only
 BEST_ROLE = Qt.ItemDataRole.UserRole + 4
 
+#: Qt 6.10 replaced invalidateRowsFilter() (deprecated since) with begin/endFilterChange()
+HAS_FILTER_CHANGE = hasattr(QSortFilterProxyModel, "beginFilterChange")
+
 WORD_BREAK = re.compile(r"[/\-_. ]+")
 
 COLUMNS = ("Model", "Size", "Released", "Attention")
@@ -56,11 +59,11 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 
 def billions(value: float) -> str:
-    """'70B', '8B', '6.7B', '0.6B': whole billions from 10B up, one decimal below."""
-    if value >= 10:
+    """'235B', '70.6B', '8B', '0.6B': one decimal below 100B (so Llama-3.1-70B's 70.55B does not read as
+    71B), whole billions above; a trailing '.0' is dropped."""
+    if value >= 100:
         return f"{value:.0f}B"
-    text = f"{value:.1f}"
-    return f"{text.removesuffix('.0')}B"
+    return f"{f'{value:.1f}'.removesuffix('.0')}B"
 
 
 def size_text(m: ModelSpec) -> str:
@@ -197,6 +200,8 @@ class FamilyFilter(QSortFilterProxyModel):
         needle = text.strip().lower()
         if needle == self._needle:
             return
+        if HAS_FILTER_CHANGE:
+            self.beginFilterChange()
         self._needle = needle
         self._families = None
         self._best = -1
@@ -215,7 +220,10 @@ class FamilyFilter(QSortFilterProxyModel):
                     self._families.add(family)
                     best = (rank, row) if best is None else min(best, (rank, row))
             self._best = best[1] if best else -1
-        self.invalidateRowsFilter()
+        if HAS_FILTER_CHANGE:
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # before Qt 6.10
+            self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         if self._families is None:
@@ -240,7 +248,15 @@ class NameCompleter(QCompleter):
 
 
 class GroupDelegate(QStyledItemDelegate):
-    """Header rows bold on the alternate base colour, drawn in the enabled text colour."""
+    """Header rows bold on the alternate base colour, drawn in the enabled text colour.
+
+    With ``mark_current`` the current row is tinted with the highlight colour: in the filtered list it is
+    the match Enter takes, before any arrow key has selected a row.
+    """
+
+    def __init__(self, parent: QObject | None = None, *, mark_current: bool = False) -> None:
+        super().__init__(parent)
+        self.mark_current = mark_current
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         super().initStyleOption(option, index)
@@ -251,6 +267,13 @@ class GroupDelegate(QStyledItemDelegate):
             # disabled keeps the row out of selection and keyboard moves; it need not look greyed out
             option.state = option.state | QStyle.StateFlag.State_Enabled
             option.backgroundBrush = option.palette.brush(QPalette.ColorGroup.Normal, QPalette.ColorRole.AlternateBase)
+        elif self.mark_current:
+            # by row, not State_HasFocus: the popup shows the mark whether or not it has keyboard focus
+            view = self.parent()
+            if isinstance(view, QAbstractItemView) and view.currentIndex().row() == index.row():
+                tint = QColor(option.palette.color(QPalette.ColorGroup.Normal, QPalette.ColorRole.Highlight))
+                tint.setAlpha(70)
+                option.backgroundBrush = QBrush(tint)
 
 
 def _tree(parent: QWidget | None = None) -> QTreeView:
@@ -322,7 +345,7 @@ class ModelPicker(QComboBox):
         completer.setMaxVisibleItems(16)
         self.match_view = _tree()
         completer.setPopup(self.match_view)
-        self.match_view.setItemDelegate(GroupDelegate(self.match_view))  # setPopup installs its own
+        self.match_view.setItemDelegate(GroupDelegate(self.match_view, mark_current=True))  # not setPopup's
         self.setCompleter(completer)
         matches = completer.completionModel()
         for sig in (matches.modelReset, matches.layoutChanged, matches.rowsInserted, matches.rowsRemoved):
