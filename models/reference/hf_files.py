@@ -442,7 +442,8 @@ def read_model_files(where: str | Path) -> ModelFiles:
     facts = None
     if path.name == "config.json":  # a model folder's own config: its checkpoint files are beside it
         facts = checkpoint_facts(path.parent, _parsed(config_text, path))
-    return ModelFiles(model_name(path), path, config_text, f"config.json: {path.name}", facts)
+    label = path.name if path.name != "config.json" else f"{path.parent.name}/config.json"
+    return ModelFiles(model_name(path), path, config_text, f"config.json: {label}", facts)
 
 
 def _parsed(text: str, path: Path) -> dict[str, Any]:
