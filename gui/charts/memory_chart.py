@@ -35,7 +35,6 @@ from lmi_explorer.gui.charts.common import (
     style_subtitle,
     style_title,
 )
-from lmi_explorer.models.units import GIB
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -65,7 +64,7 @@ MEMORY_COLUMNS = [
     "weights_gib_per_device",
     "reserve_gib_per_device",
     "usable_kv_gib_per_device",
-    "kv_bytes_per_token",
+    "kv_gib_per_request_device",
     "operating_concurrency",
 ]
 
@@ -100,10 +99,8 @@ def memory_table(est: Estimate, rec: Recommendation | None) -> pd.DataFrame:
     )
     rows = np.array((chosen + misses)[:MAX_CATEGORIES], dtype=np.int64)
     t = {c: a[c][rows] for c in MEMORY_COLUMNS}
-    ts = est.traffic
-    tokens = np.where(t["compiled"].astype(bool), ts.bound_input + ts.bound_output, ts.mean_input + ts.mean_output)
-    with np.errstate(invalid="ignore"):
-        kv = t["operating_concurrency"] * tokens * t["kv_bytes_per_token"].astype(float) / t["tensor_parallel"] / GIB
+    with np.errstate(invalid="ignore"):  # what one request holds per device follows the layer kinds (estimate)
+        kv = t["operating_concurrency"] * t["kv_gib_per_request_device"].astype(float)
     usable = np.nan_to_num(t["usable_kv_gib_per_device"].astype(float))
     kv = np.where(t["fits"].astype(bool), np.minimum(np.nan_to_num(kv), usable), 0.0)
     used = t["weights_gib_per_device"].astype(float) + kv + t["reserve_gib_per_device"].astype(float)

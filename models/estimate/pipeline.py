@@ -55,6 +55,7 @@ OPTION_COLUMNS = [
     "kv_bytes_per_token",
     "kv_bytes_per_token_guide",
     "kv_capacity_tokens",
+    "kv_gib_per_request_device",
     "max_concurrency",
     "operating_concurrency",
     "limited_by",
@@ -286,6 +287,13 @@ def memory_and_physics(
         useful_output=np.full(len(idx), mean_out),
     )
     return fits, cap, bmax, idx, ph
+
+
+def _request_bytes(grid: OptionGrid, ts: TrafficStats) -> np.ndarray:
+    """Cache bytes one request holds on one device of each configuration: the bound length where the
+    backend reserves it (compiled, static KV), the mean length where it pages."""
+    per_req = np.where(grid.c_reserve_bounds, ts.bound_input + ts.bound_output, ts.mean_input + ts.mean_output)
+    return sequence_bytes(grid, per_req)
 
 
 def _read_bytes_per_token(grid: OptionGrid, idx: np.ndarray, ctx: np.ndarray) -> np.ndarray:
@@ -525,6 +533,7 @@ def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
         "kv_bytes_per_token": pick(grid.c_kv_total),
         "kv_bytes_per_token_guide": np.full(n, float(kv_bytes_per_token_guide(model))),
         "kv_capacity_tokens": pick(perf.kv_cap, 0.0),
+        "kv_gib_per_request_device": pick(_request_bytes(grid, ts)) / GIB,
         "max_concurrency": pick(perf.bmax, 0).astype(np.int64),
         "operating_concurrency": conc,
         "limited_by": np.where(fits, pick(perf.limited_by, ""), ""),

@@ -249,3 +249,21 @@ def test_published_fit_facts(model_id, instance, precision, tp, fits):
         c = est.columns
         rows = (c["instance"] == instance) & (c["backend"] == "vllm") & (c["tensor_parallel"] == tp)
         assert all(str(r).startswith("Weights need") for r in c["reason"][rows])
+
+
+def test_what_one_request_holds_per_device_follows_the_layer_kinds():
+    from lmi_explorer.models.units import GIB
+
+    est = _estimate(DEEPSEEK, precisions=("bf16",))
+    c = est.columns
+    n = est.traffic.mean_input + est.traffic.mean_output
+    rows = (c["backend"] == "vllm") & (c["tensor_parallel"] == 8) & np.asarray(c["fits"], dtype=bool)
+    assert rows.any()
+    # the latent is whole on every device: 70,272 B per token at TP 8 too, not an eighth of it
+    assert np.allclose(c["kv_gib_per_request_device"][rows].astype(float), 70_272 * n / GIB)
+    g = _estimate(GPT_OSS)
+    gc = g.columns
+    rows = (gc["backend"] == "vllm") & (gc["tensor_parallel"] == 1) & (gc["instance"] == "p5.4xlarge")
+    n = g.traffic.mean_input + g.traffic.mean_output
+    want = (36_864 * n + 36_864 * min(n, 143)) / GIB
+    assert np.allclose(gc["kv_gib_per_request_device"][rows].astype(float), want)
