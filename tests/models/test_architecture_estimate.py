@@ -263,7 +263,7 @@ def test_what_one_request_holds_per_device_follows_the_layer_kinds():
     assert np.allclose(c["kv_gib_per_request_device"][rows].astype(float), 70_272 * n / GIB)
     g = _estimate(GPT_OSS)
     gc = g.columns
-    rows = (gc["backend"] == "vllm") & (gc["tensor_parallel"] == 1) & (gc["instance"] == "p5.4xlarge")
+    rows = (gc["backend"] == "vllm") & (gc["instance"] == "p5.4xlarge") & (gc["precision"] == "mxfp4")
     n = g.traffic.mean_input + g.traffic.mean_output
     want = (36_864 * n + 36_864 * min(n, 143)) / GIB
     assert np.allclose(gc["kv_gib_per_request_device"][rows].astype(float), want)
