@@ -31,6 +31,10 @@ SCENARIOS = {
     "neuron-newest": {"hardware": "inferentia"},
     "both-newest": {"hardware": "both", "model_id": "meta-llama/Llama-3.1-70B"},
     "neuron-none": {"hardware": "inferentia", "model_id": "tiiuae/falcon-40b"},
+    # 2026 architectures: MXFP4 experts with sliding windows, latent attention in block FP8, linear-attention state
+    "gpt-oss": {"model_id": "openai/gpt-oss-120b", "precisions": ("bf16", "fp8", "awq")},
+    "deepseek": {"model_id": "deepseek-ai/DeepSeek-R1", "input_mean": 4000, "output_mean": 2000},
+    "qwen35": {"model_id": "Qwen/Qwen3.5-397B-A17B", "input_mean": 30000, "input_cv": 0.3},
 }
 
 
@@ -93,6 +97,8 @@ def main() -> None:
     shoot("inferentia", SCENARIOS["inferentia"], range(2))
     for name in ("neuron-newest", "both-newest", "neuron-none"):
         shoot(name, SCENARIOS[name], (0,))
+    for name in ("gpt-oss", "deepseek", "qwen35"):
+        shoot(name, SCENARIOS[name], (0, 1, 2))
     # meeting workflow: three pinned scenarios compared, and presentation mode
     w = MainWindow(AppState(scenario=default_scenario()), restore=False)
     w.resize(width, height)

@@ -36,6 +36,7 @@ from lmi_explorer.gui.charts.common import (
     style_subtitle,
     style_title,
 )
+from lmi_explorer.models.estimate.precisions import offered
 from lmi_explorer.models.units import percent, usd
 
 if TYPE_CHECKING:
@@ -206,7 +207,7 @@ class CostChart(BaseChart):
     def apply(self, data: ChartInput) -> bool:
         """Set bar heights, markers, labels and notes for the estimate."""
         est = data.estimate
-        precisions = tuple(est.scenario.deployment.precisions)
+        precisions = offered(est.model, tuple(est.scenario.deployment.precisions))  # full = the checkpoint's format
         values, status, shown, hidden_fit, nothing = _table(est, precisions)
         rec = data.decision.recommendation
         rec_key = (rec.instance, rec.precision) if rec.instance in shown and rec.precision in precisions else None
