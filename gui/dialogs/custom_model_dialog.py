@@ -140,9 +140,11 @@ class CustomModelDialog(QDialog):
 
     @Slot()
     def _choose_config(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "Import a model's config.json", "", "config.json (*.json)")
+        from lmi_explorer.gui.dialogs.model_import import FILTER, model_path
+
+        chosen, _ = QFileDialog.getOpenFileName(self, "Import a model's config.json", "", FILTER)
         if chosen:
-            self.import_config(chosen)
+            self.import_config(model_path(Path(chosen)))
 
     def import_config(self, path: str | Path) -> bool:
         """Fill the fields from a config.json or a model folder; on a bad file the fields stay as they were."""

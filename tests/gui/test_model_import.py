@@ -206,3 +206,19 @@ def test_editor_keeps_the_config_of_an_imported_model(make_window):
     dlg._accept()
     assert dlg.spec is not None and dlg.spec.config_json == w.qstate.scenario.custom_model.config_json
     assert dlg.spec.context == 32_768
+
+
+def test_editor_import_button_takes_a_file_of_a_model_folder(make_window, tmp_path, monkeypatch):
+    from lmi_explorer.gui.dialogs.custom_model_dialog import CustomModelDialog
+
+    folder = tmp_path / "Qwen3-0.6B"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "Qwen--Qwen3-0.6B.config.json", folder / "config.json")
+    write_safetensors(folder / "model.safetensors", QWEN_TENSORS)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(folder / "model.safetensors"), ""))
+    w = make_window()
+    dlg = CustomModelDialog(w.qstate.scenario.model(), w)
+    dlg.import_button.click()
+    assert dlg.name.text() == "Qwen3-0.6B"
+    assert "(counted in the checkpoint)" in dlg.checkpoint.text()
+    assert dlg.inputs["params_billion"].value() == pytest.approx(QWEN_PARAMS / 1e9, abs=1e-3)
