@@ -357,6 +357,8 @@ def checkpoint_facts(folder: Path, config: dict[str, Any] | None = None) -> Chec
         if not isinstance(index, dict) or not isinstance(index.get("weight_map"), dict):
             raise DataError(f"{INDEX_NAME}: no 'weight_map' object; check the download is complete.")
         shards = sorted({str(v) for v in index["weight_map"].values()})
+        if any(Path(s).name != s for s in shards):  # a shard is a file beside the index, never a path elsewhere
+            raise DataError(f"{INDEX_NAME}: its weight_map names files outside the model folder; check the file.")
     else:
         shards = sorted(p.name for p in folder.glob("*.safetensors"))
         if any(s.startswith("model") for s in shards):

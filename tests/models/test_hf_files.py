@@ -323,6 +323,9 @@ def test_bad_files_are_refused_with_the_file_named(tmp_path):
     (folder / "model.safetensors.index.json").write_text("[1, 2")
     with pytest.raises(DataError, match=r"model.safetensors.index.json: not valid JSON"):
         read_model_files(folder)
+    (folder / "model.safetensors.index.json").write_text(json.dumps({"weight_map": {"w": "../../elsewhere.bin"}}))
+    with pytest.raises(DataError, match="weight_map names files outside the model folder"):
+        read_model_files(folder)
 
 
 def test_model_config_is_told_from_a_scenario(tmp_path, make_scenario):
