@@ -347,11 +347,10 @@ def test_custom_model_from_a_config_json(make_window, qtbot, tmp_path):
     assert "22.19B active per token" in dlg.checkpoint.text()
     dlg._accept()
     assert dlg.spec is not None and dlg.spec.active_params_billion == pytest.approx(22.19, rel=0.01)
-    # sliding-window layers are refused with the factor, and the fields stay as they were
+    # sliding-window layers are sized from the config now: gpt-oss imports with its 128 experts
     swa = next(fixtures.glob("*gpt-oss-120b*.json"))
-    assert not dlg.import_config(swa)
-    assert "sliding-window or chunked-local layers" in dlg.error.text() and "Not imported" in dlg.error.text()
-    assert dlg.inputs["experts"].value() == 128
+    assert dlg.import_config(swa)
+    assert dlg.error.text() == "" and dlg.inputs["experts"].value() == 128
     # latent attention is sized: DeepSeek-R1 keeps its latent through the editor
     assert dlg.import_config(next(fixtures.glob("*DeepSeek-R1*.json")))
     assert "latent attention (512 + 64" in dlg.checkpoint.text()
