@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,16 +34,35 @@ BADGE_STYLE = {
 }
 
 
+WORD_JOINER = "\u2060"
+
+
+def _facts(*facts: str, sep: str = " · ") -> str:
+    """Facts joined by ``sep``, each kept on one line: a narrow panel wraps between facts, not inside one."""
+    # nowrap holds the spaces; Qt still breaks after '/' ('KiB/token', 'MoE 8/128') unless a word joiner follows
+    return sep.join(
+        f"<span style='white-space:nowrap'>{html.escape(f).replace('/', '/' + WORD_JOINER)}</span>" for f in facts if f
+    )
+
+
 def summary_line(m: ModelSpec) -> str:
-    """One line of architecture facts: class, release, size, layers, heads, attention kind, context, memory."""
+    """The model's facts (rich text) in four lines: class and release; size, layers, heads; attention kind
+    (wrapping only between its parts); context and memory."""
     w16 = weight_bytes(m, load_backends().precisions["bf16"])
-    released = f" · released {release_text(m.released)}" if m.released else ""
     active = f" ({m.active_params_billion:.2f}B active)" if m.active_params_billion else ""
     heads = f"{m.heads} heads" if m.kv_lora_rank else f"{m.heads} heads / {m.kv_heads} KV heads"
-    return (
-        f"{m.architecture} ({m.model_type}){released} · {m.params_billion:.2f}B parameters{active} · "
-        f"{m.layers} layers · {heads} · {attention_label(m)} · context {m.context:,} tokens · "
-        f"bf16 weights {gib(w16)} · KV {kv_bytes_per_token(m) / 1024:.0f} KiB/token"
+    released = f"released {release_text(m.released)}" if m.released else ""
+    return "<br>".join(
+        (
+            _facts(f"{m.architecture} ({m.model_type})", released),
+            _facts(f"{m.params_billion:.2f}B parameters{active}", f"{m.layers} layers", heads),
+            "Attention: " + _facts(*attention_label(m).split(" + "), sep=" + "),
+            _facts(
+                f"context {m.context:,} tokens",
+                f"bf16 weights {gib(w16)}",
+                f"KV {kv_bytes_per_token(m) / 1024:.0f} KiB/token",
+            ),
+        )
     )
 
 
@@ -68,6 +89,7 @@ class ModelPanel(QWidget):
         self.custom_button.clicked.connect(self._on_custom)
         self.info = QLabel()
         self.info.setWordWrap(True)
+        self.info.setTextFormat(Qt.TextFormat.RichText)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.badges: dict[str, QLabel] = {}
         grid = QGridLayout()
