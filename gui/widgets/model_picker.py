@@ -95,10 +95,14 @@ def model_tooltip(m: ModelSpec, attention: str) -> str:
         ("Checkpoint precision", m.checkpoint_precision),
         ("Source", m.source or "—"),
     ]
+    # facts stay on one line; the source (a URL and its notes, up to a few hundred characters) wraps
+    nowrap = " style='white-space:nowrap'"
     body = "".join(
-        f"<tr><td style='padding-right:8px'><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>" for k, v in rows
+        f"<tr><td style='padding-right:8px; white-space:nowrap'><b>{html.escape(k)}</b></td>"
+        f"<td{'' if k == 'Source' else nowrap}>{html.escape(v)}</td></tr>"
+        for k, v in rows
     )
-    return f"<table style='white-space:nowrap'>{body}</table>"
+    return f"<table>{body}</table>"
 
 
 def family_order(models: Iterable[ModelSpec]) -> list[tuple[str, list[ModelSpec]]]:
