@@ -16,7 +16,7 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFocusEvent, QFont, QKeyEvent, QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -53,6 +53,10 @@ BEST_ROLE = Qt.ItemDataRole.UserRole + 4
 HAS_FILTER_CHANGE = hasattr(QSortFilterProxyModel, "beginFilterChange")
 
 WORD_BREAK = re.compile(r"[/\-_. ]+")
+
+#: flags of a model cell, made once: or-ing enum flags per cell was most of the picker's build time
+MODEL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+NO_FLAGS = Qt.ItemFlag.NoItemFlags
 
 COLUMNS = ("Model", "Size", "Released", "Attention")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -127,7 +131,7 @@ def build_model(models: Iterable[ModelSpec], parent: QObject | None = None) -> Q
     model.setHorizontalHeaderLabels(list(COLUMNS))
     for family, members in family_order(models):
         header = QStandardItem(family)
-        header.setFlags(Qt.ItemFlag.NoItemFlags)  # not selectable, not enabled: arrow keys skip it
+        header.setFlags(NO_FLAGS)  # not selectable, not enabled: arrow keys skip it
         header.setData(family, FAMILY_ROLE)
         header.setData(
             f"{len(members)} model{'s' if len(members) != 1 else ''} in the {family} family",
@@ -139,7 +143,7 @@ def build_model(models: Iterable[ModelSpec], parent: QObject | None = None) -> Q
             tip = model_tooltip(m, attention)
             cells = [QStandardItem(t) for t in (m.name, size_text(m), release_text(m.released), attention)]
             for c in cells:
-                c.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                c.setFlags(MODEL_FLAGS)
                 c.setToolTip(tip)
             cells[0].setData(m.model_id, ID_ROLE)
             cells[0].setData(m.name, NAME_ROLE)
@@ -150,7 +154,7 @@ def build_model(models: Iterable[ModelSpec], parent: QObject | None = None) -> Q
 
 def _blank_header_cell() -> QStandardItem:
     item = QStandardItem()
-    item.setFlags(Qt.ItemFlag.NoItemFlags)
+    item.setFlags(NO_FLAGS)
     return item
 
 
@@ -426,6 +430,20 @@ class ModelPicker(QComboBox):
         self.filter.set_needle(text)
         # the line edit asks the completer for its popup after this slot: spans and widths must be set
         self._dress_matches()
+        # and the completer then scrolls to the best match; show its family header above it as well
+        QTimer.singleShot(0, self._show_best_with_header)
+
+    def _show_best_with_header(self) -> None:
+        popup = self.match_view
+        current = popup.currentIndex()
+        if not popup.isVisible() or not current.isValid():
+            return
+        model = popup.model()
+        row = current.row()
+        while row > 0 and not is_header(model.index(row, 0)):
+            row -= 1
+        popup.scrollTo(model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+        popup.scrollTo(current, QAbstractItemView.ScrollHint.EnsureVisible)  # a long family: the match wins
 
     def _on_completer_pick(self, _index: QModelIndex) -> None:
         # QComboBox has already mapped the click to its row and emitted activated(row)

@@ -223,3 +223,17 @@ def test_custom_model_still_shows_and_the_picker_comes_back(make_window, qtbot):
     settle(qtbot)
     assert w.qstate.scenario.model_id == "Qwen/Qwen3-8B"
     assert w.qstate.scenario.custom_model is None
+
+
+def test_clicking_a_match_picks_it(qtbot, picker):
+    type_into(qtbot, picker, "gemma")
+    popup = picker.completer().popup()
+    matches = popup.model()
+    row = next(r for r in range(matches.rowCount()) if matches.index(r, 0).data(ID_ROLE) == "google/gemma-7b")
+    rect = popup.visualRect(matches.index(row, 0))
+    with qtbot.waitSignal(picker.activated) as got:
+        qtbot.mouseClick(popup.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert picker.model().index(got.args[0], 0).data(ID_ROLE) == "google/gemma-7b"
+    assert picker.current_model_id() == "google/gemma-7b"
+    assert picker.currentText() == "gemma-7b"
+    assert len(picker.visible_model_ids()) == len(load_catalog().models)  # the filter is dropped after a pick
