@@ -237,3 +237,13 @@ def test_clicking_a_match_picks_it(qtbot, picker):
     assert picker.current_model_id() == "google/gemma-7b"
     assert picker.currentText() == "gemma-7b"
     assert len(picker.visible_model_ids()) == len(load_catalog().models)  # the filter is dropped after a pick
+
+
+def test_arrow_keys_on_the_closed_picker_step_over_headers(qtbot, picker):
+    m = picker.model()
+    header = next(r for r in range(1, m.rowCount()) if m.index(r, 0).data(ID_ROLE) is None)
+    picker.select_model_id(m.index(header - 1, 0).data(ID_ROLE))  # the last model above a header
+    with qtbot.waitSignal(picker.activated) as got:
+        qtbot.keyClick(picker, Qt.Key.Key_Down)
+    assert got.args == [header + 1]
+    assert picker.current_model_id() == m.index(header + 1, 0).data(ID_ROLE)
