@@ -269,8 +269,9 @@ class MemoryChart(BaseChart):
         ts = est.traffic
         self.subtitle.set(
             # two sentences, two lines: a line count that changed with the numbers would move the layout
-            f"Recommended option where it runs, else the cheapest.\nKV cache in use = concurrent requests × "
-            f"{ts.mean_input + ts.mean_output:,.0f} tokens ({ts.bound_input + ts.bound_output:,.0f} when compiled)."
+            f"Recommended option where it runs, else the cheapest.\nKV cache in use = concurrent requests × what a "
+            f"request of {ts.mean_input + ts.mean_output:,.0f} tokens holds ({ts.bound_input + ts.bound_output:,.0f} "
+            "when compiled)."
         )
         if nothing:
             self.message.show(

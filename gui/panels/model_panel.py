@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 from lmi_explorer.gui.dialogs.custom_model_dialog import CustomModelDialog
 from lmi_explorer.gui.qt_state import QtState
 from lmi_explorer.gui.widgets.model_picker import ID_ROLE, ModelPicker, release_text
-from lmi_explorer.models.estimate.memory import kv_bytes_per_token, weight_bytes
+from lmi_explorer.models.estimate.memory import kv_layout, weight_bytes
+from lmi_explorer.models.estimate.precisions import full_precision
 from lmi_explorer.models.reference.backends import SupportLevel, load_backends
 from lmi_explorer.models.reference.catalog import ModelSpec, load_catalog
 from lmi_explorer.models.reference.model_architecture import attention_label
@@ -46,9 +47,17 @@ def _facts(*facts: str, sep: str = " · ") -> str:
 
 
 def summary_line(m: ModelSpec) -> str:
-    """The model's facts (rich text) in four lines: class and release; size, layers, heads; attention kind
-    (wrapping only between its parts); context and memory."""
-    w16 = weight_bytes(m, load_backends().precisions["bf16"])
+    """The model's facts (rich text) in five lines: class and release; size, layers, heads; attention kind
+    (wrapping only between its parts); context and weights in the published format; KV cache by layer kind."""
+    own = full_precision(m)
+    prec = load_backends().precisions[own]
+    weights = weight_bytes(m, prec)
+    lay = kv_layout(m, 2.0)
+    kv = [f"{lay.full / 1024:.0f} KiB/token"]
+    if lay.windowed:
+        kv.append(f"{sum(lay.windowed) / 1024:.0f} KiB/token within the window")
+    if lay.state:
+        kv.append(f"{lay.state / 2**20:.0f} MiB state per sequence")
     active = f" ({m.active_params_billion:.2f}B active)" if m.active_params_billion else ""
     heads = f"{m.heads} heads" if m.kv_lora_rank else f"{m.heads} heads / {m.kv_heads} KV heads"
     released = f"released {release_text(m.released)}" if m.released else ""
@@ -59,9 +68,9 @@ def summary_line(m: ModelSpec) -> str:
             "Attention: " + _facts(*attention_label(m).split(" + "), sep=" + "),
             _facts(
                 f"context {m.context:,} tokens",
-                f"bf16 weights {gib(w16)}",
-                f"KV {kv_bytes_per_token(m) / 1024:.0f} KiB/token",
+                f"{prec.label} weights {gib(weights)}",
             ),
+            "KV cache (bf16): " + _facts(*kv, sep=" + "),
         )
     )
 
