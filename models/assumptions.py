@@ -150,7 +150,7 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
                 "the same on every tensor-parallel rank"
                 if m.kv_lora_rank
                 else "2 × layers × KV heads × head dim × bytes (GQA-aware)"
-                if not m.config_json
+                if not m.has_config
                 else "per layer kind from the config.json (currency-2026 §2: full, windowed, latent, linear state)",
             ),
             Assumption(
@@ -178,7 +178,7 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
 def architecture_assumptions(m: ModelSpec) -> list[Assumption]:
     """The model's architecture as sized, and every part of it that is approximated or not modelled."""
     arch = architecture_of(m)
-    source = f"config.json ({m.source})" if m.config_json else (m.source or "catalog")
+    source = f"config.json ({m.source})" if m.has_config else (m.source or "catalog")
     out = [
         Assumption(
             "Model",
@@ -203,7 +203,7 @@ def architecture_assumptions(m: ModelSpec) -> list[Assumption]:
 
 def _layout_text(m: ModelSpec, caps_windows: bool) -> str:
     """'; full layers 36,864 B/token, windowed …': what one sequence holds, for non-plain architectures."""
-    if not m.config_json:
+    if not m.has_config:
         return ""
     lay = kv_layout(m, 2.0, 1, "tensor", caps_windows)
     parts = [f"full layers {lay.full:,.0f} B/token"]

@@ -119,7 +119,7 @@ class CustomModelDialog(QDialog):
         self._tied = base.tied_embeddings
         self._latent = (base.kv_lora_rank, base.qk_rope_head_dim)  # MLA, carried from the config
         # an imported (or earlier imported) model keeps its config.json while its architecture fields stand
-        self._imported: ModelSpec | None = base if base.custom and base.config_json else None
+        self._imported: ModelSpec | None = base if base.custom and base.has_config else None
         self.warning = QLabel("")
         self.warning.setStyleSheet("color: #b35c00")
         self.warning.setWordWrap(True)

@@ -114,7 +114,7 @@ def kv_bytes_per_token(model: ModelSpec, kv_bytes: float = 2.0) -> float:
     A model with windowed or linear-attention layers gives what each token adds while inside every
     window (see :func:`kv_layout` for what a whole sequence holds).
     """
-    if model.config_json:
+    if model.has_config:
         return kv_layout(model, kv_bytes).per_token_uncapped
     if model.kv_lora_rank:
         return float(model.kv_lora_rank + model.qk_rope_head_dim) * model.layers * kv_bytes
@@ -128,7 +128,7 @@ def kv_bytes_per_token_guide(model: ModelSpec, kv_bytes: float = 2.0) -> float:
 
 def kv_bytes_per_token_device(model: ModelSpec, tp: int, kv_bytes: float, parallelism: str) -> float:
     """KV bytes per token held by one device of a TP group (each holds at least one KV head)."""
-    if model.config_json:
+    if model.has_config:
         return kv_layout(model, kv_bytes, tp, parallelism).per_token_uncapped
     if parallelism == "pipeline":
         return kv_bytes_per_token(model, kv_bytes) / tp

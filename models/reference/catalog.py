@@ -94,10 +94,17 @@ class ModelSpec:
     #: fields above (sliding windows, linear-attention state, per-layer geometry); read by
     #: ``model_architecture.architecture_of``
     config_json: str = field(default="", repr=False)
+    #: the shipped config a catalog row names (``data/catalog/configs/``), read when first needed
+    config_file: str = ""
     custom: bool = False
     source: str = ""
     as_of: str = ""
     notes: str = field(default="", compare=False)
+
+    @property
+    def has_config(self) -> bool:
+        """Whether the architecture is read from a published config.json (see :func:`config_text`)."""
+        return bool(self.config_json or self.config_file)
 
     @property
     def d_head(self) -> int:
@@ -165,6 +172,12 @@ def validate_spec(spec: ModelSpec) -> None:
         raise DataError("model.active_params_billion: cannot exceed params_billion.")
 
 
+def config_text(spec: ModelSpec) -> str:
+    """The model's config.json as canonical JSON text ('' when it has none)."""
+    return spec.config_json or (_config_text(spec.config_file) if spec.config_file else "")
+
+
+@lru_cache(maxsize=256)
 def _config_text(name: str) -> str:
     """The shipped config.json a catalog row names, as canonical JSON text."""
     label = f"data/{CONFIGS_DIR}/{name}"
@@ -208,7 +221,7 @@ def _row_to_spec(row: dict) -> ModelSpec:
         qk_rope_head_dim=opt_int(row.get("qk_rope_head_dim"), 0),
         released=row.get("released") or "",
         checkpoint_precision=row.get("checkpoint_precision") or "bf16",
-        config_json=_config_text(row["config"]) if row.get("config") else "",
+        config_file=row.get("config") or "",
         source=row.get("source") or "",
         as_of=row.get("as_of") or "",
         notes=row.get("notes") or "",

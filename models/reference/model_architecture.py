@@ -10,15 +10,15 @@ from __future__ import annotations
 from functools import lru_cache
 
 from lmi_explorer.models.reference.architecture import Architecture, Attention, LayerGroup, MoE
-from lmi_explorer.models.reference.catalog import ModelSpec
+from lmi_explorer.models.reference.catalog import ModelSpec, config_text
 from lmi_explorer.models.reference.hf_config import parse_config
 
 
 @lru_cache(maxsize=256)
 def architecture_of(spec: ModelSpec) -> Architecture:
     """The :class:`Architecture` the estimate sizes ``spec`` with."""
-    if spec.config_json:
-        return parse_config(spec.config_json, name=spec.name).arch
+    if spec.has_config:
+        return parse_config(config_text(spec), name=spec.name).arch
     return plain_architecture(spec)
 
 
@@ -32,7 +32,7 @@ def routed_expert_params(spec: ModelSpec) -> float:
     """
     arch = architecture_of(spec)
     m = arch.moe
-    if not spec.config_json or m is None or not m.moe_intermediate_size:
+    if not spec.has_config or m is None or not m.moe_intermediate_size:
         return spec.expert_params
     mats = 3 if arch.gated_mlp else 2
     return float(m.moe_layers * m.experts * mats * (m.latent_size or spec.hidden_size) * m.moe_intermediate_size)

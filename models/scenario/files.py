@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.files import BAD_TEXT, read_text, write_atomic
-from lmi_explorer.models.reference.catalog import ModelSpec, canonical_config
+from lmi_explorer.models.reference.catalog import ModelSpec, canonical_config, config_text
 from lmi_explorer.models.scenario.model import DEFAULT_MODEL, Deployment, PriceList, Scenario, Traffic
 from lmi_explorer.models.scenario.validation import ARCH_CLASSES, _num, validate
 
@@ -21,7 +21,8 @@ SCHEMA_VERSION = 3
 MAX_SCENARIO_BYTES = 2 * 1024 * 1024
 
 
-_MODEL_FIELDS = {f.name for f in fields(ModelSpec)} - {"custom", "source", "as_of", "notes", "config_json"}
+_NOT_WRITTEN = {"custom", "source", "as_of", "notes", "config_json", "config_file"}
+_MODEL_FIELDS = {f.name for f in fields(ModelSpec)} - _NOT_WRITTEN
 #: optional keys of a custom model with latent attention (MLA)
 LATENT_FIELDS = ("kv_lora_rank", "qk_rope_head_dim")
 #: optional keys written only when they differ from the default, so older files stay as they were:
@@ -42,8 +43,8 @@ def to_dict(s: Scenario) -> dict[str, Any]:
             and not (k in LATENT_FIELDS and not v)
             and not (k in OPTIONAL_DEFAULTS and v == OPTIONAL_DEFAULTS[k])
         }
-        if s.custom_model.config_json:
-            custom["config"] = json.loads(s.custom_model.config_json)
+        if s.custom_model.has_config:
+            custom["config"] = json.loads(config_text(s.custom_model))
         model = {"custom": custom}
     else:
         model = {"catalog_id": s.model_id}

@@ -14,7 +14,7 @@ from lmi_explorer.models import files
 from lmi_explorer.models.decision import evaluate
 from lmi_explorer.models.estimate.memory import kv_bytes_per_token
 from lmi_explorer.models.reference.backends import SupportLevel, load_backends
-from lmi_explorer.models.reference.catalog import ModelSpec, load_catalog
+from lmi_explorer.models.reference.catalog import ModelSpec, config_text, load_catalog
 from lmi_explorer.models.reference.config_import import import_config
 from lmi_explorer.models.reference.hf_config import parse_config
 
@@ -105,7 +105,7 @@ def _rows() -> list[dict[str, str]]:
 
 
 def _with_config() -> list[ModelSpec]:
-    return [m for m in load_catalog().models.values() if m.config_json]
+    return [m for m in load_catalog().models.values() if m.has_config]
 
 
 def _expected(spec_or_text, name: str) -> tuple:
@@ -175,8 +175,8 @@ def test_every_row_has_source_as_of_release_month_and_a_known_precision():
 
 @pytest.mark.parametrize("model", _with_config(), ids=lambda m: m.model_id)
 def test_a_row_with_a_config_agrees_with_parse_config(model):
-    assert _columns(model) == _expected(model.config_json, model.name)
-    parsed = parse_config(model.config_json, name=model.name)
+    assert _columns(model) == _expected(config_text(model), model.name)
+    parsed = parse_config(config_text(model), name=model.name)
     # what parse_config approximates is said in the row's notes
     for assumption in parsed.arch.assumptions:
         assert assumption in model.notes, assumption
@@ -229,7 +229,7 @@ def test_importing_the_published_config_gives_the_catalog_row(fixture, model_id)
     assert _columns(got) == _columns(row)
     assert got.checkpoint_precision == row.checkpoint_precision
     # the shipped file is the same config, plus its _source and _as_of
-    shipped = json.loads(row.config_json)
+    shipped = json.loads(config_text(row))
     del shipped["_source"], shipped["_as_of"]
     assert shipped == json.loads(text)
 
