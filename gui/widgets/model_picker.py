@@ -139,17 +139,29 @@ def build_model(models: Iterable[ModelSpec], parent: QObject | None = None) -> Q
         )
         model.appendRow([header] + [_blank_header_cell() for _ in COLUMNS[1:]])
         for m in members:
-            attention = attention_label(m)
-            tip = model_tooltip(m, attention)
-            cells = [QStandardItem(t) for t in (m.name, size_text(m), release_text(m.released), attention)]
+            # the attention kind reads the model's config: filled in when the list is first shown
+            cells = [QStandardItem(t) for t in (m.name, size_text(m), release_text(m.released), "")]
             for c in cells:
                 c.setFlags(MODEL_FLAGS)
-                c.setToolTip(tip)
             cells[0].setData(m.model_id, ID_ROLE)
             cells[0].setData(m.name, NAME_ROLE)
             cells[0].setData(f"{m.model_id}\n{m.name}\n{m.family}\n{m.architecture}".lower(), SEARCH_ROLE)
             model.appendRow(cells)
     return model
+
+
+def fill_details(model: QStandardItemModel, specs: dict[str, ModelSpec]) -> None:
+    """Attention kind and tooltip of every model row (reads each model's config once)."""
+    for row in range(model.rowCount()):
+        model_id = model.item(row, 0).data(ID_ROLE)
+        m = specs.get(model_id) if model_id is not None else None
+        if m is None:
+            continue
+        attention = attention_label(m)
+        tip = model_tooltip(m, attention)
+        model.item(row, len(COLUMNS) - 1).setText(attention)
+        for col in range(len(COLUMNS)):
+            model.item(row, col).setToolTip(tip)
 
 
 def _blank_header_cell() -> QStandardItem:
@@ -337,6 +349,9 @@ class ModelPicker(QComboBox):
         self.list_view = _tree()
         self.setView(self.list_view)
         self.setItemDelegate(GroupDelegate(self.list_view))
+        models = list(models)
+        self._specs = {m.model_id: m for m in models}
+        self._details = False  # attention kinds and tooltips not filled in yet
         self.setModel(build_model(models, self))
         _span_headers(self.list_view)
         self._custom_text: str | None = None
@@ -416,6 +431,12 @@ class ModelPicker(QComboBox):
         ids = (self.filter.index(r, 0).data(ID_ROLE) for r in range(self.filter.rowCount()))
         return [i for i in ids if i is not None]
 
+    def ensure_details(self) -> None:
+        """Fill in the attention kinds and tooltips (once, before the list is first shown)."""
+        if not self._details:
+            self._details = True
+            fill_details(self.model(), self._specs)  # type: ignore[arg-type]
+
     def _ensure_widths(self) -> list[int]:
         if not self._widths:
             self._widths = _column_widths(self.list_view)
@@ -476,6 +497,8 @@ class ModelPicker(QComboBox):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
+        if kind == QEvent.Type.FocusIn and watched is self.lineEdit():
+            self.ensure_details()  # before any typing: the filter must not run while items change
         if kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             typing = bool(self.filter.needle) or self.completer().popup().isVisible()
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and typing:
@@ -495,6 +518,7 @@ class ModelPicker(QComboBox):
         return super().eventFilter(watched, event)
 
     def showPopup(self) -> None:
+        self.ensure_details()
         if self.filter.needle:
             self.restore()
         self._ensure_widths()

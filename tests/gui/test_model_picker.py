@@ -88,10 +88,14 @@ def test_models_are_grouped_by_family_newest_first_and_by_size(picker):
     assert [f for f, _ in family_order(catalog.models.values())] == families
 
 
-def test_rows_show_size_release_and_attention(picker):
+def test_rows_show_size_release_and_attention(picker, qtbot):
     m = picker.model()
     spec = load_catalog().get("Qwen/Qwen3-30B-A3B")
     row = picker.findData(spec.model_id, ID_ROLE)
+    assert m.index(row, 3).data() == ""  # the configs are read when the list is first opened, not at start-up
+    picker.showPopup()
+    qtbot.wait(20)
+    picker.hidePopup()
     cells = [m.index(row, c).data() for c in range(m.columnCount())]
     assert cells == [spec.name, size_text(spec), release_text(spec.released), attention_label(spec)]
     assert size_text(spec) == "30.5B (3.4B active)"
@@ -101,6 +105,7 @@ def test_rows_show_size_release_and_attention(picker):
 
 
 def test_the_tooltip_names_every_fact_and_the_attention_kind(picker):
+    picker.ensure_details()
     spec = load_catalog().get("deepseek-ai/DeepSeek-R1")
     row = picker.findData(spec.model_id, ID_ROLE)
     for col in range(picker.model().columnCount()):
