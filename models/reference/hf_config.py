@@ -35,8 +35,8 @@ MLA_TYPES = {"deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa"}
 LINEAR_TYPES = {"qwen3_5_text", "qwen3_5_moe_text", "nemotron_h"}
 # read as far as the fields allow, but their KV cache has a part these rules cannot size
 UNMODELLED = {
-    "deepseek_v4": "DeepSeek-V4 compresses KV per layer (compress_ratios, §2.2, uncertain); sized as plain MLA",
-    "deepseek_ref": "DeepSeek-V4 compresses KV per layer (compress_ratios, §2.2, uncertain); sized as plain MLA",
+    "deepseek_v4": "DeepSeek-V4 compresses KV per layer (compress_ratios; vLLM's rule for it is not settled); sized as plain MLA",
+    "deepseek_ref": "DeepSeek-V4 compresses KV per layer (compress_ratios; vLLM's rule for it is not settled); sized as plain MLA",
     "kimi_linear": "Kimi Delta Attention layers (linear_attn_config.kda_layers): neither their state nor their "
     "weights are counted; KV counted on the full_attn_layers (MLA) only",
     "minimax_m3": "sparse attention (sparse_attention_config) is not modelled; sized as GQA on every layer",
@@ -229,9 +229,9 @@ def parse_config(text_or_dict: str | bytes | Mapping[str, Any], name: str = "") 
         # the query projection also yields the output gate (twice its width)
         extra += sum(g.count for g in groups if g.kind == "full") * hidden * heads * head_dim
     if text_type in ("deepseek_v32", "glm_moe_dsa"):
-        notes.append("DSA indexer key cache (index_head_dim per token) not counted (§2.2: size rule not verified)")
+        notes.append("DSA indexer key cache (index_head_dim per token) not counted (its size rule is not verified)")
     if text_type == "gemma4_text" and cfg.get("attention_k_eq_v"):
-        notes.append("attention_k_eq_v: K and V both counted on global layers (§1.8: may halve them, uncertain)")
+        notes.append("attention_k_eq_v: K and V both counted on global layers (sharing them may halve that; not verified)")
     if moe is not None and text_type == "gemma4_text":
         notes.append("Gemma 4 MoE blocks sit beside a dense MLP; both counted")
     if cfg.get("moe_latent_size") or cfg.get("routed_expert_hidden_size"):
@@ -372,7 +372,7 @@ def _groups(
         slots = -(-local // full) * full
         notes.append(
             f"vLLM's hybrid KV manager groups layers {full} at a time, padding the {local} windowed layers "
-            f"to {slots} layer slots (§2.4); the padding is not counted"
+            f"to {slots} layer slots (docs/design/hybrid_kv_cache_manager.md); the padding is not counted"
         )
     kinds = list(counts)
     return tuple(groups), True, -1, tuple(kinds.index(t) for t in types)
