@@ -33,10 +33,11 @@ GQA_TYPES = {
 }  # fmt: skip
 MLA_TYPES = {"deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa"}
 LINEAR_TYPES = {"qwen3_5_text", "qwen3_5_moe_text", "nemotron_h"}
+V4_KV = "DeepSeek-V4 compresses KV per layer (compress_ratios; vLLM's rule for it is not settled); sized as plain MLA"
 # read as far as the fields allow, but their KV cache has a part these rules cannot size
 UNMODELLED = {
-    "deepseek_v4": "DeepSeek-V4 compresses KV per layer (compress_ratios; vLLM's rule for it is not settled); sized as plain MLA",
-    "deepseek_ref": "DeepSeek-V4 compresses KV per layer (compress_ratios; vLLM's rule for it is not settled); sized as plain MLA",
+    "deepseek_v4": V4_KV,
+    "deepseek_ref": V4_KV,
     "kimi_linear": "Kimi Delta Attention layers (linear_attn_config.kda_layers): neither their state nor their "
     "weights are counted; KV counted on the full_attn_layers (MLA) only",
     "minimax_m3": "sparse attention (sparse_attention_config) is not modelled; sized as GQA on every layer",
@@ -231,7 +232,9 @@ def parse_config(text_or_dict: str | bytes | Mapping[str, Any], name: str = "") 
     if text_type in ("deepseek_v32", "glm_moe_dsa"):
         notes.append("DSA indexer key cache (index_head_dim per token) not counted (its size rule is not verified)")
     if text_type == "gemma4_text" and cfg.get("attention_k_eq_v"):
-        notes.append("attention_k_eq_v: K and V both counted on global layers (sharing them may halve that; not verified)")
+        notes.append(
+            "attention_k_eq_v: K and V both counted on global layers (sharing them may halve that; not verified)"
+        )
     if moe is not None and text_type == "gemma4_text":
         notes.append("Gemma 4 MoE blocks sit beside a dense MLP; both counted")
     if cfg.get("moe_latent_size") or cfg.get("routed_expert_hidden_size"):
