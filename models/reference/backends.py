@@ -49,6 +49,8 @@ BACKEND_SCHEMA: dict[str, Column] = {
     "registry": Column("str", required=False, choices=REGISTRIES),
     "accelerators": Column("str", required=False),
     "windows_from": Column("str", required=False),
+    "token_budget": Column("int", required=False, minimum=16, maximum=1_000_000),
+    "token_budget_large": Column("int", required=False, minimum=16, maximum=1_000_000),
 }
 SUPPORT_SCHEMA: dict[str, Column] = {
     "backend": Column("str"),
@@ -136,6 +138,17 @@ class Backend:
     #: engine version from which sliding-window / chunked-local layers keep only their window
     #: (vLLM's hybrid KV manager); None: every token is kept on them, as on full layers
     windows_from: str | None = None
+    #: tokens one scheduler step carries (prefill chunks + decodes; vLLM ``max_num_batched_tokens``);
+    #: None: whole prompts in one step, no chunking. ``_large`` on devices of 70 GiB or more but A100.
+    token_budget: int | None = None
+    token_budget_large: int | None = None
+
+    def step_budget(self, acc_memory_gib: float, acc_name: str) -> float:
+        """Tokens per step on an accelerator (inf when the backend does not chunk prompts)."""
+        if self.token_budget is None:
+            return float("inf")
+        large = acc_memory_gib >= 70 and "A100" not in acc_name and self.token_budget_large
+        return float(self.token_budget_large if large else self.token_budget)
 
     def available(self, lmi: int) -> bool:
         return self.from_lmi <= lmi and (self.to_lmi is None or lmi <= self.to_lmi)
@@ -501,6 +514,8 @@ def load_backends() -> BackendData:
             registry=None if missing(r["registry"]) else str(r["registry"]),
             accelerators=() if missing(r["accelerators"]) else tuple(str(r["accelerators"]).split(";")),
             windows_from=None if missing(r["windows_from"]) else str(r["windows_from"]),
+            token_budget=_opt_int(r["token_budget"]),
+            token_budget_large=_opt_int(r["token_budget_large"]),
         )
         for r in bframe.records
     }
