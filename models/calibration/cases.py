@@ -143,6 +143,7 @@ def _physics(case: Case, eff: Efficiency) -> tuple[Physics, int]:
         hidden=a(m.hidden_size),
         attn_width=a(m.heads * m.d_head),
         attn_layers=a(m.layers),
+        token_budget=a(math.inf),
         continuous=np.array([True]),
         prefill_tokens=a(case.input_tokens),
         decode_steps=a(case.output_tokens),

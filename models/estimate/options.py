@@ -24,6 +24,7 @@ from lmi_explorer.models.estimate.precisions import upcast_reason
 from lmi_explorer.models.reference.backends import Backend, Efficiency, Support, SupportLevel, load_backends
 from lmi_explorer.models.reference.catalog import ModelSpec
 from lmi_explorer.models.reference.hardware import Accelerator, capable_names, load_hardware
+from lmi_explorer.models.reference.memory_reserve import engine_reserve
 from lmi_explorer.models.reference.model_architecture import architecture_of, routed_expert_params
 from lmi_explorer.models.units import GIB
 
@@ -69,6 +70,7 @@ _CFG_COLUMNS = (
     "step_s",
     "link_latency_s",
     "link_bytes_s",
+    "token_budget",
 )
 STATIC_PHYSICS = (
     "weights",
@@ -89,6 +91,7 @@ STATIC_PHYSICS = (
     "layers",
     "hidden",
     "attn_width",
+    "token_budget",
 )
 
 
@@ -233,6 +236,8 @@ def _rows_for(
     upcasts = upcast_reasons(model, precisions)
     runs = backend.runs_on(acc.architecture)
     cuda = bk.image_cuda(backend.backend, lmi) if acc.min_cuda else None
+    # the engine's own profiled reserve (activation + non-torch) where one is measured; None: the accelerator's
+    profiled = engine_reserve(model, bk, backend.backend, lmi, acc.accelerator)
     too_old = cuda is not None and acc.min_cuda is not None and cuda < acc.min_cuda
     for pname in precisions:
         prec = bk.precisions[pname]
@@ -288,6 +293,7 @@ def _rows_for(
                         "compute": compute if method else "fp16",
                         "continuous": support.continuous_batching,
                         "caps_windows": bk.caps_windows(backend.backend, lmi),
+                        "reserve": None if profiled is None else profiled.bytes_per_device(t),
                     }
                 )
             entries.append((pname, t, k, "", ""))
@@ -383,8 +389,10 @@ def _assemble(
                 eff.step_overhead_s,
                 link.allreduce_latency_s,
                 acc.link_bytes_s * link_eff,
+                backend.step_budget(acc.memory_bytes / GIB, acc.name),
             )
-        kv_b, room, reserve_bounds, max_batch, pipeline, bandwidth, eta_bw, eta_f, step_s, latency, link_bytes = pair
+        kv_b, room, reserve_bounds, max_batch, pipeline, bandwidth, eta_bw, eta_f, step_s = pair[:9]
+        latency, link_bytes, budget = pair[9:]
         w = weights_of.get(prec.precision)
         if w is None:
             w = weights_of[prec.precision] = weight_bytes(model, prec)
@@ -401,12 +409,13 @@ def _assemble(
         kv_dev = dev.full
         layouts.append((dev, rep))
         w_dev = w * (1.0 + backend.weight_overhead) / t
+        reserve = cfg["reserve"]
         rows_out.append(
             (  # in the order of _CFG_COLUMNS
                 w,
                 w_dev,
-                usable_kv_bytes_per_device(backend, acc, w_dev),
-                room,
+                usable_kv_bytes_per_device(backend, acc, w_dev, reserve),
+                room if reserve is None else acc.memory_bytes * backend.memory_fraction - reserve,
                 kv_total,
                 kv_dev,
                 reserve_bounds,
@@ -421,6 +430,7 @@ def _assemble(
                 step_s,
                 latency,
                 link_bytes,
+                budget,
             )
         )
         acc_names.append(acc.name)
@@ -451,6 +461,9 @@ def _assemble(
         "layers": np.full(m, float(model.layers)),
         "hidden": np.full(m, float(model.hidden_size)),
         "attn_width": np.full(m, _attention_width(model)),
+        # an engine that does not chunk prompts batches whole prompts up to max(max_model_len, 2048)
+        # tokens a step (vLLM V0's max_num_batched_tokens without chunked prefill)
+        "token_budget": np.minimum(f("token_budget"), float(max(model.context, 2048))),
     }
     weights_dev = f("w_dev")
     usable = f("usable")

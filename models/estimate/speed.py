@@ -39,6 +39,7 @@ class Physics:
     layers: np.ndarray
     hidden: np.ndarray
     attn_width: np.ndarray  # n_q × d
+    token_budget: np.ndarray  # tokens a scheduler step carries (inf: whole prompts, no chunking)
     attn_layers: np.ndarray  # layers' worth of causal attention in a prefill (windows and linear layers: fewer)
     continuous: np.ndarray  # bool
     prefill_tokens: np.ndarray  # mean input (continuous) or padded input bucket (static)
@@ -102,31 +103,92 @@ class SteadyState:
     ttft_s: np.ndarray
 
 
+def step_time(ph: Physics, tokens: np.ndarray, seqs: np.ndarray, attn_flops: np.ndarray | float = 0.0) -> np.ndarray:
+    """One scheduler step carrying ``tokens`` tokens, ``seqs`` of them decodes reading their KV (seconds).
+
+    ``max((W_read + d × c × kv) / (t × BW × η_bw), (2 × P_act × τ + A) / (t × F × η_f)) + T_comm(τ) + T_step``:
+    the weights are read once per step (MoE: the experts the step's tokens route to), each decode reads
+    its context, every token costs ``2 × P_act`` FLOPs plus ``A``, the prefill attention in the step; the
+    all-reduces carry every token of the step.
+    """
+    c = _col
+    hit = 1.0 - (1.0 - c(ph.expert_hit, tokens)) ** tokens
+    w_read = c(ph.weights, tokens) - c(ph.weights_expert, tokens) * (1.0 - hit)
+    mem = (w_read + seqs * c(ph.context, tokens) * c(ph.kv_per_token, tokens)) / (
+        c(ph.tp_speed, tokens) * c(ph.bandwidth, tokens) * c(ph.eta_bw, tokens)
+    )
+    flops = 2.0 * c(ph.params_decode, tokens) * tokens + attn_flops
+    comp = flops / (c(ph.tp_speed, tokens) * c(ph.flops, tokens) * c(ph.eta_f, tokens))
+    return np.maximum(mem, comp) + comm_time(ph, tokens) + c(ph.step_s, tokens)
+
+
+def scheduler_share(
+    n: np.ndarray, n_in: np.ndarray, n_out: np.ndarray, budget: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Requests finished per step ``u``, steps a request waits before its prefill, and its prefill steps.
+
+    ``n`` requests in a continuous batch, each a prompt of ``n_in`` tokens then ``n_out`` decode steps;
+    a step carries at most ``budget`` tokens, decodes first (vLLM's chunked prefill). With ``d = u × n_out``
+    decodes per step, prompts share ``c = budget − d`` tokens a step: a prompt takes ``s = n_in / c``
+    steps, and half a step passes before a new one is scheduled. Little's law over the ``n`` requests,
+    ``n = u × (½ + s + n_out)``, is a quadratic in ``u``; its root holds until the prompts fill the budget
+    (``u_cap = budget / (n_in + n_out)``); beyond that ``u`` stays at ``u_cap`` and every further request
+    waits ``n / u_cap − n_out − ½ − s`` steps for its prefill.
+    """
+    a = n_out
+    finite = np.isfinite(budget)
+    bud = np.where(finite, budget, 1.0)
+    # quadratic: (½ + a) a u² − ((½ + a) B + n_in + n a) u + n B = 0 (smaller root)
+    qa = (0.5 + a) * a
+    qb = (0.5 + a) * bud + n_in + n * a
+    qc = n * bud
+    disc = np.maximum(qb * qb - 4.0 * qa * qc, 0.0)
+    u_q = np.where(qa > 0, 2.0 * qc / (qb + np.sqrt(disc)), qc / np.maximum(qb, 1e-12))
+    u_cap = bud / (n_in + a)
+    u_chunk = np.minimum(u_q, u_cap)
+    # no chunking: a whole prompt in one step, no budget to fill
+    u_free = n / (0.5 + 1.0 + a)
+    u = np.where(finite, u_chunk, u_free)
+    share = np.where(finite, np.maximum(bud - u * a, 1.0), np.inf)
+    s = np.where(finite, n_in / share, 1.0)
+    wait = np.maximum(n / np.maximum(u, 1e-12) - a - s, 0.5)
+    return u, wait, s
+
+
 def steady_state(ph: Physics, batch: np.ndarray, utilisation: float) -> SteadyState:
     """Throughput and latency at concurrency ``batch`` (continuous or static batching).
 
-    Continuous: ``X = 1 / (T_pre + ō × T_dec / B)``, ``TPOT = T_dec / (1 − X × T_pre × (B − 1) / B)``
-    (decode stalls while the other requests' prefills run),
-    ``TTFT = T_pre + T_dec + queue`` where the queue is M/D/1 for the prefill slot at the
-    planned utilisation. Static: a batch runs to the output bound, prefill padded to the
-    input bucket; ``X = B / T_batch``, ``TTFT = T_pre(B) + u × T_batch / 2``.
+    Continuous (a step-level scheduler with a token budget, see :func:`scheduler_share`): an average step
+    carries ``u × (n_in + n_out)`` tokens, ``u × n_out`` of them decodes; ``TPOT`` is that step's time,
+    ``X = u / T``; ``TTFT`` = the steps waited before the prefill × ``T`` + the prefill steps, each
+    carrying the prompt's chunk beside the decodes, plus an M/D/1 wait for random arrivals at the
+    planned utilisation on the share of the budget prompts occupy. Static: a batch runs to the output
+    bound, prefill padded to the input bucket;
+    ``X = B / T_batch``, ``TTFT = T_pre(B) + u × T_batch / 2``.
     """
     c = _col
     b = batch.astype(float)
-    t_dec = decode_step(ph, b)
-    # continuous batching
-    t_pre = prefill_time(ph, ph.prefill_tokens)
-    tp = c(t_pre, b)
-    x_cont = 1.0 / (tp + c(ph.decode_steps, b) * t_dec / b)
-    busy = np.minimum(x_cont * tp, 0.999)
-    # a request's tokens stall only for the *other* requests' prefills: (B - 1) / B of them
-    tpot_cont = t_dec / (1.0 - busy * (b - 1.0) / b)
-    rho = np.minimum(utilisation * busy, 0.999)
-    ttft_cont = tp + t_dec + rho * tp / (2.0 * (1.0 - rho))
+    # continuous batching: a step-level scheduler with a token budget
+    n_in, n_out = c(ph.prefill_tokens, b), c(ph.decode_steps, b)
+    budget = c(ph.token_budget, b)
+    u, wait, s = scheduler_share(b, n_in, n_out, budget)
+    attn_req = 2.0 * c(ph.attn_layers, b) * n_in * n_in * c(ph.attn_width, b)  # one prompt's attention FLOPs
+    decodes = u * n_out
+    t_avg = step_time(ph, u * (n_in + n_out), decodes, u * attn_req)
+    chunk = np.minimum(n_in, np.where(np.isfinite(budget), np.maximum(budget - decodes, 1.0), n_in))
+    t_chunk = step_time(ph, decodes + chunk, decodes, attn_req * chunk / n_in)
+    x_cont = u / t_avg
+    prefill = np.maximum(s, 1.0) * t_chunk
+    # random arrivals at the planned utilisation queue for the prompts' share of the budget (M/D/1)
+    occupied = np.where(np.isfinite(budget), u * n_in / np.maximum(budget - decodes, 1.0), x_cont * prefill)
+    rho = np.minimum(utilisation * occupied, 0.999)
+    ttft_cont = wait * t_avg + prefill + rho * prefill / (2.0 * (1.0 - rho))
+    tpot_cont = t_avg
     cont = c(ph.continuous, b)
     if ph.continuous.all():
         return SteadyState(x_cont, tpot_cont, ttft_cont)
     # static batching
+    t_dec = decode_step(ph, b)
     n = c(ph.prefill_tokens, b)
     flops = b * (2.0 * c(ph.params_prefill, b) * n + 2.0 * c(ph.layers, b) * n * n * c(ph.attn_width, b))
     comp = flops / (c(ph.tp_speed, b) * c(ph.flops, b) * c(ph.eta_f, b))

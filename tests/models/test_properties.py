@@ -156,6 +156,7 @@ def _physics(n: int, rng: np.random.Generator) -> Physics:
         hidden=np.full(n, 5120.0),
         attn_width=np.full(n, 5120.0),
         attn_layers=np.full(n, 40.0),
+        token_budget=np.full(n, 2048.0),
         continuous=rng.random(n) < 0.7,
         prefill_tokens=r(16, 4000),
         decode_steps=r(16, 2000),
