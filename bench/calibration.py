@@ -17,7 +17,7 @@ from lmi_explorer.models.calibration.published import published_parity, summaris
 def _published() -> None:
     frame = published_parity()
     print(f"Published load tests and benchmarks ({frame['point'].nunique()} points, LMI v29, shipped factors)")
-    print(f"{'point':62s} {'metric':20s} {'engine':>22s} {'measured':>11s} {'estimate':>11s} {'error':>8s}")
+    print(f"{'label':62s} {'metric':20s} {'engine':>22s} {'measured':>11s} {'estimate':>11s} {'error':>8s}")
     for r in frame.itertuples(index=False):
         engine = f"{r.engine} {r.engine_version}".strip()
         est = f"{r.estimate:11.2f}" if math.isfinite(r.estimate) else f"{'—':>11s}"

@@ -300,10 +300,12 @@ def published_parity(scenario_factory: Callable[[], Scenario] | None = None) -> 
             else:
                 measured_kv, how = _kv_measured(p, opt)
                 if measured_kv is not None:
+                    how = "; ".join(x for x in (how, *pl.notes) if x and x != p.notes)
                     figures["kv_tokens"] = (measured_kv, float(opt["kv_capacity_tokens"]), how)
         else:
             m = to_measurement(p)
-            row, reason, _notes = estimate_row(m, pl)
+            row, reason, notes = estimate_row(m, pl)
+            reason = "; ".join(x for x in (reason, *notes) if x and x != p.notes)
             for metric, value, column, scale in (
                 ("ttft_ms", p.ttft_ms, "ttft_s", 1000.0),
                 ("tpot_ms", p.tpot_ms, "tpot_ms", 1.0),

@@ -194,3 +194,16 @@ def test_summary_numbers_on_a_hand_made_frame():
     assert s.loc[("tpot_ms", "all"), "median_abs_error"] == pytest.approx(0.30)  # of 0.1, 0.3, 0.5
     assert s.loc[("tpot_ms", "all"), "worst_abs_error"] == pytest.approx(0.50)
     assert s.loc[("output_tokens_per_s", "all"), "median_abs_error"] == pytest.approx(0.20)
+
+
+def test_the_table_loads_without_pandas():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from lmi_explorer.models.calibration.published import load_published, published_measurements\n"
+        "assert load_published() and published_measurements()\n"
+        "assert 'pandas' not in sys.modules, 'pandas imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
