@@ -24,12 +24,16 @@ def _published() -> None:
         err = f"{r.error * 100:+7.1f}%" if math.isfinite(r.error) else f"  {r.note}"
         print(f"{r.label[:62]:62s} {r.metric:20s} {engine[:22]:>22s} {r.measured:11.2f} {est} {err}")
     print()
-    print(f"{'metric':20s} {'accelerator':12s} {'points':>6s} {'median |err|':>12s} {'worst |err|':>11s}  worst point")
+    print(
+        f"{'metric':20s} {'accelerator':12s} {'points':>6s} {'median |err|':>12s} {'median err':>10s} "
+        f"{'worst |err|':>11s}  worst point"
+    )
     for s in summarise_published(frame).itertuples(index=False):
         med = f"{s.median_abs_error * 100:11.1f}%" if math.isfinite(s.median_abs_error) else f"{'—':>12s}"
+        signed = f"{s.median_error * 100:+9.1f}%" if math.isfinite(s.median_error) else f"{'—':>10s}"
         worst = f"{s.worst_abs_error * 100:10.1f}%" if math.isfinite(s.worst_abs_error) else f"{'—':>11s}"
         missing = f" (+{s.not_estimated} not estimated)" if s.not_estimated else ""
-        print(f"{s.metric:20s} {s.accelerator:12s} {s.points:6d} {med} {worst}  {s.worst_point}{missing}")
+        print(f"{s.metric:20s} {s.accelerator:12s} {s.points:6d} {med} {signed} {worst}  {s.worst_point}{missing}")
     print()
 
 

@@ -348,7 +348,8 @@ def summarise_published(frame: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``metric``, ``accelerator`` (``all`` for the overall rows), ``points``, ``not_estimated``,
-        ``median_abs_error`` and ``worst_abs_error`` (fractions: 0.25 = 25 %), ``worst_point``; ordered by
+        ``median_abs_error``, ``median_error`` (signed: below 0 the estimate is low) and ``worst_abs_error``
+        (fractions: 0.25 = 25 %), ``worst_point``; ordered by
         metric as in ``PARITY_METRICS``, then accelerator, the overall row last.
     """
     import numpy as np
@@ -374,6 +375,7 @@ def summarise_published(frame: pd.DataFrame) -> pd.DataFrame:
                     "points": int(ok.sum()),
                     "not_estimated": int((~ok).sum()),
                     "median_abs_error": float(np.median(a)) if len(a) else math.nan,
+                    "median_error": float(np.median(err[ok])) if len(a) else math.nan,
                     "worst_abs_error": float(a.max()) if len(a) else math.nan,
                     "worst_point": worst,
                 }
@@ -386,6 +388,7 @@ def summarise_published(frame: pd.DataFrame) -> pd.DataFrame:
             "points",
             "not_estimated",
             "median_abs_error",
+            "median_error",
             "worst_abs_error",
             "worst_point",
         ],
