@@ -13,6 +13,7 @@ from lmi_explorer.models.estimate.precisions import full_precision
 from lmi_explorer.models.reference.backends import Efficiency, load_backends, release_summary
 from lmi_explorer.models.reference.catalog import ModelSpec
 from lmi_explorer.models.reference.hardware import load_hardware
+from lmi_explorer.models.reference.memory_reserve import engine_reserve
 from lmi_explorer.models.reference.model_architecture import architecture_of, attention_label
 from lmi_explorer.models.scenario import DEFAULTS
 from lmi_explorer.models.units import gib, percent, tokens, usd
@@ -116,14 +117,24 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
         q = est.prices.quote(
             r.instance, s.deployment.region, s.deployment.platform, s.deployment.pricing_option, s.deployment.discount
         )
+        profiled = engine_reserve(m, bk, r.backend, lmi, acc.accelerator)
         out += [
             Assumption(
                 "Backend",
                 b.name,
                 f"memory fraction {b.memory_fraction:g} ({b.memory_mode}), max batch "
                 f"{b.max_batch}, {'compiled' if b.compiled else 'not compiled'}, "
-                f"{'paged KV' if b.paged_kv else 'static KV reservation'}",
-                b.source,
+                f"{'paged KV' if b.paged_kv else 'static KV reservation'}; reserved before the KV cache: "
+                + (
+                    profiled.describe(r.tensor_parallel or 1, b.name)
+                    if profiled is not None
+                    else f"the accelerator's runtime reserve, {gib(acc.reserve_bytes)} (no profile measured for "
+                    f"this engine version and accelerator)"
+                ),
+                b.source
+                if profiled is None
+                else f"{b.source}; reserve: data/backends/memory_reserve.csv, {profiled.source} "
+                f"(as of {profiled.as_of})",
             ),
             _efficiency(eff, fitted, s.calibration.name if s.calibration else ""),
             Assumption(
@@ -131,7 +142,13 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
                 acc.name,
                 f"{gib(acc.memory_bytes)} usable per device, "
                 f"{acc.bandwidth_bytes_s / 1e9:,.0f} GB/s, {acc.fp16_flops / 1e12:,.0f} TFLOPS 16-bit, "
-                f"reserve {gib(acc.reserve_bytes)}",
+                f"runtime reserve {gib(acc.reserve_bytes)} "
+                + (
+                    f"(not applied: {b.name}'s own profiled reserve replaces it; the CUDA context lies in the "
+                    f"1 − {b.memory_fraction:g} headroom)"
+                    if profiled is not None
+                    else "(applied)"
+                ),
                 f"{acc.source} (as of {acc.as_of})",
             ),
             Assumption(

@@ -143,17 +143,34 @@ def guide_kv_capacity_tokens(weights: float, device_bytes: float, devices: int, 
     return (device_bytes * devices - weights) / kv_per_token
 
 
-def usable_kv_bytes_per_device(backend: Backend, acc: Accelerator, weights_per_device: float) -> float:
+def usable_kv_bytes_per_device(
+    backend: Backend, acc: Accelerator, weights_per_device: float, engine_reserve: float | None = None
+) -> float:
     """Memory left for KV cache on one device (negative: the weights do not fit).
 
-    ``total`` mode (vLLM ``gpu_memory_utilization``): ``mem × fraction − reserve − weights``.
+    ``total`` mode (vLLM ``gpu_memory_utilization``, a fraction of the device's whole memory):
+    ``mem × fraction − reserve − weights``, where the reserve is the engine's own profiled peak
+    (``engine_reserve``: activation + non-torch memory, from ``data/backends/memory_reserve.csv``)
+    when one applies and the accelerator's ``runtime_reserve_gib`` otherwise. The profiled reserve
+    replaces the accelerator's, never adds to it: vLLM measures from a snapshot taken after the CUDA
+    context exists, so the context sits in the ``1 − fraction`` headroom.
     ``free_after_weights`` (TensorRT-LLM ``kv_cache_free_gpu_mem_fraction``):
-    ``(mem − reserve − weights) × fraction``.
+    ``(mem − reserve − weights) × fraction``, always with the accelerator's reserve.
+
+    Parameters
+    ----------
+    backend : Backend
+    acc : Accelerator
+    weights_per_device : float
+        Weight bytes one device holds.
+    engine_reserve : float | None
+        Bytes the engine's start-up profiling takes per device before the KV cache; None: none known.
     """
     if backend.memory_mode == "free_after_weights":
         free = acc.memory_bytes - acc.reserve_bytes - weights_per_device
         return free * backend.memory_fraction if free > 0 else free
-    return acc.memory_bytes * backend.memory_fraction - acc.reserve_bytes - weights_per_device
+    reserve = acc.reserve_bytes if engine_reserve is None else engine_reserve
+    return acc.memory_bytes * backend.memory_fraction - reserve - weights_per_device
 
 
 def valid_tensor_parallel(model: ModelSpec, backend: Backend, devices: int) -> list[int]:
