@@ -150,14 +150,15 @@ def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover:
             steps.append(Step("hardware", "neuronx", why, f"Neuron: {model.model_type} supported"))
             path.append("neuronx")
         else:
-            steps.append(
-                Step(
-                    "hardware",
-                    "model_support",
-                    "GPU: Inferentia2/Trainium fits nowhere or costs more for this traffic.",
-                    "GPU",
+            if inf_best is None:
+                why = f"GPU: {nb_name} on Inferentia2/Trainium fits nowhere for this traffic."
+            else:
+                why = (
+                    f"GPU: {nb_name} on Inferentia2/Trainium costs more for this traffic "
+                    f"({usd(float(inf_best['monthly_usd']), per='mo')} on {inf_best['instance']} vs "
+                    f"{usd(gpu_cost, per='mo')} on GPU)."
                 )
-            )
+            steps.append(Step("hardware", "model_support", why, "GPU"))
     elif hw == "inferentia":
         # Inferentia only, and nothing serves it here: say why, and do not pretend to fall back to GPU
         why = no_neuron_reason(lmi, short=True) if nb is None else sup_reason(nb)

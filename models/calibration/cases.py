@@ -1,7 +1,9 @@
-"""Published measured cases, the estimator's prediction for each, and the efficiency fit.
+"""Published single-batch cases of 2022–2024 engines, the estimator's prediction for each, and their fit.
 
-The shipped efficiency factors (``data/backends/efficiency.csv``) come from :func:`fit`
-run over ``data/calibration/measured.csv``; ``bench/calibration.py`` prints the result.
+The factors :func:`fit` finds over ``data/calibration/measured.csv`` are kept in
+``data/calibration/measured_fit.csv`` as evidence about those engines; the shipped efficiency factors
+(``data/backends/efficiency.csv``) are fitted to the 2024–2026 load tests (``tools/fit_published.py``).
+``bench/calibration.py`` prints both.
 """
 
 from __future__ import annotations
@@ -153,9 +155,36 @@ def _physics(case: Case, eff: Efficiency) -> tuple[Physics, int]:
     return ph, batch
 
 
+ERA_FIT_SCHEMA: dict[str, Column] = {
+    "backend": Column("str"),
+    "accelerator": Column("str"),
+    "eta_bw": Column("float", minimum=0.01, maximum=1),
+    "eta_f": Column("float", minimum=0.01, maximum=1),
+    "step_overhead_ms": Column("float", minimum=0, maximum=1000),
+}
+
+
+@lru_cache(maxsize=1)
+def era_factors() -> dict[tuple[str, str], Efficiency]:
+    """The factors fitted to these cases (``data/calibration/measured_fit.csv``): evidence about the engines
+    of 2022–2024 that ran them, kept apart from the shipped factors fitted to 2024–2026 engines."""
+    table = read_table("calibration/measured_fit.csv", ERA_FIT_SCHEMA)
+    return {
+        (r["backend"], r["accelerator"]): Efficiency(
+            r["eta_bw"], r["eta_f"], r["step_overhead_ms"] / 1000, str(r["source"]), True
+        )
+        for r in table.records
+    }
+
+
 def predict(case: Case, eff: Efficiency | None = None) -> float:
-    """The estimator's figure for a measured case, in the case's metric and units."""
-    eff = eff or load_backends().efficiency_for(case.backend, case.accelerator)
+    """The estimator's figure for a measured case, in the case's metric and units (default: the factors
+    fitted to these cases' own engines, :func:`era_factors`)."""
+    eff = (
+        eff
+        or era_factors().get((case.backend, case.accelerator))
+        or load_backends().efficiency_for(case.backend, case.accelerator)
+    )
     ph, batch = _physics(case, eff)
     if case.metric == "prefill_ms":
         return float(prefill_time(ph, ph.prefill_tokens)[0]) * 1000

@@ -71,6 +71,7 @@ _CFG_COLUMNS = (
     "link_latency_s",
     "link_bytes_s",
     "token_budget",
+    "reserve_dev",
 )
 STATIC_PHYSICS = (
     "weights",
@@ -124,6 +125,7 @@ class OptionGrid:
     c_kv_total: np.ndarray
     c_kv_dev: np.ndarray
     c_reserve_bounds: np.ndarray
+    c_reserve_dev: np.ndarray  # the reserve taken before the KV cache on each device (engine's or accelerator's)
     c_max_batch: np.ndarray
     c_continuous: np.ndarray
     c_tp: np.ndarray
@@ -376,7 +378,9 @@ def _assemble(
             own = fitted.get((backend.backend, acc.accelerator))
             eff = bk.efficiency_for(backend.backend, acc.accelerator) if own is None else _efficiency(own)
             link = hw.interconnects[acc.interconnect]
-            link_eff = link.bandwidth_efficiency if own is None or own.eta_link is None else own.eta_link
+            link_eff = link.bandwidth_efficiency if eff.eta_link is None else eff.eta_link
+            if own is not None and own.eta_link is not None:
+                link_eff = own.eta_link
             pair = pairs[(backend.backend, acc.accelerator)] = (
                 1.0 if (kv_cache_dtype == "fp8" and acc.fp8_flops) else 2.0,
                 acc.memory_bytes * backend.memory_fraction - acc.reserve_bytes,
@@ -431,6 +435,7 @@ def _assemble(
                 latency,
                 link_bytes,
                 budget,
+                acc.reserve_bytes if reserve is None else reserve,
             )
         )
         acc_names.append(acc.name)
@@ -507,6 +512,7 @@ def _assemble(
         c_kv_total=kv_total_c,
         c_kv_dev=kv_dev_c,
         c_reserve_bounds=reserve_bounds,
+        c_reserve_dev=f("reserve_dev"),
         c_max_batch=max_batch,
         c_continuous=continuous,
         c_tp=tps,

@@ -22,6 +22,7 @@ from lmi_explorer.models.estimate.cost import (
 from lmi_explorer.models.estimate.memory import kv_bytes_per_token_guide
 from lmi_explorer.models.estimate.options import OptionGrid, option_grid, upcast_reasons
 from lmi_explorer.models.estimate.precisions import full_precision, offered
+from lmi_explorer.models.estimate.ranges import spread_for
 from lmi_explorer.models.estimate.speed import OperatingPoint, Physics, operating_point
 from lmi_explorer.models.reference.catalog import ModelSpec
 from lmi_explorer.models.reference.hardware import capable_names, load_hardware
@@ -60,13 +61,19 @@ OPTION_COLUMNS = [
     "operating_concurrency",
     "limited_by",
     "ttft_s",
+    "ttft_s_low",
+    "ttft_s_high",
     "tpot_ms",
+    "tpot_ms_low",
+    "tpot_ms_high",
     "requests_per_s_per_replica",
     "output_tokens_per_s_per_replica",
     "replicas",
     "instances",
     "hourly_usd",
     "monthly_usd",
+    "monthly_usd_low",
+    "monthly_usd_high",
     "usd_per_million_tokens",
     "usd_per_million_output_tokens",
     "compiled",
@@ -289,6 +296,21 @@ def memory_and_physics(
     return fits, cap, bmax, idx, ph
 
 
+@lru_cache(maxsize=64)
+def row_spreads(grid: OptionGrid) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per option and metric, the (q10, q90) of log(estimate / measured) behind it (``ranges.spread_for``)."""
+    ids = {a.name: k for k, a in load_hardware().accelerators.items()}
+    pairs = list(zip(grid.backend.tolist(), [ids.get(a, a) for a in grid.accelerator.tolist()], strict=True))
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for metric in ("ttft_ms", "tpot_ms", "output_tokens_per_s"):
+        by_pair = {p: spread_for(p[0], p[1], metric) for p in set(pairs)}
+        out[metric] = (
+            np.array([by_pair[p].q10 for p in pairs], dtype=float),
+            np.array([by_pair[p].q90 for p in pairs], dtype=float),
+        )
+    return out
+
+
 def _request_bytes(grid: OptionGrid, ts: TrafficStats) -> np.ndarray:
     """Cache bytes one request holds on one device of each configuration: the bound length where the
     backend reserves it (compiled, static KV), the mean length where it pages."""
@@ -509,7 +531,19 @@ def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
                 reason[j] = f"{grid.instance[j]} is not offered on SageMaker (EC2 only): choose EC2 to price it."
             else:
                 reason[j] = f"Price unknown for {grid.instance[j]} in {d.region} on {d.platform}."
+    # likely ranges: where measured figures lay for 80 % of the published points behind each option
+    sp = row_spreads(grid)
+    ttft = np.where(fits, pick(perf.ttft_s), math.nan)
+    tpot = np.where(fits, pick(perf.tpot_s) * 1000.0, math.nan)
+    x_lo, x_hi = x * np.exp(-sp["output_tokens_per_s"][1]), x * np.exp(-sp["output_tokens_per_s"][0])
+
+    def monthly_at(rate: np.ndarray) -> np.ndarray:
+        reps = np.where(fits, replicas_needed(t.peak_rps, np.nan_to_num(rate), d.target_utilisation), 0)
+        inst = np.where(fits, instances_needed(reps, rpi, d.min_instances), 0)
+        return np.where(fits, monthly_usd(inst, hourly, d.hours_per_month), math.nan)
+
     with np.errstate(divide="ignore", invalid="ignore"):
+        monthly_low, monthly_high = monthly_at(x_hi), monthly_at(x_lo)
         per_m = usd_per_million_tokens(monthly, t.requests_per_s, d.hours_per_month, ts.mean_input + ts.mean_output)
         per_m_out = usd_per_million_tokens(monthly, t.requests_per_s, d.hours_per_month, ts.mean_output)
     columns: dict[str, np.ndarray] = {
@@ -528,7 +562,7 @@ def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
         "weights_gib": pick(grid.c_weights) / GIB,
         "weights_gib_per_device": pick(grid.c_weights_dev) / GIB,
         "device_gib": grid.device_gib,
-        "reserve_gib_per_device": grid.reserve_gib,
+        "reserve_gib_per_device": np.where(has, pick(grid.c_reserve_dev) / GIB, grid.reserve_gib),
         "usable_kv_gib_per_device": np.maximum(pick(grid.c_usable_dev), 0) / GIB,
         "kv_bytes_per_token": pick(grid.c_kv_total),
         "kv_bytes_per_token_guide": np.full(n, float(kv_bytes_per_token_guide(model))),
@@ -537,14 +571,20 @@ def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
         "max_concurrency": pick(perf.bmax, 0).astype(np.int64),
         "operating_concurrency": conc,
         "limited_by": np.where(fits, pick(perf.limited_by, ""), ""),
-        "ttft_s": np.where(fits, pick(perf.ttft_s), math.nan),
-        "tpot_ms": np.where(fits, pick(perf.tpot_s) * 1000.0, math.nan),
+        "ttft_s": ttft,
+        "ttft_s_low": ttft * np.exp(-sp["ttft_ms"][1]),
+        "ttft_s_high": ttft * np.exp(-sp["ttft_ms"][0]),
+        "tpot_ms": tpot,
+        "tpot_ms_low": tpot * np.exp(-sp["tpot_ms"][1]),
+        "tpot_ms_high": tpot * np.exp(-sp["tpot_ms"][0]),
         "requests_per_s_per_replica": x,
         "output_tokens_per_s_per_replica": x * ts.mean_output,
         "replicas": replicas.astype(np.int64),
         "instances": n_inst,
         "hourly_usd": hourly,
         "monthly_usd": monthly,
+        "monthly_usd_low": monthly_low,
+        "monthly_usd_high": monthly_high,
         "usd_per_million_tokens": per_m,
         "usd_per_million_output_tokens": per_m_out,
         "compiled": grid.compiled,
@@ -599,3 +639,4 @@ def clear_caches() -> None:
     _hourly.cache_clear()
     option_grid.cache_clear()
     upcast_reasons.cache_clear()
+    row_spreads.cache_clear()

@@ -100,6 +100,7 @@ EFFICIENCY_SCHEMA: dict[str, Column] = {
     "eta_bw": Column("float", minimum=0.01, maximum=1),
     "eta_f": Column("float", minimum=0.01, maximum=1),
     "step_overhead_ms": Column("float", minimum=0, maximum=1000),
+    "eta_link": Column("float", required=False, minimum=0.01, maximum=1),
 }
 
 #: Architecture classes HF Accelerate loads for text generation (LMI HF Accelerate guide).
@@ -147,8 +148,9 @@ class Backend:
         """Tokens per step on an accelerator (inf when the backend does not chunk prompts)."""
         if self.token_budget is None:
             return float("inf")
-        large = acc_memory_gib >= 70 and "A100" not in acc_name and self.token_budget_large
-        return float(self.token_budget_large if large else self.token_budget)
+        if acc_memory_gib >= 70 and "A100" not in acc_name and self.token_budget_large is not None:
+            return float(self.token_budget_large)
+        return float(self.token_budget)
 
     def available(self, lmi: int) -> bool:
         return self.from_lmi <= lmi and (self.to_lmi is None or lmi <= self.to_lmi)
@@ -188,6 +190,9 @@ class Efficiency:
     step_overhead_s: float
     source: str
     calibrated: bool
+    #: share of the device link's bandwidth the tensor-parallel all-reduce reaches, where a fit to
+    #: measurements across TP degrees set it (None: the interconnect's own figure)
+    eta_link: float | None = None
 
 
 # Lookups are memoised per loaded table set: the estimator asks the same questions on every tick.
@@ -479,8 +484,14 @@ class BackendData:
             r = index.get((backend, "*"))
         if r is None:
             raise DataError(f"data/backends/efficiency.csv: no row for backend '{backend}'.")
+        link = r.get("eta_link")
         return Efficiency(
-            float(r["eta_bw"]), float(r["eta_f"]), float(r["step_overhead_ms"]) / 1000, str(r["source"]), calibrated
+            float(r["eta_bw"]),
+            float(r["eta_f"]),
+            float(r["step_overhead_ms"]) / 1000,
+            str(r["source"]),
+            calibrated,
+            None if link is None or missing(link) else float(link),
         )
 
 

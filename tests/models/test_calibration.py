@@ -13,7 +13,7 @@ CASES = load_cases()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.case for c in CASES])
-def test_shipped_calibration_within_25_percent(case):
+def test_the_older_engines_fit_reproduces_its_cases_within_25_percent(case):
     predicted = predict(case)
     assert predicted == pytest.approx(case.measured, rel=0.25), f"{case.label}: {predicted:.1f}"
 

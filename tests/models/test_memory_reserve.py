@@ -123,10 +123,12 @@ def test_the_option_grid_applies_the_profile_on_the_shipped_h100():
         k = int(g.config[(g.instance == "p5.48xlarge") & (g.tensor_parallel == 1)][0])
         return float(g.c_usable_dev[k])
 
-    # v17 (vLLM 0.11.1): 80 GiB × 0.9 − weights − (5.6 + 0.13) GiB, no accelerator reserve on top
-    assert usable(LMI) == pytest.approx(80 * GIB * 0.9 - w - (DENSE + NON_TORCH) * GIB)
+    # the device as vLLM sees it: 79.18 GiB (81,080 MiB), not the datasheet's 80
+    assert h100.memory_bytes == 81_080 * 2**20
+    # v17 (vLLM 0.11.1): 79.18 GiB × 0.9 − weights − (5.6 + 0.13) GiB, no accelerator reserve on top
+    assert usable(LMI) == pytest.approx(h100.memory_bytes * 0.9 - w - (DENSE + NON_TORCH) * GIB)
     # v16 (vLLM 0.10.2, not measured): the accelerator's runtime reserve as before
-    assert usable(16) == pytest.approx(80 * GIB * 0.9 - h100.reserve_bytes - w)
+    assert usable(16) == pytest.approx(h100.memory_bytes * 0.9 - h100.reserve_bytes - w)
 
 
 def test_other_engines_and_unmeasured_parts_keep_their_rules():

@@ -261,7 +261,7 @@ def test_every_cause_code_is_one_of_the_listed(make_scenario):
     causes = set(est.columns["cause"]) - {""}
     assert causes <= set(FAIL_CAUSES)
     fits = est.columns["fits"]
-    assert all(c in ("", "price") for c, f in zip(est.columns["cause"], fits, strict=True) if f)
+    assert all(c in ("", "price", "platform") for c, f in zip(est.columns["cause"], fits, strict=True) if f)
     assert all(c != "" for c, f in zip(est.columns["cause"], fits, strict=True) if not f)
 
 

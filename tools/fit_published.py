@@ -1,0 +1,201 @@
+"""Refit the shipped efficiency factors and the estimate's ranges from the published calibration set.
+
+Fits η_bw, η_f, the step overhead and (where TP varies) the link efficiency per backend × accelerator to
+``data/calibration/loadtests.csv`` with the same search a user's load tests get
+(:func:`models.calibration.fit.fit_measurements`), then writes
+
+- ``data/backends/efficiency.csv``: a fitted row per (backend, accelerator) with at least ``MIN_POINTS``
+  figures; an accelerator with fewer takes the fit of the same backend on the nearest architecture
+  (``NEAREST``), flagged as such; rows of backends with no published point are kept as they are;
+- ``data/calibration/residuals.csv``: per (backend, accelerator, metric) the 10th and 90th percentile of
+  log(estimate / measured) after the fit, the evidence behind each estimate's likely range.
+
+Run: ``python tools/fit_published.py`` (prints what it fitted; ``--dry-run`` writes nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from lmi_explorer.models.calibration.fit import fit_measurements
+from lmi_explorer.models.calibration.published import (
+    load_published,
+    parity_scenario,
+    published_measurements,
+    published_parity,
+)
+from lmi_explorer.models.estimate import ranges
+from lmi_explorer.models.files import data_root
+from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.reference.hardware import load_hardware
+
+MIN_POINTS = 3
+#: accelerator architecture -> architectures whose fit stands in, nearest first
+NEAREST = {
+    "turing": ("ampere", "ada"),
+    "volta": ("ampere",),
+    "ampere": ("ada", "hopper"),
+    "ada": ("ampere", "hopper"),
+    "hopper": ("blackwell", "ampere"),
+    "blackwell": ("hopper",),
+    "blackwell-rtx": ("ada", "hopper"),
+    "neuron-v2": ("neuron-v3",),
+    "neuron-v3": ("neuron-v2",),
+}
+METRICS = ("ttft_ms", "tpot_ms", "output_tokens_per_s")
+SOURCE = "log(estimate / measured) after the fit: tools/fit_published.py over data/calibration/loadtests.csv"
+
+
+def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def _engines(backend: str, accelerator: str) -> str:
+    versions = sorted(
+        {
+            f"{p.engine} {p.engine_version}".strip()
+            for p in load_published()
+            if p.backend == backend and p.accelerator == accelerator
+        }
+    )
+    return ", ".join(versions)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dry-run", action="store_true")
+    args = ap.parse_args()
+    today = dt.date.today().isoformat()
+    # the central figures do not depend on the ranges being refitted here: estimate without them
+    ranges._residuals.cache_clear()
+    ranges._residuals = lambda: {}  # type: ignore[assignment]
+    ranges.spread_for.cache_clear()
+    report = fit_measurements(list(published_measurements()), parity_scenario(), name="published")
+    fitted = {(f.backend, f.accelerator): f for f in report.calibration.overrides() if f.points >= MIN_POINTS}
+    print(f"median |error| before {report.median_error_before:.1%}, after {report.median_error_after:.1%}")
+    for f in fitted.values():
+        print(
+            f"  {f.backend:8s} {f.accelerator:12s} η_bw {f.eta_bw:.3f} η_f {f.eta_f:.3f} "
+            f"step {f.step_overhead_ms:.2f} ms "
+            f"link {f.eta_link if f.eta_link is not None else '—'}  {f.points} figures, "
+            f"{(f.median_error_before or 0):.1%} → {(f.median_error_after or 0):.1%}"
+        )
+    path = data_root() / "backends" / "efficiency.csv"
+    header, rows = _rows(path)
+    keep = [r for r in rows if (r["backend"], r["accelerator"]) not in fitted]
+    new = []
+    for (backend, acc), f in sorted(fitted.items()):
+        new.append(
+            {
+                "backend": backend,
+                "accelerator": acc,
+                "eta_bw": f"{f.eta_bw:g}",
+                "eta_f": f"{f.eta_f:g}",
+                "step_overhead_ms": f"{f.step_overhead_ms:g}",
+                "eta_link": "" if f.eta_link is None else f"{f.eta_link:g}",
+                "source": (
+                    f"Fit (tools/fit_published.py) to {f.points} published figures in data/calibration/loadtests.csv "
+                    f"({_engines(backend, acc)})"
+                ),
+                "as_of": today,
+                "notes": (
+                    f"median |error| {(f.median_error_before or 0):.0%} with the factors before, "
+                    f"{(f.median_error_after or 0):.0%} after"
+                ),
+            }
+        )
+    # accelerators of a fitted backend without enough points: the nearest architecture's fit
+    hw = load_hardware()
+    arch_of = {a: acc.architecture for a, acc in hw.accelerators.items()}
+    for backend in sorted({b for b, _ in fitted}):
+        mine = {a: f for (b, a), f in fitted.items() if b == backend}
+        for acc, arch in sorted(arch_of.items()):
+            if acc in mine or hw.accelerators[acc].is_neuron != (backend in ("tnx", "vllm-neuron")):
+                continue
+            if not load_backends().backends[backend].runs_on(arch):
+                continue
+            donors = [a for a in mine if arch_of[a] == arch] or [
+                a for near in NEAREST.get(arch, ()) for a in mine if arch_of[a] == near
+            ]
+            if not donors:
+                continue
+            d = mine[donors[0]]
+            keep = [r for r in keep if (r["backend"], r["accelerator"]) != (backend, acc)]
+            new.append(
+                {
+                    "backend": backend,
+                    "accelerator": acc,
+                    "eta_bw": f"{d.eta_bw:g}",
+                    "eta_f": f"{d.eta_f:g}",
+                    "step_overhead_ms": f"{d.step_overhead_ms:g}",
+                    "eta_link": "" if d.eta_link is None else f"{d.eta_link:g}",
+                    "source": (
+                        f"No {MIN_POINTS}+ published figures on this accelerator: uses the {donors[0]} fit "
+                        f"(nearest architecture: {arch_of[donors[0]]}) of tools/fit_published.py"
+                    ),
+                    "as_of": today,
+                    "notes": "uncalibrated on this accelerator",
+                }
+            )
+    out_rows = new + keep
+    if not args.dry_run:
+        _write(path, header, out_rows)
+        load_backends.cache_clear()
+        from lmi_explorer.models.estimate import clear_caches
+
+        clear_caches()
+    # residuals after the fit: the evidence behind each estimate's range
+    frame = published_parity()
+    frame = frame[frame["metric"].isin(METRICS) & frame["estimate"].notna() & (frame["measured"] > 0)]
+    log_err = np.log(frame["estimate"].astype(float) / frame["measured"].astype(float))
+    frame = frame.assign(log_error=log_err)
+    res = []
+    for keys, g in [
+        *frame.groupby(["backend", "accelerator", "metric"]),
+        *(((b, "*", m), g) for (b, m), g in frame.groupby(["backend", "metric"])),
+        *((("*", "*", m), g) for m, g in frame.groupby("metric")),
+    ]:
+        backend, acc, metric = keys
+        q10, q90 = np.quantile(g["log_error"], [0.1, 0.9])
+        res.append(
+            {
+                "backend": backend,
+                "accelerator": acc,
+                "metric": metric,
+                "points": str(len(g)),
+                "q10": f"{q10:.4f}",
+                "q90": f"{q90:.4f}",
+                "median_abs_error": f"{float(np.median(np.abs(np.exp(g['log_error']) - 1))):.4f}",
+                "source": SOURCE,
+                "as_of": today,
+            }
+        )
+    print(f"{len(res)} residual rows; overall:")
+    for r in res:
+        if r["backend"] == "*":
+            lo, hi = math.exp(float(r["q10"])) - 1, math.exp(float(r["q90"])) - 1
+            med = float(r["median_abs_error"])
+            print(f"  {r['metric']:20s} {r['points']:>4s} points, median |err| {med:.1%}, p10–p90 {lo:+.0%}…{hi:+.0%}")
+    if not args.dry_run:
+        _write(data_root() / "calibration" / "residuals.csv", list(res[0]), res)
+
+
+if __name__ == "__main__":
+    main()
