@@ -98,7 +98,7 @@ def test_recommended_bar_is_outlined_and_labelled(chart):
     rec = d.decision.recommendation
     bar = chart.bar(rec.instance, rec.precision)
     assert bar.get_linewidth() == pytest.approx(1.6)
-    assert "$5,706/mo" in chart.value_label.get_text()
+    assert f"${rec.monthly_usd:,.0f}/mo" in chart.value_label.get_text()
 
 
 def test_same_structure_mutates_the_same_bars(chart):

