@@ -12,7 +12,7 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pandas as pd
 
@@ -27,6 +27,9 @@ from lmi_explorer.models.reference.hardware import load_hardware
 from lmi_explorer.models.reference.pricing import PriceTable
 from lmi_explorer.models.scenario import Scenario, default_scenario, load
 from lmi_explorer.models.units import ms_per_token, percent, seconds, usd
+
+if TYPE_CHECKING:
+    from lmi_explorer.models.calibration.measurements import Measurement
 
 #: Option fields in the JSON output (the public interface; more may be added, none removed).
 JSON_OPTION_FIELDS = [
@@ -46,6 +49,13 @@ JSON_OPTION_FIELDS = [
     "instances",
     "monthly_usd",
     "usd_per_million_tokens",
+    # likely ranges (added beside the figures; the keys above are unchanged)
+    "ttft_s_low",
+    "ttft_s_high",
+    "tpot_ms_low",
+    "tpot_ms_high",
+    "monthly_usd_low",
+    "monthly_usd_high",
 ]
 
 
@@ -88,6 +98,8 @@ def result_dict(est: Estimate, dec: Decision) -> dict[str, Any]:
             "tensor_parallel": rec.tensor_parallel,
             "instances": rec.instances,
             "monthly_usd": _clean(rec.monthly_usd),
+            "monthly_usd_low": _clean(rec.monthly_usd_low),
+            "monthly_usd_high": _clean(rec.monthly_usd_high),
             "usd_per_million_tokens": _clean(rec.usd_per_million_tokens),
             "summary": rec.summary,
         },
@@ -321,17 +333,51 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _known_models(measurements: list[Measurement], scenario: Scenario, model: str | None) -> list[Measurement]:
+    """Runs naming a model the app does not know take ``--model`` (said in their note); without it, DataError.
+
+    A run is never estimated as the scenario's model in place of the one its file names.
+    """
+    from dataclasses import replace
+
+    from lmi_explorer.models.calibration.measurements import resolve_model
+
+    out, unknown = [], []
+    for m in measurements:
+        if not resolve_model(m.model, scenario).reason:
+            out.append(m)
+        elif model:
+            said = f"the file names model '{m.model}'; --model {model} used"
+            out.append(replace(m, model=model, note=f"{m.note}; {said}" if m.note else said))
+        else:
+            unknown.append(f"{m.label} ('{m.model}')")
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        raise DataError(
+            f"{len(unknown)} run(s) name a model that is not in the catalog: {shown}; give --model ID (the "
+            "catalog model they ran) or --model-config CONFIG (the model's config.json or folder)."
+        )
+    return out
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """`calibrate`: estimate vs measured for load-test files, efficiency fitted, optionally saved in a scenario."""
     from dataclasses import asdict
 
     from lmi_explorer.models.calibration.fit import fit_measurements
     from lmi_explorer.models.calibration.importers import load_measurements
-    from lmi_explorer.models.calibration.measurements import RunFacts
+    from lmi_explorer.models.calibration.measurements import RunFacts, resolve_model
     from lmi_explorer.models.calibration.user import to_dict as calibration_dict
     from lmi_explorer.models.scenario import save
 
     scenario: Scenario = load(args.scenario)
+    if args.model_config:
+        scenario = with_model_config(scenario, args.model_config)
+    if args.model and resolve_model(args.model, scenario).reason:
+        raise DataError(
+            f"--model {args.model}: not a catalog model (see 'lmi-explorer catalog models') nor the scenario's; "
+            "give a catalog id, or --model-config CONFIG for a model the catalog does not have."
+        )
     facts = RunFacts(
         model=args.model,
         instance=args.instance,
@@ -341,7 +387,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         input_tokens=args.input_tokens,
         concurrency=args.concurrency,
     )
-    measurements = [m for path in args.measurements for m in load_measurements(path, facts)]
+    measurements = _known_models(
+        [m for path in args.measurements for m in load_measurements(path, facts)], scenario, args.model
+    )
     report = fit_measurements(measurements, scenario)
     calibrated = scenario.with_changes(calibration=report.calibration)
     if args.out:
@@ -502,7 +550,16 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
         help="a load-test result (vLLM bench serve JSON, LLMPerf summary, awscurl -P output, GenAI-Perf/"
         "AIPerf export JSON or the CSV template); repeat for several",
     )
-    k.add_argument("--model", help="model id, when the file does not say")
+    k.add_argument(
+        "--model",
+        help="catalog model id the runs used, when the file does not say or names a model not in the catalog",
+    )
+    k.add_argument(
+        "--model-config",
+        metavar="CONFIG",
+        help="the scenario's model from its config.json, a model folder or hf:ORG/NAME in the local cache "
+        "(as estimate --model-config); runs naming it are compared on it",
+    )
     k.add_argument("--instance", help="instance type the test ran on, when the file does not say")
     k.add_argument(
         "--backend", help="backend that served it (vllm, lmi-dist, trtllm, tnx …), when the file does not say"

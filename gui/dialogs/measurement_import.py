@@ -2,24 +2,30 @@
 
 The measurements join the scenario's calibration through the state (one undo step, the document
 marked unsaved). A refused file changes nothing and says which file and field, as every load does.
+Runs naming a model the app does not know are listed in one message with the way out (import the
+model's config, or choose the model they ran); kept aside, they are imported but neither compared nor
+fitted until their model is known, never estimated as the scenario's model.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from lmi_explorer.gui import settings
 from lmi_explorer.gui.qt_state import QtState
 from lmi_explorer.models.calibration.importers import detect_format, measurements_from_text
-from lmi_explorer.models.calibration.measurements import Measurement, RunFacts
+from lmi_explorer.models.calibration.measurements import Measurement, RunFacts, resolve_model
 from lmi_explorer.models.calibration.user import MAX_MEASUREMENTS, Calibration
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.files import read_text
+from lmi_explorer.models.reference.catalog import load_catalog
+from lmi_explorer.models.scenario import Scenario
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +52,59 @@ def is_measurement_file(path: str | Path) -> bool:
     except DataError:
         return False
     return True
+
+
+#: ask_model(file name, runs, the refused runs with their reasons, the scenario) -> the model they ran, or None
+#: to keep them aside
+AskModel = Callable[[str, int, list[tuple[Measurement, str]], Scenario], str | None]
+
+
+def refused_text(name: str, runs: int, refused: list[tuple[Measurement, str]]) -> tuple[str, str]:
+    """The message for runs whose model the app does not know: what (every run and why), then the way out."""
+    n = len(refused)
+    lines = [f"{m.label}: {reason}" for m, reason in refused[:20]]
+    if n > 20:
+        lines.append(f"… and {n - 20} more")
+    text = f"{n} of {runs} run{'s' if runs != 1 else ''} in {name} name a model the app does not know:\n\n" + (
+        "\n".join(lines)
+    )
+    way_out = (
+        "They are imported but kept aside: not compared or fitted, never estimated as the scenario's model. "
+        "Import the model's config.json or folder (File ▸ Import model…) and they are compared on it, or "
+        "choose the catalog model they ran."
+    )
+    return text, way_out
+
+
+def ask_model_with_dialog(parent: QWidget) -> AskModel:
+    def ask(name: str, runs: int, refused: list[tuple[Measurement, str]], scenario: Scenario) -> str | None:
+        text, way_out = refused_text(name, runs, refused)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Runs with an unknown model", text, parent=parent)
+        box.setInformativeText(way_out)
+        choose = box.addButton("&Choose model…", QMessageBox.ButtonRole.ActionRole)
+        box.addButton("&Keep aside", QMessageBox.ButtonRole.AcceptRole)
+        box.exec()
+        if box.clickedButton() is not choose:
+            return None
+        own = scenario.custom_model.name if scenario.custom_model is not None else scenario.model_id
+        items = [own, *(mid for mid in load_catalog().models if mid != own)] if own else list(load_catalog().models)
+        model, ok = QInputDialog.getItem(parent, "Model of the runs", "The model these runs measured:", items, 0, False)
+        return model if ok and model else None
+
+    return ask
+
+
+def with_model(
+    refused: list[tuple[Measurement, str]], runs: tuple[Measurement, ...], model: str
+) -> tuple[Measurement, ...]:
+    """The runs with the refused ones given ``model``, their note naming what the file said."""
+    chosen = {id(m) for m, _ in refused}
+
+    def give(m: Measurement) -> Measurement:
+        said = f"the file names model '{m.model}'; {model} chosen on import"
+        return replace(m, model=model, note=f"{m.note}; {said}" if m.note else said)
+
+    return tuple(give(m) if id(m) in chosen else m for m in runs)
 
 
 def ask_with_dialog(parent: QWidget) -> AskFacts:
@@ -93,11 +152,14 @@ def merged(old: Calibration | None, new: tuple[Measurement, ...], name: str) -> 
 class MeasurementImporter(QObject):
     """File ▸ Import measurements, the Calibration tab's Import button and dropped result files."""
 
-    def __init__(self, qstate: QtState, parent: QWidget, ask: AskFacts | None = None) -> None:
+    def __init__(
+        self, qstate: QtState, parent: QWidget, ask: AskFacts | None = None, ask_model: AskModel | None = None
+    ) -> None:
         super().__init__(parent)
         self.qstate = qstate
         self.window = parent
         self.ask = ask or ask_with_dialog(parent)
+        self.ask_model = ask_model or ask_model_with_dialog(parent)
         self.last_message = ""
 
     def defaults(self) -> RunFacts:
@@ -136,6 +198,7 @@ class MeasurementImporter(QObject):
                     return False
                 facts = answer
             runs = measurements_from_text(p.name, text, facts)
+            runs, aside = self._known_models(p.name, runs)
             cal = merged(self.qstate.scenario.calibration, runs, p.name)
             if len(cal.measurements) > MAX_MEASUREMENTS:
                 raise DataError(f"{p.name}: the scenario would hold more than {MAX_MEASUREMENTS:,} measurements.")
@@ -151,5 +214,25 @@ class MeasurementImporter(QObject):
             f"Imported {len(runs)} run{'s' if len(runs) != 1 else ''} ({figures} figures) from "
             f"{p.name} ({FORMAT_NAMES.get(kind, kind)})"
         )
+        if aside:
+            self.last_message += (
+                f"; {aside} run{'s' if aside != 1 else ''} kept aside until the model is known "
+                "(see the Calibration tab)"
+            )
         log.info("%s", self.last_message)
         return True
+
+    def _known_models(self, name: str, runs: tuple[Measurement, ...]) -> tuple[tuple[Measurement, ...], int]:
+        """Runs whose model the app does not know are named in one message; the user may choose their model.
+
+        Returns the runs (the refused ones with the chosen model, or as they were) and how many are kept aside.
+        """
+        scenario = self.qstate.scenario
+        refused = [(m, reason) for m in runs if (reason := resolve_model(m.model, scenario).reason)]
+        if not refused:
+            return runs, 0
+        model = self.ask_model(name, len(runs), refused, scenario)
+        if model is not None and not resolve_model(model, scenario).reason:
+            return with_model(refused, runs, model), 0
+        log.info("%s: %d run(s) kept aside, their model unknown", name, len(refused))
+        return runs, len(refused)

@@ -29,6 +29,8 @@ from lmi_explorer.gui.widgets.dataframe_model import ColumnSpec, DataFrameModel,
 from lmi_explorer.models.units import percent
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from lmi_explorer.gui.charts.base import ChartInput
     from lmi_explorer.gui.charts.theme import ChartTheme
     from lmi_explorer.gui.qt_state import QtState
@@ -213,8 +215,11 @@ class CalibrationTab(ChartTab):
         started = time.perf_counter()
         report = fit_measurements(s.calibration.measurements, s, name=s.calibration.name)
         took = time.perf_counter() - started
+        left_out = _not_fitted(report.not_fitted)
         if not report.calibration.factors:
-            self.status.setText("Nothing to fit: no measurement could be estimated (see the reasons in the table).")
+            self.status.setText(
+                "Nothing to fit: no measurement could be estimated (see the reasons in the table)." + left_out
+            )
             return False
         self.qstate.update(calibration=report.calibration)
         names = _backend_names()
@@ -225,7 +230,7 @@ class CalibrationTab(ChartTab):
         ]
         self.status.setText(
             f"Fitted in {took * 1000:.0f} ms — median error {percent(report.median_error_before)} → "
-            f"{percent(report.median_error_after)}. {'; '.join(parts)}. Undo (Ctrl+Z) goes back."
+            f"{percent(report.median_error_after)}. {'; '.join(parts)}. Undo (Ctrl+Z) goes back.{left_out}"
         )
         return True
 
@@ -240,6 +245,15 @@ class CalibrationTab(ChartTab):
     def remove_measurements(self) -> None:
         if self.qstate.update(calibration=None):
             self.status.setText("Measurements removed; the view shows the published cases again.")
+
+
+def _not_fitted(frame: pd.DataFrame) -> str:
+    """' Not fitted: run: reason; …' for the runs the fit left out (a model not known, no option), or ''."""
+    if not len(frame):
+        return ""
+    shown = [f"{r['label']}: {str(r['reason']).rstrip('.')}" for r in frame.head(5).to_dict("records")]
+    more = f"; and {len(frame) - 5} more (see the table)" if len(frame) > 5 else ""
+    return f" Not fitted: {'; '.join(shown)}{more}."
 
 
 def _backend_names() -> dict[str, str]:

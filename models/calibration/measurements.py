@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lmi_explorer.models.errors import DataError
+
+if TYPE_CHECKING:
+    from lmi_explorer.models.scenario import Scenario
 
 #: The compared metrics, in the units the app shows them.
 METRICS = ("ttft_s", "tpot_ms", "output_tokens_per_s")
@@ -60,7 +63,7 @@ class Measurement:
     label : str
         Short name for tables and charts (file, run and concurrency).
     model : str | None
-        Model id as the tool reported it (a catalog id when it matches one).
+        Model id as the tool reported it, kept as written; :func:`resolve_model` says which model it is.
     instance, backend, precision : str | None
         Instance type (``g5.12xlarge``; a SageMaker ``ml.`` prefix is dropped), backend
         (``vllm``, ``lmi-dist``, ``trtllm``, ``tnx`` …) and precision (``bf16``, ``fp8``, ``int8``, ``awq``, ``gptq``).
@@ -157,6 +160,106 @@ def with_facts(m: Measurement, facts: RunFacts | None) -> Measurement:
         backend=normalise_backend(out.backend),
         precision=normalise_precision(out.precision),
     )
+
+
+# --------------------------------------------------------------------------- which model a run measured
+
+#: The reason a run naming a model the app does not know is not estimated (never as the scenario's model).
+UNKNOWN_MODEL = (
+    "model '{name}' is not in the catalog: import its config.json (File ▸ Import model…) "
+    "or name the model this run used (--model ID)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelChoice:
+    """The model a measurement is estimated with, or why it has none.
+
+    Parameters
+    ----------
+    model_id : str | None
+        Catalog id to estimate the run with; ``None`` for the scenario's own model when that is a custom
+        (imported) one, and when ``reason`` is set.
+    label : str
+        The model as tables show it: the catalog id, the custom model's name, or the name the file gives.
+    own : bool
+        Whether it is the scenario's model.
+    note : str
+        What was assumed (the tool recorded no model, a path or another organisation's copy taken as a
+        catalog model); empty when nothing was.
+    reason : str
+        Why the run cannot be estimated (a model the app does not know, an ambiguous name); empty when it can.
+    """
+
+    model_id: str | None
+    label: str
+    own: bool
+    note: str = ""
+    reason: str = ""
+
+
+def _model_key(name: str) -> str:
+    return name.strip().lower().removeprefix("huggingface/")
+
+
+def _tail(key: str) -> str:
+    """The model's name without its organisation or folder: 'meta-llama/llama-2-13b-hf' → 'llama-2-13b-hf'."""
+    return key.rstrip("/").rsplit("/", 1)[-1]
+
+
+def resolve_model(name: str | None, scenario: Scenario) -> ModelChoice:
+    """Which model a measurement naming ``name`` ran, for a scenario; never the scenario's by default.
+
+    - nothing recorded (``None`` or blank): the scenario's model, said in ``note``;
+    - the scenario's custom model, by its ``model_id`` or name (case-insensitive, with or without an
+      organisation or folder in front);
+    - a catalog id, or a name matching one catalog model's id or name unambiguously (same rules);
+    - anything else: ``reason`` = :data:`UNKNOWN_MODEL` (or the catalog models an ambiguous name matches).
+
+    Parameters
+    ----------
+    name : str | None
+        The model as the load-test file (or the user) gives it.
+    scenario : Scenario
+        The scenario the measurement is compared in: its model, catalog or custom.
+    """
+    from lmi_explorer.models.reference.catalog import load_catalog
+
+    custom = scenario.custom_model
+    own_label = custom.name if custom is not None else (scenario.model_id or "")
+    text = (name or "").strip()
+    if not text:
+        return ModelChoice(
+            scenario.model_id if custom is None else None,
+            own_label,
+            True,
+            note=f"the load test did not record its model; the scenario's {own_label} used",
+        )
+    key = _model_key(text)
+    tail = _tail(key)
+    if custom is not None and {key, tail} & {custom.model_id.lower(), custom.name.lower()}:
+        return ModelChoice(None, own_label, True)
+    models = load_catalog().models
+    if text in models:
+        found = [text]
+    else:
+        found = [mid for mid in models if mid.lower() == key]
+        if not found:
+            found = [mid for mid, spec in models.items() if tail in (_tail(mid.lower()), spec.name.lower())]
+    if len(found) > 1:
+        return ModelChoice(
+            None,
+            text,
+            False,
+            reason=f"model '{text}' matches several catalog models ({', '.join(found)}): "
+            "name the one this run used by its full id (--model ID)",
+        )
+    if not found:
+        return ModelChoice(None, text, False, reason=UNKNOWN_MODEL.format(name=text))
+    model_id = found[0]
+    # a path or another organisation's copy is taken as the catalog model of that name, and said so
+    note = "" if key == model_id.lower() or key == tail else f"model '{text}' taken as the catalog's {model_id}"
+    return ModelChoice(model_id, model_id, custom is None and model_id == scenario.model_id, note=note)
 
 
 # --------------------------------------------------------------------------- validation and JSON

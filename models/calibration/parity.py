@@ -1,10 +1,11 @@
 """Estimate versus measured: the estimator's figure for every imported load-test measurement.
 
-Each measurement becomes a variant of the scenario: its own model when the catalog has it, its
-mean lengths with the small spread of a fixed-length benchmark, and its instance, backend,
-precision and TP as filters. :func:`models.loadtest.at_concurrency` then answers the way the load
-generator measured (N clients in a closed loop, one model copy). A measurement the estimator
-cannot place gets a reason, never a silent zero.
+Each measurement becomes a variant of the scenario: the model it names (a catalog model, or the
+scenario's custom model; :func:`~models.calibration.measurements.resolve_model`), never the scenario's
+model in place of one the app does not know; its mean lengths with the small spread of a fixed-length
+benchmark; and its instance, backend, precision and TP as filters. :func:`models.loadtest.at_concurrency`
+then answers the way the load generator measured (N clients in a closed loop, one model copy). A
+measurement the estimator cannot place gets a reason, never a silent zero.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lmi_explorer.models.calibration.measurements import Measurement
+from lmi_explorer.models.calibration.measurements import Measurement, resolve_model
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.reference.backends import load_backends
-from lmi_explorer.models.reference.catalog import load_catalog
 from lmi_explorer.models.reference.hardware import load_hardware
 from lmi_explorer.models.scenario import Scenario
 
@@ -79,29 +79,15 @@ class ParitySummary:
     within_outer_band: int  # within ±35 %
 
 
-def _catalog_model(name: str | None) -> str | None:
-    if not name:
-        return None
-    models = load_catalog().models
-    if name in models:
-        return name
-    low = name.lower().removeprefix("huggingface/")
-    return next((mid for mid in models if mid.lower() == low), None)
-
-
 def place(m: Measurement, scenario: Scenario) -> Placement:
     """The scenario variant for one measurement, or the reason it has none."""
     hw = load_hardware()
     bk = load_backends()
-    notes: list[str] = []
-    model_id = _catalog_model(m.model)
-    if model_id is None:
-        own = scenario.model()
-        if m.model:
-            notes.append(f"model '{m.model}' is not in the catalog; estimated as {own.model_id}")
-        model_label = own.model_id
-    else:
-        model_label = model_id
+    notes: list[str] = [m.note] if m.note else []
+    choice = resolve_model(m.model, scenario)
+    model_label = choice.label
+    if choice.note:
+        notes.append(choice.note)
     precision = m.precision
     if precision is None:
         precision = DEFAULT_PRECISION
@@ -113,6 +99,8 @@ def place(m: Measurement, scenario: Scenario) -> Placement:
             None, model_label, m.instance, acc, m.backend, precision, m.tensor_parallel, reason, tuple(notes)
         )
 
+    if choice.reason:
+        return fail(choice.reason)
     if m.instance is None:
         return fail("instance not given: say which instance type the load test ran on.")
     if m.instance not in hw.instances:
@@ -149,8 +137,8 @@ def place(m: Measurement, scenario: Scenario) -> Placement:
         notes.append(f"prompt length not in the file; the scenario's {scenario.traffic.input_mean:g} tokens used")
     if m.output_tokens is None:
         notes.append(f"output length not in the file; the scenario's {scenario.traffic.output_mean:g} tokens used")
-    if model_id is not None:
-        changes.update(model_id=model_id, custom_model=None)
+    if choice.model_id is not None and not choice.own:
+        changes.update(model_id=choice.model_id, custom_model=None)
     try:
         variant = scenario.with_changes(**changes)
     except DataError as exc:

@@ -73,12 +73,10 @@ def test_no_estimate_gives_a_reason_not_a_zero(make_scenario, changes, reason):
 
 
 def test_missing_facts_are_assumed_and_said(make_scenario):
-    m = replace(
-        RUN, model="my-private-model", precision=None, tensor_parallel=None, input_tokens=None, instance="g5.12xlarge"
-    )
+    m = replace(RUN, model=None, precision=None, tensor_parallel=None, input_tokens=None, instance="g5.12xlarge")
     frame = compare([m], make_scenario(model_id="meta-llama/Llama-3.1-8B"))
     note = frame["note"].iloc[0]
-    assert "model 'my-private-model' is not in the catalog; estimated as meta-llama/Llama-3.1-8B" in note
+    assert "the load test did not record its model; the scenario's meta-llama/Llama-3.1-8B used" in note
     assert "precision not given; bf16 assumed" in note
     assert "prompt length not in the file; the scenario's 550 tokens used" in note
     assert "TP not given; TP 4 assumed" in note
