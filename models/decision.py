@@ -45,6 +45,17 @@ class Recommendation:
     monthly_usd: float | None
     usd_per_million_tokens: float | None
     summary: str
+    #: where the monthly cost likely lies (measured throughput within the published points' spread)
+    monthly_usd_low: float | None = None
+    monthly_usd_high: float | None = None
+
+    @property
+    def likely_text(self) -> str:
+        """'likely $4,900–6,800/mo' ('' when no range is known)."""
+        lo, hi = self.monthly_usd_low, self.monthly_usd_high
+        if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
+            return ""
+        return f"likely ${lo:,.0f}–{hi:,.0f}/mo"
 
 
 @dataclass(frozen=True)
@@ -360,6 +371,8 @@ def _recommendation(backend: str | None, lmi: int, row: OptionRow | None, summar
         monthly_usd=float(row["monthly_usd"]),
         usd_per_million_tokens=float(row["usd_per_million_tokens"]),
         summary=summary,
+        monthly_usd_low=float(row["monthly_usd_low"]),
+        monthly_usd_high=float(row["monthly_usd_high"]),
     )
 
 

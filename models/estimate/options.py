@@ -385,7 +385,7 @@ def _assemble(
                 1.0 if (kv_cache_dtype == "fp8" and acc.fp8_flops) else 2.0,
                 acc.memory_bytes * backend.memory_fraction - acc.reserve_bytes,
                 backend.compiled or not backend.paged_kv,
-                backend.max_batch,
+                backend.batch_limit(acc.memory_bytes / GIB, acc.name),
                 backend.parallelism == "pipeline",
                 acc.bandwidth_bytes_s,
                 eff.eta_bw,

@@ -51,6 +51,7 @@ BACKEND_SCHEMA: dict[str, Column] = {
     "windows_from": Column("str", required=False),
     "token_budget": Column("int", required=False, minimum=16, maximum=1_000_000),
     "token_budget_large": Column("int", required=False, minimum=16, maximum=1_000_000),
+    "max_batch_large": Column("int", required=False, minimum=1, maximum=1_000_000),
 }
 SUPPORT_SCHEMA: dict[str, Column] = {
     "backend": Column("str"),
@@ -143,6 +144,13 @@ class Backend:
     #: None: whole prompts in one step, no chunking. ``_large`` on devices of 70 GiB or more but A100.
     token_budget: int | None = None
     token_budget_large: int | None = None
+    max_batch_large: int | None = None
+
+    def batch_limit(self, acc_memory_gib: float, acc_name: str) -> int:
+        """Concurrent sequences per copy: ``max_batch``, or ``max_batch_large`` on 70 GiB+ parts but A100."""
+        if acc_memory_gib >= 70 and "A100" not in acc_name and self.max_batch_large is not None:
+            return self.max_batch_large
+        return self.max_batch
 
     def step_budget(self, acc_memory_gib: float, acc_name: str) -> float:
         """Tokens per step on an accelerator (inf when the backend does not chunk prompts)."""
@@ -527,6 +535,7 @@ def load_backends() -> BackendData:
             windows_from=None if missing(r["windows_from"]) else str(r["windows_from"]),
             token_budget=_opt_int(r["token_budget"]),
             token_budget_large=_opt_int(r["token_budget_large"]),
+            max_batch_large=_opt_int(r["max_batch_large"]),
         )
         for r in bframe.records
     }
