@@ -6,6 +6,7 @@ so a slider drag only re-runs the traffic-dependent stages of the estimate.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -236,6 +237,7 @@ def _rows_for(
         tps = [t for t in tps if t == tensor_parallel]
     entries: list[tuple] = []
     upcasts = upcast_reasons(model, precisions)
+    caps = bk.caps_windows(backend.backend, lmi)
     runs = backend.runs_on(acc.architecture)
     cuda = bk.image_cuda(backend.backend, lmi) if acc.min_cuda else None
     # the engine's own profiled reserve (activation + non-torch) where one is measured; None: the accelerator's
@@ -294,7 +296,7 @@ def _rows_for(
                         "tp": t,
                         "compute": compute if method else "fp16",
                         "continuous": support.continuous_batching,
-                        "caps_windows": bk.caps_windows(backend.backend, lmi),
+                        "caps_windows": caps,
                         "reserve": None if profiled is None else profiled.bytes_per_device(t),
                     }
                 )
@@ -535,12 +537,15 @@ def _expert_weights(model: ModelSpec, cfgs: list[dict], weights: np.ndarray) -> 
     experts = routed_expert_params(model)
     if not experts:
         return np.zeros(len(cfgs))
-    out = []
-    for cfg, w in zip(cfgs, weights, strict=True):
-        p = cfg["prec"]
-        per_weight = p.weight_bytes + p.scale_bytes_per_weight if p.scope == "experts" else w / model.params
-        out.append(min(experts * per_weight, w))
-    return np.array(out, dtype=float)
+    per_weight = np.array(
+        [
+            p.weight_bytes + p.scale_bytes_per_weight if p.scope == "experts" else math.nan
+            for p in (cfg["prec"] for cfg in cfgs)
+        ],
+        dtype=float,
+    )
+    share = np.where(np.isnan(per_weight), weights / model.params, per_weight)
+    return np.minimum(experts * share, weights)
 
 
 def _efficiency(f: FittedEfficiency) -> Efficiency:

@@ -300,14 +300,13 @@ def memory_and_physics(
 def row_spreads(grid: OptionGrid) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per option and metric, the (q10, q90) of log(estimate / measured) behind it (``ranges.spread_for``)."""
     ids = {a.name: k for k, a in load_hardware().accelerators.items()}
-    pairs = list(zip(grid.backend.tolist(), [ids.get(a, a) for a in grid.accelerator.tolist()], strict=True))
+    keys = np.char.add(np.char.add(grid.backend.astype(str), "\t"), grid.accelerator.astype(str))
+    pairs, inverse = np.unique(keys, return_inverse=True)
+    split = [str(p).split("\t") for p in pairs]
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for metric in ("ttft_ms", "tpot_ms", "output_tokens_per_s"):
-        by_pair = {p: spread_for(p[0], p[1], metric) for p in set(pairs)}
-        out[metric] = (
-            np.array([by_pair[p].q10 for p in pairs], dtype=float),
-            np.array([by_pair[p].q90 for p in pairs], dtype=float),
-        )
+        sp = [spread_for(b, ids.get(a, a), metric) for b, a in split]
+        out[metric] = (np.array([x.q10 for x in sp])[inverse], np.array([x.q90 for x in sp])[inverse])
     return out
 
 

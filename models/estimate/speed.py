@@ -56,8 +56,10 @@ def _col(a: np.ndarray, like: np.ndarray) -> np.ndarray:
     return a if like.ndim == 1 else a[:, None]
 
 
-def comm_time(ph: Physics, tokens: np.ndarray) -> np.ndarray:
+def comm_time(ph: Physics, tokens: np.ndarray) -> np.ndarray | float:
     """Two all-reduces per layer of ``tokens × hidden`` 16-bit activations (ring: 2(t−1)/t)."""
+    if not (ph.tp_comm > 1).any():
+        return 0.0
     t = _col(ph.tp_comm, tokens)
     payload = tokens * _col(ph.hidden, tokens) * 2.0 * 2.0 * (t - 1) / t
     per = _col(ph.link_latency_s, tokens) + payload / _col(ph.link_bytes_s, tokens)
@@ -112,8 +114,11 @@ def step_time(ph: Physics, tokens: np.ndarray, seqs: np.ndarray, attn_flops: np.
     all-reduces carry every token of the step.
     """
     c = _col
-    hit = 1.0 - (1.0 - c(ph.expert_hit, tokens)) ** tokens
-    w_read = c(ph.weights, tokens) - c(ph.weights_expert, tokens) * (1.0 - hit)
+    if ph.weights_expert.any():
+        hit = 1.0 - (1.0 - c(ph.expert_hit, tokens)) ** tokens
+        w_read = c(ph.weights, tokens) - c(ph.weights_expert, tokens) * (1.0 - hit)
+    else:  # dense: every weight is read each step
+        w_read = c(ph.weights, tokens)
     mem = (w_read + seqs * c(ph.context, tokens) * c(ph.kv_per_token, tokens)) / (
         c(ph.tp_speed, tokens) * c(ph.bandwidth, tokens) * c(ph.eta_bw, tokens)
     )
