@@ -5,8 +5,9 @@ Fits η_bw, η_f, the step overhead and (where TP varies) the link efficiency pe
 (:func:`models.calibration.fit.fit_measurements`), then writes
 
 - ``data/backends/efficiency.csv``: a fitted row per (backend, accelerator) with at least ``MIN_POINTS``
-  figures; an accelerator with fewer takes the fit of the same backend on the nearest architecture
-  (``NEAREST``), flagged as such; rows of backends with no published point are kept as they are;
+  figures and a median |error| within ``MAX_FIT_ERROR``; any other accelerator takes the fit of the same
+  backend on the nearest architecture (``NEAREST``), flagged as such; rows of backends with no published
+  point are kept as they are;
 - ``data/calibration/residuals.csv``: per (backend, accelerator, metric) the 10th and 90th percentile of
   log(estimate / measured) after the fit, the evidence behind each estimate's likely range.
 
@@ -37,6 +38,9 @@ from lmi_explorer.models.reference.backends import load_backends
 from lmi_explorer.models.reference.hardware import load_hardware
 
 MIN_POINTS = 3
+#: a fit whose median |error| stays above this is not credible (the figures disagree with the model or
+#: with each other): the accelerator takes the nearest architecture's fit instead, flagged
+MAX_FIT_ERROR = 0.35
 #: accelerator architecture -> architectures whose fit stands in, nearest first
 NEAREST = {
     "turing": ("ampere", "ada"),
@@ -88,7 +92,14 @@ def main() -> None:
     ranges._residuals = lambda: {}  # type: ignore[assignment]
     ranges.spread_for.cache_clear()
     report = fit_measurements(list(published_measurements()), parity_scenario(), name="published")
-    fitted = {(f.backend, f.accelerator): f for f in report.calibration.overrides() if f.points >= MIN_POINTS}
+    fitted = {
+        (f.backend, f.accelerator): f
+        for f in report.calibration.overrides()
+        if f.points >= MIN_POINTS and (f.median_error_after or 0.0) <= MAX_FIT_ERROR
+    }
+    for f in report.calibration.overrides():
+        if (f.backend, f.accelerator) not in fitted:
+            print(f"  not shipped: {f.backend} {f.accelerator} ({f.points} figures, {(f.median_error_after or 0):.0%})")
     print(f"median |error| before {report.median_error_before:.1%}, after {report.median_error_after:.1%}")
     for f in fitted.values():
         print(
@@ -147,8 +158,9 @@ def main() -> None:
                     "step_overhead_ms": f"{d.step_overhead_ms:g}",
                     "eta_link": "" if d.eta_link is None else f"{d.eta_link:g}",
                     "source": (
-                        f"No {MIN_POINTS}+ published figures on this accelerator: uses the {donors[0]} fit "
-                        f"(nearest architecture: {arch_of[donors[0]]}) of tools/fit_published.py"
+                        f"No credible fit on this accelerator ({MIN_POINTS}+ published figures within "
+                        f"{MAX_FIT_ERROR:.0%}): uses the {donors[0]} fit (nearest architecture: "
+                        f"{arch_of[donors[0]]}) of tools/fit_published.py"
                     ),
                     "as_of": today,
                     "notes": "uncalibrated on this accelerator",
