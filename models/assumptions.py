@@ -10,6 +10,7 @@ from lmi_explorer.models.decision import Decision
 from lmi_explorer.models.estimate import Estimate
 from lmi_explorer.models.estimate.memory import kv_layout, window_caps
 from lmi_explorer.models.estimate.precisions import full_precision
+from lmi_explorer.models.export import RESIDUALS_SOURCE, spread_evidence
 from lmi_explorer.models.reference.backends import Efficiency, load_backends, release_summary
 from lmi_explorer.models.reference.catalog import ModelSpec
 from lmi_explorer.models.reference.hardware import load_hardware
@@ -175,6 +176,13 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
                 r.instance,
                 f"{usd(q.list_usd_per_hour)}/h list, {usd(q.usd_per_hour)}/h used",
                 f"{q.source} (as of {q.as_of})",
+            ),
+            # the recommended cost's likely range: the spread behind it, its level and points
+            Assumption(
+                "Range",
+                "Monthly cost",
+                f"{r.likely_text or 'no range'}: {spread_evidence(r)}",
+                RESIDUALS_SOURCE,
             ),
         ]
     missing = unmeasured_accelerators(est)

@@ -1,7 +1,10 @@
 """Cheapest full-precision against cheapest quantized monthly cost over a range of request rates.
 
 Answers "at what traffic does quantizing pay off?": two step lines on log axes, the current
-rate, and the break-even rate where quantized becomes cheaper. Lines are made once and reset.
+rate, and the break-even rate where quantized becomes cheaper. A translucent band around each line
+is its likely range (``full_usd_low/high``, ``quantized_usd_low/high`` of ``breakeven_curves``): the
+cost if measured throughput lands where it did for 80 % of the published points. Lines and bands are
+made once and reset.
 
 The rate range stays put while the current rate moves within its middle band, and the cost range
 is sticky, so dragging the rate slider moves only the current-rate marker and the texts (a partial
@@ -14,6 +17,8 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.colors import to_rgba
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
 from lmi_explorer.gui.charts.base import BaseChart
@@ -37,6 +42,7 @@ from lmi_explorer.models.units import usd
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.artist import Artist
+    from matplotlib.collections import FillBetweenPolyCollection
     from matplotlib.figure import Figure
     from matplotlib.legend import Legend
 
@@ -45,6 +51,7 @@ if TYPE_CHECKING:
 
 POINTS = 61
 SPAN = 20.0  # rates from centre / SPAN to centre × SPAN
+BAND_ALPHA = 0.13  # opacity of a likely-range band (the two overlap where the costs are close)
 MIDDLE = math.sqrt(SPAN)  # the current rate may move this factor either way from the centre before the range follows
 
 
@@ -110,6 +117,14 @@ class BreakEvenChart(BaseChart):
         quant_c = theme.precision_colours.get("fp8", theme.warn)
         (self.full_line,) = ax.plot([], [], drawstyle="steps-post", color=full_c, lw=2.0, label="full precision")
         (self.quantized_line,) = ax.plot([], [], drawstyle="steps-post", color=quant_c, lw=2.0, label="quantized")
+        # under the lines (zorder 1.5 < 2), stepped as the lines are; a thin edge tells the two apart where they overlap
+        self.full_band: FillBetweenPolyCollection = ax.fill_between(
+            [], [], [], step="post", fc=to_rgba(full_c, BAND_ALPHA), ec=to_rgba(full_c, 0.45), lw=0.6, zorder=1.5
+        )
+        self.quantized_band: FillBetweenPolyCollection = ax.fill_between(
+            [], [], [], step="post", fc=to_rgba(quant_c, BAND_ALPHA), ec=to_rgba(quant_c, 0.45), lw=0.6, zorder=1.5
+        )
+        self._band_handle = Patch(color=theme.muted, alpha=0.35, lw=0, label="likely range (80 % of published points)")
         self.current_line = ax.axvline(1.0, color=theme.foreground, ls=":", lw=1.3, label="current rate")
         (self.crossover_marker,) = ax.plot(
             [],
@@ -167,7 +182,7 @@ class BreakEvenChart(BaseChart):
         if with_crossover == self._legend_has_cross:
             return
         self._legend_has_cross = with_crossover
-        handles = [self.full_line, self.quantized_line, self.current_line]
+        handles: list[Artist] = [self.full_line, self.quantized_line, self._band_handle, self.current_line]
         if with_crossover:
             handles.append(self.crossover_marker)
         if self.legend is not None:
@@ -178,6 +193,8 @@ class BreakEvenChart(BaseChart):
         """What ordinary slider moves change: both lines, the current rate and break-even markers and labels,
         the subtitle, and the legend (drawn over the lines)."""
         out: list[Artist] = [
+            self.full_band,
+            self.quantized_band,
             self.full_line,
             self.quantized_line,
             self.current_line,
@@ -220,13 +237,24 @@ class BreakEvenChart(BaseChart):
         quant = curves["quantized_usd"].to_numpy(dtype=float)
         self.full_line.set_data(rates, full)
         self.quantized_line.set_data(rates, quant)
+        bands = {k: curves[k].to_numpy(dtype=float) for k in ("full_usd_low", "full_usd_high")}
+        bands |= {k: curves[k].to_numpy(dtype=float) for k in ("quantized_usd_low", "quantized_usd_high")}
+        self.full_band.set_data(rates, bands["full_usd_low"], bands["full_usd_high"])
+        self.quantized_band.set_data(rates, bands["quantized_usd_low"], bands["quantized_usd_high"])
         self.current_line.set_xdata([current, current])
         self.current_label.xy = (current, 0.98)
         self.current_label.set_text(f"now: {_rate(current)} req/s")
         self.ax.set_xlim(rates[0], rates[-1])
         known = np.concatenate([full[np.isfinite(full)], quant[np.isfinite(quant)]])
         if known.size == 0:
-            for artist in (self.full_line, self.quantized_line, self.crossover_marker, self.crossover_label):
+            for artist in (
+                self.full_line,
+                self.quantized_line,
+                self.full_band,
+                self.quantized_band,
+                self.crossover_marker,
+                self.crossover_label,
+            ):
                 artist.set_visible(False)
             if self.legend is not None:
                 self.legend.set_visible(False)
@@ -246,9 +274,13 @@ class BreakEvenChart(BaseChart):
         self._make_legend(cross is not None)
         self.full_line.set_visible(bool(np.isfinite(full).any()))
         self.quantized_line.set_visible(bool(np.isfinite(quant).any()))
+        self.full_band.set_visible(bool(np.isfinite(full).any()))
+        self.quantized_band.set_visible(bool(np.isfinite(quant).any()))
+        # the range takes in the bands: on a log cost axis they are at most a few times the line
+        known = np.concatenate([known, *(v[np.isfinite(v)] for v in bands.values())])
         lo, hi = float(known.min()), float(known.max())
         # room below for the legend (lower right) and above for the current-rate label
-        self.ax.set_ylim(*self._ylim.fit(lo / 1.5, hi * 1.6))
+        self.ax.set_ylim(*_off_tick(*self._ylim.fit(lo / 1.5, hi * 1.6)))
         if cross is not None:
             y = float(quant[np.searchsorted(rates, cross)])
             self.crossover_marker.set_data([cross], [y])
@@ -259,6 +291,14 @@ class BreakEvenChart(BaseChart):
         f_now, q_now = float(now["full_usd"]), float(now["quantized_usd"])
         self.subtitle.set(_summary(rates, full, quant, current, (f_now, q_now), cross))
         return True
+
+
+def _off_tick(low: float, high: float) -> tuple[float, float]:
+    """The range with its bottom moved just below a major tick (1, 2, 5 × 10^k) it would sit on: a
+    dollar label in the bottom corner would collide with the first rate label there."""
+    mantissa = low / 10.0 ** math.floor(math.log10(low))
+    on_tick = any(math.isclose(mantissa, m, rel_tol=1e-9) for m in (1.0, 2.0, 5.0, 10.0))
+    return (low * 0.88 if on_tick else low), high
 
 
 def _summary(

@@ -3,10 +3,15 @@
 Three panels side by side on one log concurrency axis, one line per representative option (cheapest
 overall, cheapest full precision, cheapest quantized, cheapest on another backend), the latency
 targets as dashed lines and each option's memory limit as a dotted vertical: beyond it requests
-wait for a free slot, so throughput flattens and TTFT climbs.
+wait for a free slot, so throughput flattens and TTFT climbs. A translucent band around each TPOT
+and TTFT line is its likely range (``Sweep.tpot_ms_low/high``, ``ttft_s_low/high``): where the
+measured figure lay for 80 % of the published points behind that backend × accelerator. The y
+ranges follow the lines, not the bands, so a wide band runs off the panel rather than flattening
+the line it belongs to.
 
-The y ranges are sticky and the option lines are made once per set of options, so a slider move
-that keeps the same options redraws only the lines, limits and subtitle (a partial redraw).
+The y ranges are sticky and the option lines and bands are made once (their vertices are reset), so a
+slider move that keeps the same options redraws only the lines, bands, limits and subtitle (a partial
+redraw).
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from lmi_explorer.gui.charts.base import BaseChart
@@ -46,6 +53,7 @@ from lmi_explorer.models.reference.backends import load_backends
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
+    from matplotlib.collections import FillBetweenPolyCollection
     from matplotlib.figure import Figure
     from matplotlib.legend import Legend
 
@@ -54,6 +62,9 @@ if TYPE_CHECKING:
 
 LINE_STYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D")
+#: opacity of a likely-range band (four may overlap: each must leave the others readable)
+BAND_ALPHA = 0.10
+BAND_LABEL = "likely range"  # the subtitle says what it is
 
 
 def option_label(sweep: Sweep) -> str:
@@ -103,6 +114,7 @@ class LoadTestChart(BaseChart):
         self.ttft_target = self.ax_ttft.axhline(1, color=theme.bad, ls=(0, (5, 3)), lw=1.2)
         self.lines: list[tuple[Line2D, Line2D, Line2D]] = []
         self.limits: list[list[Line2D]] = []
+        self.bands: list[tuple[FillBetweenPolyCollection, FillBetweenPolyCollection]] = []  # (TPOT, TTFT)
         self.legend: Legend | None = None
         self._make_lines()
         self.title_artist = style_title(figure, theme, self.fonts, self.title)
@@ -126,15 +138,25 @@ class LoadTestChart(BaseChart):
             style = {"color": colours[i], "ls": LINE_STYLES[i], "marker": MARKERS[i], "markersize": 4, "lw": 1.8}
             self.lines.append(tuple(ax.plot([], [], **style)[0] for ax in self.axes))  # type: ignore[arg-type]
             self.limits.append([ax.axvline(1, color=colours[i], ls=":", lw=1.1, alpha=0.9) for ax in self.axes])
+            # under the lines (zorder 1.5 < 2), a faint fill with a thin edge in the option's colour, so
+            # overlapping bands stay told apart; made empty here, their vertices reset on every update
+            tpot_band, ttft_band = (
+                ax.fill_between(
+                    [], [], [], fc=to_rgba(colours[i], BAND_ALPHA), ec=to_rgba(colours[i], 0.5), lw=0.6, zorder=1.5
+                )
+                for ax in (self.ax_tpot, self.ax_ttft)
+            )
+            self.bands.append((tpot_band, ttft_band))
         self._limit_handle = Line2D([], [], color=self.theme.muted, ls=":", lw=1.1, label="memory limit")
+        self._band_handle = Patch(color=self.theme.muted, alpha=0.35, lw=0, label=BAND_LABEL)
 
     def _show_options(self, sweeps: list[Sweep]) -> None:
         """Label the slots for these options and hide the unused ones. The legend is rebuilt only when the
         number of options changes; other option changes rename its entries in place (a partial redraw)."""
-        for i, (trio, group) in enumerate(zip(self.lines, self.limits, strict=True)):
+        for i, (trio, group, pair) in enumerate(zip(self.lines, self.limits, self.bands, strict=True)):
             used = i < len(sweeps)
             trio[0].set_label(option_label(sweeps[i]) if used else "_unused")
-            for artist in (*trio, *group):
+            for artist in (*trio, *group, *pair):
                 artist.set_visible(used)
         if self.legend is not None and len(sweeps) == self._shown:
             for text, w in zip(self.legend.get_texts(), sweeps, strict=False):
@@ -146,7 +168,7 @@ class LoadTestChart(BaseChart):
             self.legend = None
         handles: list[Artist] = [t[0] for t in self.lines[: len(sweeps)]]
         if handles:
-            handles += [self.tpot_target, self._limit_handle]
+            handles += [self.tpot_target, self._limit_handle, self._band_handle]
             self.legend = style_legend(
                 self.figure.legend(handles=handles, loc="outside lower center", ncols=min(3, len(handles))),
                 self.theme,
@@ -170,6 +192,8 @@ class LoadTestChart(BaseChart):
             out.extend(trio)
         for group in self.limits:
             out.extend(group)
+        for pair in self.bands:
+            out.extend(pair)
         return out
 
     # ------------------------------------------------------------------ update
@@ -244,10 +268,12 @@ class LoadTestChart(BaseChart):
             )
             return True
         self.message.hide()
-        for trio, group, w in zip(self.lines, self.limits, sweeps, strict=False):
+        for trio, group, pair, w in zip(self.lines, self.limits, self.bands, sweeps, strict=False):
             x = w.concurrency.astype(float)
             trio[0].set_data(x, w.tpot_ms)
             trio[1].set_data(x, w.ttft_s)
+            pair[0].set_data(x, w.tpot_ms_low, w.tpot_ms_high)
+            pair[1].set_data(x, w.ttft_s_low, w.ttft_s_high)
             trio[2].set_data(x, w.output_tokens_per_s)
             inside = 1 <= w.max_concurrency <= SWEEP_CONCURRENCY[-1]
             for line in group:
@@ -278,5 +304,5 @@ class LoadTestChart(BaseChart):
         return (
             f"closed loop of N clients, {mean_in:,.0f} tokens in / {mean_out:,.0f} out. {option_label(w)} "
             f"{meets}; memory holds {w.max_concurrency:,} requests (dotted line), beyond that they wait for a "
-            f"slot."
+            f"slot. Shaded: where measured TPOT and TTFT lay for 80 % of the published points."
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from lmi_explorer.gui.charts.theme import LIGHT, PRESENTATION, ChartTheme
 from lmi_explorer.gui.registry import TABS, TabSpec
 from lmi_explorer.models.assumptions import assumptions
 from lmi_explorer.models.errors import DataError
-from lmi_explorer.models.export import neutralised_options
+from lmi_explorer.models.export import card_headline, neutralised_options, spread_evidence
 from lmi_explorer.models.files import write_atomic
 from lmi_explorer.models.reference.backends import load_backends
 from lmi_explorer.models.units import ms_per_token, percent, seconds, usd
@@ -50,8 +51,21 @@ def render(
     """A chart drawn on a fresh figure of the given size (inches)."""
     fig = Figure(figsize=size, dpi=100)
     FigureCanvasAgg(fig)
-    _chart_class(chart)(fig, theme).update(data)
+    _chart_class(chart)(fig, theme).update(_with_range(data) if chart == "decision" else data)
     return fig
+
+
+def _with_range(data: ChartInput) -> ChartInput:
+    """The decision with its likely cost range in the recommendation line.
+
+    In the window the card under the diagram shows the range; an exported diagram has no card
+    beside it, so its recommendation line carries it.
+    """
+    rec = data.decision.recommendation
+    if not rec.likely_text:
+        return data
+    summary = f"{rec.summary} {rec.likely_text[0].upper()}{rec.likely_text[1:]}."
+    return replace(data, decision=replace(data.decision, recommendation=replace(rec, summary=summary)))
 
 
 def _metadata(fmt: str) -> dict[str, str | None]:
@@ -153,7 +167,8 @@ def build_deck(data: ChartInput) -> bytes:
     # 1. title
     s = prs.slides.add_slide(blank)
     textbox(s, 0.8, 1.6, 11.7, 1.5, [f"Hosting {est.model.name}"], size=44)
-    textbox(s, 0.8, 3.1, 11.7, 2.4, [traffic, where, rec.summary], size=20)
+    headline = _with_range(data).decision.recommendation.summary  # the summary and its likely range
+    textbox(s, 0.8, 3.1, 11.7, 2.4, [traffic, where, headline], size=20)
     textbox(s, 0.8, 6.3, 11.7, 0.6, [f"{APP} · {dt.date.today():%d %B %Y}"], size=14)
     # 2+. one slide per answer tab that has a deck title, in the tabs' order (gui/registry.py)
     cal = est.scenario.calibration
@@ -166,6 +181,10 @@ def build_deck(data: ChartInput) -> bytes:
             heading(s, f"{spec.deck_title}: {rec.backend_name}{where_to}")
             picture(s, "decision", top=1.05, height=4.5)
             reasons = [st.reason for st in dec.steps if st.reason]
+            if rec.instance is not None:
+                # the card's headline and what its likely range rests on, as the card in the window shows them
+                evidence = spread_evidence(rec)
+                reasons.insert(0, card_headline(rec) + (f": {evidence}." if evidence and rec.likely_text else ""))
             if dec.disagreement:
                 reasons.append("The numbers disagree: " + dec.disagreement)
             textbox(s, 0.5, 5.6, 12.3, 1.8, reasons, size=14)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QHelpEvent, QTextDocument
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QScrollArea,
     QSplitter,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -20,11 +22,48 @@ from lmi_explorer.gui.charts.theme import ChartTheme
 from lmi_explorer.gui.tabs.chart_tab import ChartTab
 from lmi_explorer.models.decision import Decision
 from lmi_explorer.models.estimate import Estimate
+from lmi_explorer.models.export import card_headline, card_range_tooltip
 from lmi_explorer.models.reference.backends import load_backends
 from lmi_explorer.models.units import usd
 
 if TYPE_CHECKING:
     from lmi_explorer.gui.qt_state import QtState
+
+
+class CardText(QLabel):
+    """The card's rich text, with a tooltip over its headline only: what the likely range means.
+
+    One label, so the card's text stays one selectable block; the headline is its first block, and
+    its height at the label's width comes from laying that block out alone.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head_html = ""
+        self.head_tooltip = ""
+
+    def set_card(self, head_html: str, body_html: str, head_tooltip: str) -> None:
+        self.head_html, self.head_tooltip = head_html, head_tooltip
+        self.setText(head_html + body_html)
+
+    def head_height(self) -> float:
+        """Height (px) the headline takes at the label's current width."""
+        doc = QTextDocument()
+        doc.setDefaultFont(self.font())
+        doc.setDocumentMargin(self.margin())
+        doc.setTextWidth(max(self.contentsRect().width(), 1))
+        doc.setHtml(self.head_html)
+        return doc.size().height() + self.contentsMargins().top()
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
+            if self.head_tooltip and e.pos().y() <= self.head_height():
+                QToolTip.showText(e.globalPos(), self.head_tooltip, self)
+            else:
+                QToolTip.hideText()
+                e.ignore()
+            return True
+        return super().event(e)
 
 
 class RecommendationCard(QFrame):
@@ -33,7 +72,7 @@ class RecommendationCard(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.text = QLabel()
+        self.text = CardText()
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -73,11 +112,12 @@ class RecommendationCard(QFrame):
         e = html.escape
         if r.instance is None:
             head = f"<h3 style='margin:0; color:#cf222e'>{e(r.summary)}</h3>"
+            line = ""
         else:
             prec = bk.precisions[r.precision or "bf16"].label
-            head = (
-                f"<h3 style='margin:0'>{e(r.backend_name)} on {r.instances} × {e(r.instance)} — "
-                f"{usd(r.monthly_usd, per='mo')}</h3>"
+            # the headline carries the likely range: the evidence does not support a single figure
+            head = f"<h3 style='margin:0'>{e(card_headline(r))}</h3>"
+            line = (
                 f"<p style='margin:2px 0'>{e(prec)}, tensor parallel {r.tensor_parallel}; "
                 f"{usd(r.usd_per_million_tokens)} per million tokens; container <b>{e(r.container)}</b>"
                 f"{' — <code>' + e(r.image) + '</code>' if r.image else ''}</p>"
@@ -89,7 +129,11 @@ class RecommendationCard(QFrame):
             extra += f"<p style='margin:4px 0; color:#9a6700'><b>The numbers disagree:</b> {e(dec.disagreement)}</p>"
         for note in (*dec.notes, *est.notes):
             extra += f"<p style='margin:2px 0; color:#8b949e'>{e(note)}</p>"
-        self.text.setText(f"{head}<ul style='margin:4px 0 0 -20px'>{reasons}</ul>{extra}")
+        body = f"{line}<ul style='margin:4px 0 0 -20px'>{reasons}</ul>{extra}"
+        tip = card_range_tooltip(r)
+        # rich text, so Qt wraps the tooltip at a readable width
+        tip_html = "<p>" + "<br>".join(e(part) for part in tip.split("\n")) + "</p>" if tip else ""
+        self.text.set_card(head, body, tip_html)
         self._fit()
 
 

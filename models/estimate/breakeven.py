@@ -16,6 +16,8 @@ import pandas as pd
 from lmi_explorer.models.estimate.precisions import full_precision
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from lmi_explorer.models.estimate import Estimate
 
 
@@ -27,7 +29,13 @@ def breakeven_curves(est: Estimate, rates: np.ndarray) -> pd.DataFrame:
     (requests_per_s_per_replica × target_utilisation)) / replicas_per_instance))`` and
     ``monthly = instances × hourly_usd × hours_per_month``, the formulas of the estimate itself.
 
-    Returns columns ``rate``, ``full_usd``, ``quantized_usd``; NaN where no option of that kind fits.
+    Likely ranges, in the simplest honest form: each option's cost at the rate scaled by its own cost
+    range at the scenario's rate (``monthly_usd_low / monthly_usd`` and ``monthly_usd_high /
+    monthly_usd`` of the estimate: throughput at the low or high end of the published points' spread),
+    then the cheapest of those. A ratio that is unknown counts as 1 (no range).
+
+    Returns columns ``rate``, ``full_usd``, ``quantized_usd``, ``full_usd_low``, ``full_usd_high``,
+    ``quantized_usd_low``, ``quantized_usd_high``; NaN where no option of that kind fits.
     """
     rates = np.asarray(rates, dtype=float).reshape(-1)
     o = est.columns  # not the options frame: this runs on every slider move
@@ -45,9 +53,32 @@ def breakeven_curves(est: Estimate, rates: np.ndarray) -> pd.DataFrame:
     replicas = np.ceil(peak / per_replica[None, :])
     instances = np.maximum(d.min_instances, np.ceil(replicas / per_instance[None, :]))
     monthly = instances * hourly[None, :] * d.hours_per_month
+    low, high = _range_ratios(o, ok)
     return pd.DataFrame(
-        {"rate": rates, "full_usd": _row_min(monthly[:, full]), "quantized_usd": _row_min(monthly[:, ~full])}
+        {
+            "rate": rates,
+            "full_usd": _row_min(monthly[:, full]),
+            "quantized_usd": _row_min(monthly[:, ~full]),
+            "full_usd_low": _row_min(monthly[:, full] * low[None, full]),
+            "full_usd_high": _row_min(monthly[:, full] * high[None, full]),
+            "quantized_usd_low": _row_min(monthly[:, ~full] * low[None, ~full]),
+            "quantized_usd_high": _row_min(monthly[:, ~full] * high[None, ~full]),
+        }
     )
+
+
+def _range_ratios(o: Mapping[str, np.ndarray], ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each kept option's ``monthly_usd_low / monthly_usd`` and ``monthly_usd_high / monthly_usd`` (1 where unknown)."""
+    if "monthly_usd_low" not in o or "monthly_usd_high" not in o:
+        one = np.ones(int(ok.sum()))
+        return one, one
+    monthly = np.asarray(o["monthly_usd"], dtype=float)[ok]
+    out = []
+    for col in ("monthly_usd_low", "monthly_usd_high"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.asarray(o[col], dtype=float)[ok] / monthly
+        out.append(np.where(np.isfinite(ratio) & (ratio > 0), ratio, 1.0))
+    return out[0], out[1]
 
 
 def _row_min(values: np.ndarray) -> np.ndarray:

@@ -15,7 +15,9 @@ import pandas as pd
 
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.estimate.pipeline import Estimate, memory_and_physics, scenario_grid, traffic_stats
+from lmi_explorer.models.estimate.ranges import likely_range
 from lmi_explorer.models.estimate.speed import Physics, steady_state
+from lmi_explorer.models.reference.hardware import load_hardware
 from lmi_explorer.models.scenario import Scenario
 
 LOADTEST_COLUMNS = [
@@ -31,6 +33,10 @@ LOADTEST_COLUMNS = [
     "e2e_latency_s",
     "output_tokens_per_s",
     "requests_per_s",
+    "tpot_ms_low",
+    "tpot_ms_high",
+    "ttft_s_low",
+    "ttft_s_high",
 ]
 
 
@@ -90,6 +96,26 @@ def _closed_loop(ph: Physics, bmax: np.ndarray, concurrency: np.ndarray, mean_ou
     }
 
 
+def _accelerator_ids(instances: Sequence[str]) -> np.ndarray:
+    """The accelerator id (the residuals' key) of each instance."""
+    catalog = load_hardware().instances
+    return np.array([catalog[i].accelerator for i in instances], dtype=object)
+
+
+def _ranges(
+    tpot_ms: np.ndarray, ttft_s: np.ndarray, backends: np.ndarray, accelerators: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Likely TPOT and TTFT ranges (``ranges.likely_range``) of figures shaped (options,) or (options, N)."""
+    shape = tpot_ms.shape
+    per = int(np.prod(shape[1:], dtype=np.int64)) if len(shape) > 1 else 1
+    b, a = np.repeat(backends, per), np.repeat(accelerators, per)
+    out: dict[str, np.ndarray] = {}
+    for name, values, metric in (("tpot_ms", tpot_ms, "tpot_ms"), ("ttft_s", ttft_s, "ttft_ms")):
+        lo, hi = likely_range(values.reshape(-1), b, a, metric)
+        out[f"{name}_low"], out[f"{name}_high"] = lo.reshape(shape), hi.reshape(shape)
+    return out
+
+
 def at_concurrency(
     scenario: Scenario,
     concurrency: int,
@@ -117,6 +143,17 @@ def at_concurrency(
         if value is not None:
             out = out[out[col] == value]
     out.insert(4, "concurrency", concurrency)
+    if out.empty:
+        return out.reindex(columns=LOADTEST_COLUMNS).reset_index(drop=True)
+    backends = out["backend"].to_numpy(dtype=object)
+    spread = _ranges(
+        out["tpot_ms"].to_numpy(dtype=float),
+        out["ttft_s"].to_numpy(dtype=float),
+        backends,
+        _accelerator_ids(out["instance"].tolist()),
+    )
+    for col, values in spread.items():
+        out[col] = values
     return out[LOADTEST_COLUMNS].reset_index(drop=True)
 
 
@@ -133,6 +170,12 @@ class Sweep:
     tpot_ms: np.ndarray
     ttft_s: np.ndarray
     output_tokens_per_s: np.ndarray
+    #: likely ranges (``ranges.likely_range`` for this backend × accelerator): where the measured figure
+    #: lay for 80 % of the published points behind it
+    tpot_ms_low: np.ndarray
+    tpot_ms_high: np.ndarray
+    ttft_s_low: np.ndarray
+    ttft_s_high: np.ndarray
 
 
 def concurrency_sweep(
@@ -156,6 +199,12 @@ def concurrency_sweep(
     ph = f.ph.take(pos)
     bmax = f.bmax[pos]
     figures = _closed_loop(ph, bmax, np.broadcast_to(conc, (len(pos), len(conc))), f.mean_output)
+    spread = _ranges(
+        figures["tpot_ms"],
+        figures["ttft_s"],
+        np.array([opt[0] for opt, _ in picked], dtype=object),
+        _accelerator_ids([opt[1] for opt, _ in picked]),
+    )
     return [
         Sweep(
             *opt,
@@ -164,6 +213,10 @@ def concurrency_sweep(
             tpot_ms=figures["tpot_ms"][i],
             ttft_s=figures["ttft_s"][i],
             output_tokens_per_s=figures["output_tokens_per_s"][i],
+            tpot_ms_low=spread["tpot_ms_low"][i],
+            tpot_ms_high=spread["tpot_ms_high"][i],
+            ttft_s_low=spread["ttft_s_low"][i],
+            ttft_s_high=spread["ttft_s_high"][i],
         )
         for i, (opt, _) in enumerate(picked)
     ]

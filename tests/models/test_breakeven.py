@@ -44,7 +44,7 @@ def test_hand_worked_costs_at_three_rates():
         ]
     )
     c = breakeven_curves(est, np.array([0.5, 10.0, 40.0]))
-    assert list(c.columns) == ["rate", "full_usd", "quantized_usd"]
+    assert list(c.columns)[:3] == ["rate", "full_usd", "quantized_usd"]  # the likely ranges follow
     # 0.5 req/s: one replica each -> minimum one instance
     assert c.loc[0, "full_usd"] == pytest.approx(1 * 7.09 * 730)
     assert c.loc[0, "quantized_usd"] == pytest.approx(1 * 1.0 * 730)
