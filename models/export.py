@@ -5,14 +5,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from lmi_explorer.models.calibration.points import accelerator_label
 from lmi_explorer.models.estimate.ranges import MIN_POINTS, WIDEN, Spread, spread_for
-from lmi_explorer.models.reference.hardware import load_hardware
+from lmi_explorer.models.reference.hardware import accelerator_label, load_hardware
 from lmi_explorer.models.units import usd
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas is not imported for the card text: the first window paints without it
+    import pandas as pd
+
     from lmi_explorer.models.decision import Recommendation
 
 #: a spreadsheet runs a text cell starting with one of these as a formula

@@ -24,6 +24,7 @@ import pandas as pd
 from lmi_explorer.models.calibration.measurements import METRICS
 from lmi_explorer.models.calibration.parity import ParitySummary, compare, summarise
 from lmi_explorer.models.calibration.user import without_factors
+from lmi_explorer.models.reference.hardware import accelerator_label
 from lmi_explorer.models.scenario import Deployment, Scenario, Traffic
 from lmi_explorer.models.units import percent
 
@@ -96,14 +97,6 @@ class ParityPoints:
         )
 
 
-def accelerator_label(accelerator: str) -> str:
-    """'A10G', 'A100 40GB', 'Inferentia2': an accelerator's name as people say it."""
-    from lmi_explorer.models.reference.hardware import load_hardware
-
-    acc = load_hardware().accelerators.get(accelerator)
-    if acc is None:
-        return accelerator
-    return acc.name.removeprefix("NVIDIA ").removeprefix("AWS ").split(" (")[0]
 
 
 # --------------------------------------------------------------------------- the shipped published cases

@@ -218,6 +218,14 @@ def load_hardware() -> Hardware:
 
 
 @lru_cache(maxsize=8)
+def accelerator_label(accelerator: str) -> str:
+    """'A10G', 'A100 40GB', 'Inferentia2': an accelerator's name as people say it."""
+    acc = load_hardware().accelerators.get(accelerator)
+    if acc is None:
+        return accelerator
+    return acc.name.removeprefix("NVIDIA ").removeprefix("AWS ").split(" (")[0]
+
+
 def capable_names(compute: str) -> str:
     """'L4, L40S, H100, …': the GPUs (short names) with dense peak figures for a number format."""
     hw = load_hardware()
