@@ -64,7 +64,7 @@ LINE_STYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D")
 #: opacity of a likely-range band (four may overlap: each must leave the others readable)
 BAND_ALPHA = 0.10
-BAND_LABEL = "likely range"  # the subtitle says what it is
+BAND_LABEL = "likely range (80 % of points)"  # of the published points behind each line
 
 
 def option_label(sweep: Sweep) -> str:
@@ -304,5 +304,5 @@ class LoadTestChart(BaseChart):
         return (
             f"closed loop of N clients, {mean_in:,.0f} tokens in / {mean_out:,.0f} out. {option_label(w)} "
             f"{meets}; memory holds {w.max_concurrency:,} requests (dotted line), beyond that they wait for a "
-            f"slot. Shaded: where measured TPOT and TTFT lay for 80 % of the published points."
+            f"slot."
         )
