@@ -76,6 +76,17 @@ def _clients(v: float, _pos: object = None) -> str:
     return f"{v:g}"
 
 
+def band_polygon(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The band's outline: along ``low``, back along ``high`` (finite points only).
+
+    Set with ``set_verts``: a twentieth of what ``FillBetweenPolyCollection.set_data`` costs on the
+    slider path (0.1 ms against 1.8 ms for eight bands), for the same polygon without steps or gaps.
+    """
+    ok = np.isfinite(x) & np.isfinite(low) & np.isfinite(high)
+    x, low, high = x[ok], low[ok], high[ok]
+    return np.column_stack([np.concatenate([x, x[::-1]]), np.concatenate([low, high[::-1]])])
+
+
 def meets_targets_up_to(sweep: Sweep, tpot_ms: float, ttft_s: float) -> int | None:
     """Largest swept concurrency at which both targets hold (None if none does)."""
     ok = (sweep.tpot_ms <= tpot_ms) & (sweep.ttft_s <= ttft_s)
@@ -272,8 +283,8 @@ class LoadTestChart(BaseChart):
             x = w.concurrency.astype(float)
             trio[0].set_data(x, w.tpot_ms)
             trio[1].set_data(x, w.ttft_s)
-            pair[0].set_data(x, w.tpot_ms_low, w.tpot_ms_high)
-            pair[1].set_data(x, w.ttft_s_low, w.ttft_s_high)
+            pair[0].set_verts([band_polygon(x, w.tpot_ms_low, w.tpot_ms_high)])
+            pair[1].set_verts([band_polygon(x, w.ttft_s_low, w.ttft_s_high)])
             trio[2].set_data(x, w.output_tokens_per_s)
             inside = 1 <= w.max_concurrency <= SWEEP_CONCURRENCY[-1]
             for line in group:
