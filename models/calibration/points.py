@@ -97,8 +97,6 @@ class ParityPoints:
         )
 
 
-
-
 # --------------------------------------------------------------------------- the shipped published cases
 
 
