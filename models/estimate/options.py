@@ -330,15 +330,19 @@ def _falls_back(method: dict, acc: Accelerator) -> bool:
 
 def _hardware_need(method: dict) -> str:
     """What hardware a quantization method needs, in words, for the reason an option fails."""
-    compute = method["compute"]
+    on = method.get("fallback_on")
+    return _need_text(str(method["compute"]), bool(method.get("fallback")), on if isinstance(on, str) else "")
+
+
+@lru_cache(maxsize=64)
+def _need_text(compute: str, fallback: bool, on: str) -> str:
     if compute == "fp8":
         need = f"an FP8-capable GPU ({capable_names('fp8')})"
     elif compute == "fp4":
         need = f"FP4 tensor cores ({capable_names('fp4')})"
     else:
         need = "int8 tensor cores (not on V100)"
-    on = method.get("fallback_on")
-    if method.get("fallback") and isinstance(on, str) and on:
+    if fallback and on:
         need += f" or weight-only kernels ({on.replace(';', ', ').title()})"
     return need
 

@@ -226,17 +226,32 @@ def operating_point(
     if rows == 0:
         empty = np.zeros(0)
         return OperatingPoint(empty.astype(np.int64), SteadyState(empty, empty, empty), np.zeros(0, dtype=object))
-    # grid points past the largest memory limit would all clip to it: stop at the first one beyond
-    points = _GRID[: int(np.searchsorted(_GRID, bmax.max())) + 1]
-    grid = np.minimum(np.broadcast_to(points, (rows, len(points))), bmax[:, None])
-    st = steady_state(ph, grid, utilisation)
-    ok = (st.tpot_s <= tpot_target_s) & (st.ttft_s <= ttft_target_s)
-    # largest feasible grid point (latency grows with B, so feasibility is a prefix)
-    any_ok = ok.any(axis=1)
-    last = np.where(any_ok, ok.shape[1] - 1 - np.argmax(ok[:, ::-1], axis=1), 0)
-    lo = np.where(any_ok, grid[np.arange(rows), last], 0)
-    nxt = np.minimum(last + 1, ok.shape[1] - 1)
-    hi = np.where(any_ok, np.maximum(grid[np.arange(rows), nxt], lo), 0)
+    # grid points past a row's memory limit would all clip to it: rows are searched in a few groups,
+    # each only as far up the grid as its largest limit
+    need = np.searchsorted(_GRID, bmax) + 1
+    any_ok = np.zeros(rows, dtype=bool)
+    lo = np.zeros(rows, dtype=np.int64)
+    hi = np.zeros(rows, dtype=np.int64)
+    caps = sorted({int(np.quantile(need, q, method="higher")) for q in (0.34, 0.67, 1.0)})
+    done = np.zeros(rows, dtype=bool)
+    for cap in caps:
+        sel = np.flatnonzero(~done & (need <= cap))
+        if not len(sel):
+            continue
+        done[sel] = True
+        b_sel = bmax[sel]
+        grid = np.minimum(np.broadcast_to(_GRID[:cap], (len(sel), cap)), b_sel[:, None])
+        st = steady_state(ph.take(sel), grid, utilisation)
+        ok = (st.tpot_s <= tpot_target_s) & (st.ttft_s <= ttft_target_s)
+        # largest feasible grid point (latency grows with B, so feasibility is a prefix)
+        a = ok.any(axis=1)
+        r = np.arange(len(sel))
+        last = np.where(a, ok.shape[1] - 1 - np.argmax(ok[:, ::-1], axis=1), 0)
+        lo_s = np.where(a, grid[r, last], 0)
+        nxt = np.minimum(last + 1, ok.shape[1] - 1)
+        any_ok[sel] = a
+        lo[sel] = lo_s
+        hi[sel] = np.where(a, np.maximum(grid[r, nxt], lo_s), 0)
     # bisection on integers between lo (ok) and hi (not ok, or == lo)
     for _ in range(16):
         gap = hi - lo
