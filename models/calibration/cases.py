@@ -16,7 +16,7 @@ import numpy as np
 
 from lmi_explorer.models.estimate.memory import kv_bytes_per_token, usable_kv_bytes_per_device, weight_bytes
 from lmi_explorer.models.estimate.speed import Physics, decode_step, prefill_time
-from lmi_explorer.models.reference.backends import Efficiency, load_backends
+from lmi_explorer.models.reference.backends import EFFICIENCY_SCHEMA, Efficiency, load_backends
 from lmi_explorer.models.reference.catalog import ModelSpec
 from lmi_explorer.models.reference.hardware import load_hardware
 from lmi_explorer.models.tables import Column, read_table
@@ -155,20 +155,11 @@ def _physics(case: Case, eff: Efficiency) -> tuple[Physics, int]:
     return ph, batch
 
 
-ERA_FIT_SCHEMA: dict[str, Column] = {
-    "backend": Column("str"),
-    "accelerator": Column("str"),
-    "eta_bw": Column("float", minimum=0.01, maximum=1),
-    "eta_f": Column("float", minimum=0.01, maximum=1),
-    "step_overhead_ms": Column("float", minimum=0, maximum=1000),
-}
-
-
 @lru_cache(maxsize=1)
 def era_factors() -> dict[tuple[str, str], Efficiency]:
     """The factors fitted to these cases (``data/calibration/measured_fit.csv``): evidence about the engines
     of 2022–2024 that ran them, kept apart from the shipped factors fitted to 2024–2026 engines."""
-    table = read_table("calibration/measured_fit.csv", ERA_FIT_SCHEMA)
+    table = read_table("calibration/measured_fit.csv", EFFICIENCY_SCHEMA)
     return {
         (r["backend"], r["accelerator"]): Efficiency(
             r["eta_bw"], r["eta_f"], r["step_overhead_ms"] / 1000, str(r["source"]), True

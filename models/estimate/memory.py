@@ -114,11 +114,7 @@ def kv_bytes_per_token(model: ModelSpec, kv_bytes: float = 2.0) -> float:
     A model with windowed or linear-attention layers gives what each token adds while inside every
     window (see :func:`kv_layout` for what a whole sequence holds).
     """
-    if model.has_config:
-        return kv_layout(model, kv_bytes).per_token_uncapped
-    if model.kv_lora_rank:
-        return float(model.kv_lora_rank + model.qk_rope_head_dim) * model.layers * kv_bytes
-    return 2.0 * model.layers * model.kv_heads * model.d_head * kv_bytes
+    return kv_layout(model, kv_bytes).per_token_uncapped
 
 
 def kv_bytes_per_token_guide(model: ModelSpec, kv_bytes: float = 2.0) -> float:
@@ -128,14 +124,7 @@ def kv_bytes_per_token_guide(model: ModelSpec, kv_bytes: float = 2.0) -> float:
 
 def kv_bytes_per_token_device(model: ModelSpec, tp: int, kv_bytes: float, parallelism: str) -> float:
     """KV bytes per token held by one device of a TP group (each holds at least one KV head)."""
-    if model.has_config:
-        return kv_layout(model, kv_bytes, tp, parallelism).per_token_uncapped
-    if parallelism == "pipeline":
-        return kv_bytes_per_token(model, kv_bytes) / tp
-    if model.kv_lora_rank:  # MLA: every tensor-parallel rank holds the whole latent (§2.2)
-        return kv_bytes_per_token(model, kv_bytes)
-    heads = max(model.kv_heads / tp, 1.0)
-    return 2.0 * model.layers * heads * model.d_head * kv_bytes
+    return kv_layout(model, kv_bytes, tp, parallelism).per_token_uncapped
 
 
 def guide_kv_capacity_tokens(weights: float, device_bytes: float, devices: int, kv_per_token: float) -> float:
