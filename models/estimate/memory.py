@@ -6,7 +6,10 @@ attention; both KV forms are kept so the app can reconcile its figures with the 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+import numpy as np
 
 from lmi_explorer.models.reference.architecture import Architecture, state_bytes_per_sequence
 from lmi_explorer.models.reference.backends import Backend, Precision
@@ -155,11 +158,34 @@ def usable_kv_bytes_per_device(
     engine_reserve : float | None
         Bytes the engine's start-up profiling takes per device before the KV cache; None: none known.
     """
-    if backend.memory_mode == "free_after_weights":
-        free = acc.memory_bytes - acc.reserve_bytes - weights_per_device
-        return free * backend.memory_fraction if free > 0 else free
-    reserve = acc.reserve_bytes if engine_reserve is None else engine_reserve
-    return acc.memory_bytes * backend.memory_fraction - reserve - weights_per_device
+    return float(
+        usable_kv_bytes(
+            np.array([acc.memory_bytes], dtype=float),
+            np.array([backend.memory_fraction], dtype=float),
+            np.array([acc.reserve_bytes], dtype=float),
+            np.array([math.nan if engine_reserve is None else engine_reserve], dtype=float),
+            np.array([weights_per_device], dtype=float),
+            np.array([backend.memory_mode == "free_after_weights"]),
+        )[0]
+    )
+
+
+def usable_kv_bytes(
+    memory: np.ndarray,
+    fraction: np.ndarray,
+    acc_reserve: np.ndarray,
+    engine_reserve: np.ndarray,
+    weights_per_device: np.ndarray,
+    free_after_weights: np.ndarray,
+) -> np.ndarray:
+    """``usable_kv_bytes_per_device`` over arrays (one entry per configuration); NaN engine reserve = none known."""
+    free = memory - acc_reserve - weights_per_device
+    reserve = np.where(np.isnan(engine_reserve), acc_reserve, engine_reserve)
+    return np.where(
+        free_after_weights,
+        np.where(free > 0, free * fraction, free),
+        memory * fraction - reserve - weights_per_device,
+    )
 
 
 def valid_tensor_parallel(model: ModelSpec, backend: Backend, devices: int) -> list[int]:

@@ -16,7 +16,7 @@ import numpy as np
 from lmi_explorer.models.estimate.memory import (
     KVLayout,
     kv_layout,
-    usable_kv_bytes_per_device,
+    usable_kv_bytes,
     valid_tensor_parallel,
     weight_bytes,
     window_caps,
@@ -52,27 +52,24 @@ ENCODER_SHARE = 0.5
 
 #: Physics constants per configuration that do not depend on traffic.
 #: per-configuration values collected by ``_assemble``, one tuple per configuration
-_CFG_COLUMNS = (
-    "w",
-    "w_dev",
-    "usable",
+_PAIR = (
+    "kv_b",
     "room",
-    "kv_total",
-    "kv_dev",
     "reserve_bounds",
     "max_batch",
-    "continuous",
-    "tp",
-    "tp_speed",
+    "pipeline",
     "bandwidth",
-    "flops",
     "eta_bw",
     "eta_f",
     "step_s",
     "link_latency_s",
     "link_bytes_s",
     "token_budget",
-    "reserve_dev",
+    "memory",
+    "fraction",
+    "acc_reserve",
+    "free_after_weights",
+    "weight_overhead",
 )
 STATIC_PHYSICS = (
     "weights",
@@ -131,6 +128,8 @@ class OptionGrid:
     c_continuous: np.ndarray
     c_tp: np.ndarray
     c_acc_name: tuple[str, ...]
+    c_pair: np.ndarray  # (m,) index into ``pairs`` of each configuration
+    pairs: tuple[tuple[str, str], ...]  # (backend, accelerator id) behind the configurations
     c_physics: dict[str, np.ndarray]
     # windowed layers and linear-attention state (memory.KVLayout per configuration; K windows)
     c_kv_win_dev: np.ndarray  # (m, K) bytes per token per device on windowed layers the engine caps
@@ -238,39 +237,19 @@ def _rows_for(
     entries: list[tuple] = []
     upcasts = upcast_reasons(model, precisions)
     caps = bk.caps_windows(backend.backend, lmi)
-    runs = backend.runs_on(acc.architecture)
-    cuda = bk.image_cuda(backend.backend, lmi) if acc.min_cuda else None
     # the engine's own profiled reserve (activation + non-torch) where one is measured; None: the accelerator's
     profiled = engine_reserve(model, bk, backend.backend, lmi, acc.accelerator)
-    too_old = cuda is not None and acc.min_cuda is not None and cuda < acc.min_cuda
-    for pname in precisions:
-        prec = bk.precisions[pname]
+    plan = _precision_plan(bk, backend, acc, model.model_type, lmi, precisions)
+    for pname, (hw_reason, hw_cause, compute) in zip(precisions, plan, strict=True):
         reason = ""
         cause = ""
-        method = None
         if not supported:
             reason, cause = support.reason, "support"
-        elif not runs:
-            reason, cause = f"{backend.name} does not run on {acc.name}.", "accelerator"
-        elif too_old:
-            reason = (
-                f"{acc.name} needs CUDA {acc.min_cuda:g} or later; {backend.name}'s image in LMI v{lmi} "
-                f"is built for CUDA {cuda:g}."
-            )
-            cause = "accelerator"
-        elif upcast := upcasts[pname]:
-            reason, cause = upcast, "precision"
-        else:
-            method = bk.precision_method(backend.backend, pname, model, lmi)
-            compute = method["compute"] if method else ""
-            if method is not None and acc.peak(compute) is None and _falls_back(method, acc):
-                compute = str(method["fallback"])  # weight-only kernels: 16-bit math
-            if method is None:
-                cause = "precision"
-                reason = f"{backend.name} does not offer {prec.label} for '{model.model_type}' in LMI v{lmi}."
-            elif acc.peak(compute) is None:
-                cause = "hardware_precision"
-                reason = f"{prec.label} ({method['method']}) needs {_hardware_need(method)}; {acc.name} lacks it."
+        elif hw_cause in ("accelerator", ""):
+            if hw_cause:
+                reason, cause = hw_reason, hw_cause
+            elif upcast := upcasts[pname]:
+                reason, cause = upcast, "precision"
             elif not tps:
                 cause = "tp"
                 if not tensor_parallel:
@@ -280,6 +259,10 @@ def _rows_for(
                 else:
                     why = f"{model.heads} heads / {model.kv_heads} KV heads do not split over TP {tensor_parallel}"
                 reason = f"No valid tensor-parallel degree: {why}."
+        elif upcast := upcasts[pname]:
+            reason, cause = upcast, "precision"
+        else:
+            reason, cause = hw_reason, hw_cause
         if reason:
             entries.append((pname, tensor_parallel or devices, -1, reason, cause))
             continue
@@ -292,9 +275,9 @@ def _rows_for(
                     {
                         "backend": backend,
                         "acc": acc,
-                        "prec": prec,
+                        "prec": bk.precisions[pname],
                         "tp": t,
-                        "compute": compute if method else "fp16",
+                        "compute": compute,
                         "continuous": support.continuous_batching,
                         "caps_windows": caps,
                         "reserve": None if profiled is None else profiled.bytes_per_device(t),
@@ -302,6 +285,55 @@ def _rows_for(
                 )
             entries.append((pname, t, k, "", ""))
     return entries
+
+
+_PLAN_CACHE: dict[tuple, tuple[tuple[str, str, str], ...]] = {}
+
+
+def _precision_plan(
+    bk: Any, backend: Backend, acc: Accelerator, model_type: str, lmi: int, precisions: tuple[str, ...]
+) -> tuple[tuple[str, str, str], ...]:
+    """Per precision (reason, cause, compute) from reference data alone: the accelerator, the image's CUDA
+    and the quantization table. Independent of the model's size, so kept across models (a new model
+    re-uses it); ``cause`` '' means the precision runs, with its math at ``compute``.
+    """
+    key = (id(bk), backend.backend, acc.accelerator, model_type, lmi, precisions)
+    hit = _PLAN_CACHE.get(key)
+    if hit is not None:
+        return hit
+    cuda = bk.image_cuda(backend.backend, lmi) if acc.min_cuda else None
+    pre = ""
+    if not backend.runs_on(acc.architecture):
+        pre = f"{backend.name} does not run on {acc.name}."
+    elif cuda is not None and acc.min_cuda is not None and cuda < acc.min_cuda:
+        pre = (
+            f"{acc.name} needs CUDA {acc.min_cuda:g} or later; {backend.name}'s image in LMI v{lmi} "
+            f"is built for CUDA {cuda:g}."
+        )
+    out: list[tuple[str, str, str]] = []
+    for pname in precisions:
+        if pre:
+            out.append((pre, "accelerator", "fp16"))
+            continue
+        prec = bk.precisions[pname]
+        method = bk.precision_method_for(backend.backend, pname, model_type, lmi)
+        if method is None:
+            out.append(
+                (f"{backend.name} does not offer {prec.label} for '{model_type}' in LMI v{lmi}.", "precision", "fp16")
+            )
+            continue
+        compute = method["compute"]
+        if acc.peak(compute) is None and _falls_back(method, acc):
+            compute = str(method["fallback"])  # weight-only kernels: 16-bit math
+        if acc.peak(compute) is None:
+            need = _hardware_need(method)
+            out.append(
+                (f"{prec.label} ({method['method']}) needs {need}; {acc.name} lacks it.", "hardware_precision", compute)
+            )
+            continue
+        out.append(("", "", compute))
+    result = _PLAN_CACHE[key] = tuple(out)
+    return result
 
 
 @lru_cache(maxsize=64)
@@ -370,117 +402,112 @@ def _assemble(
     enc = ENCODER_SHARE if model.is_encoder_decoder else 0.0
     hit = model.experts_per_token / model.experts if model.experts > 1 else 1.0
     fitted = {(o.backend, o.accelerator): o for o in overrides}
-    # one pass collecting plain tuples (a numpy element write per value costs more than the arithmetic)
-    acc_names = []
-    rows_out: list[tuple] = []
-    weights_of: dict[str, float] = {}
+    # what depends only on the backend and the accelerator, once per pair; per configuration only the
+    # indices into it are collected (a Python loop per configuration is what a cold grid spends)
+    pair_of: dict[tuple[str, str], int] = {}
+    pair_rows: list[tuple] = []
+    prec_of: dict[str, int] = {}
+    prec_w: list[float] = []
     layout_of: dict[tuple[int, float, str, bool], KVLayout] = {}
-    pairs: dict[tuple[str, str], tuple] = {}  # what depends only on the backend and the accelerator
+    flops_of: dict[tuple[str, str], float | None] = {}
+    rep = kv_layout(model, 2.0) if m else None
+    rep_fp8 = kv_layout(model, 1.0) if m else None
+    c_pair: list[int] = []
+    c_prec: list[int] = []
+    c_flops: list[float | None] = []
+    c_reserve: list[float] = []
+    acc_names: list[str] = []
     layouts: list[tuple[KVLayout, KVLayout]] = []  # (device, whole replica) per configuration
     for cfg in cfgs:
         backend, acc, prec, t = cfg["backend"], cfg["acc"], cfg["prec"], cfg["tp"]
-        pair = pairs.get((backend.backend, acc.accelerator))
-        if pair is None:
-            own = fitted.get((backend.backend, acc.accelerator))
-            eff = bk.efficiency_for(backend.backend, acc.accelerator) if own is None else _efficiency(own)
-            link = hw.interconnects[acc.interconnect]
-            link_eff = link.bandwidth_efficiency if eff.eta_link is None else eff.eta_link
-            if own is not None and own.eta_link is not None:
-                link_eff = own.eta_link
-            pair = pairs[(backend.backend, acc.accelerator)] = (
-                1.0 if (kv_cache_dtype == "fp8" and acc.fp8_flops) else 2.0,
-                acc.memory_bytes * backend.memory_fraction - acc.reserve_bytes,
-                backend.compiled or not backend.paged_kv,
-                backend.batch_limit(acc.memory_bytes / GIB, acc.name),
-                backend.parallelism == "pipeline",
-                acc.bandwidth_bytes_s,
-                eff.eta_bw,
-                eff.eta_f,
-                eff.step_overhead_s,
-                link.allreduce_latency_s,
-                acc.link_bytes_s * link_eff,
-                backend.step_budget(acc.memory_bytes / GIB, acc.name),
-            )
-        kv_b, room, reserve_bounds, max_batch, pipeline, bandwidth, eta_bw, eta_f, step_s = pair[:9]
-        latency, link_bytes, budget = pair[9:]
-        w = weights_of.get(prec.precision)
-        if w is None:
-            w = weights_of[prec.precision] = weight_bytes(model, prec)
-        capped = cfg["caps_windows"]
-        lay_key = (t, kv_b, backend.parallelism, capped)
+        pk = (backend.backend, acc.accelerator)
+        p = pair_of.get(pk)
+        if p is None:
+            p = pair_of[pk] = len(pair_rows)
+            pair_rows.append(_pair_row(bk, hw, backend, acc, kv_cache_dtype, fitted.get(pk)))
+        kv_b = pair_rows[p][0]
+        q = prec_of.get(prec.precision)
+        if q is None:
+            q = prec_of[prec.precision] = len(prec_w)
+            prec_w.append(weight_bytes(model, prec))
+        lay_key = (t, kv_b, backend.parallelism, cfg["caps_windows"])
         dev = layout_of.get(lay_key)
         if dev is None:
-            dev = layout_of[lay_key] = kv_layout(model, kv_b, t, backend.parallelism, capped)
-        rep_key = (1, kv_b, "tensor", True)
-        rep = layout_of.get(rep_key)
-        if rep is None:
-            rep = layout_of[rep_key] = kv_layout(model, kv_b)
-        kv_total = rep.per_token_uncapped
-        kv_dev = dev.full
-        layouts.append((dev, rep))
-        w_dev = w * (1.0 + backend.weight_overhead) / t
-        reserve = cfg["reserve"]
-        rows_out.append(
-            (  # in the order of _CFG_COLUMNS
-                w,
-                w_dev,
-                usable_kv_bytes_per_device(backend, acc, w_dev, reserve),
-                room if reserve is None else acc.memory_bytes * backend.memory_fraction - reserve,
-                kv_total,
-                kv_dev,
-                reserve_bounds,
-                max_batch,
-                cfg["continuous"],
-                t,
-                1 if pipeline else t,
-                bandwidth,
-                acc.peak(cfg["compute"]),
-                eta_bw,
-                eta_f,
-                step_s,
-                latency,
-                link_bytes,
-                budget,
-                acc.reserve_bytes if reserve is None else reserve,
-            )
-        )
+            dev = layout_of[lay_key] = kv_layout(model, kv_b, t, backend.parallelism, cfg["caps_windows"])
+        layouts.append((dev, rep if kv_b == 2.0 else rep_fp8))  # type: ignore[arg-type]
+        fk = (acc.accelerator, cfg["compute"])
+        if fk not in flops_of:
+            flops_of[fk] = acc.peak(cfg["compute"])
+        c_flops.append(flops_of[fk])
+        c_pair.append(p)
+        c_prec.append(q)
+        c_reserve.append(math.nan if cfg["reserve"] is None else cfg["reserve"])
         acc_names.append(acc.name)
 
-    cols = dict(zip(_CFG_COLUMNS, zip(*rows_out, strict=True) if rows_out else ([],) * len(_CFG_COLUMNS), strict=True))
+    pcols = [np.array(col) for col in zip(*pair_rows, strict=True)] if pair_rows else [np.zeros(0)] * len(_PAIR)
+    pc = dict(zip(_PAIR, pcols, strict=True))
+    pi = np.array(c_pair, dtype=np.int64)
+    tps = np.array([cfg["tp"] for cfg in cfgs], dtype=np.int64).reshape(m)
+    engine_res = np.array(c_reserve, dtype=float).reshape(m)
+    has_engine = ~np.isnan(engine_res)
 
     def f(key: str) -> np.ndarray:
-        return np.array(cols[key], dtype=float).reshape(m)
+        return np.asarray(pc[key][pi], dtype=float).reshape(m)
 
-    weights = f("w")
-    tp_speed = f("tp_speed")
+    weights = np.array(prec_w, dtype=float)[np.array(c_prec, dtype=np.int64)].reshape(m) if m else np.zeros(0)
+    w_dev = weights * (1.0 + f("weight_overhead")) / np.maximum(tps, 1)
+    mem, frac, acc_res = f("memory"), f("fraction"), f("acc_reserve")
+    reserve_dev = np.where(has_engine, engine_res, acc_res)
+    usable = usable_kv_bytes(
+        mem, frac, acc_res, engine_res, w_dev, pc["free_after_weights"][pi].astype(bool) if m else np.zeros(0, bool)
+    )
+    room = np.where(has_engine, mem * frac - engine_res, f("room"))
+    kv_total = np.array([r.per_token_uncapped for _, r in layouts], dtype=float).reshape(m)
+    cols: dict[str, Any] = {
+        "w": weights,
+        "w_dev": w_dev,
+        "usable": usable,
+        "room": room,
+        "kv_total": kv_total,
+        "kv_dev": np.array([d.full for d, _ in layouts], dtype=float).reshape(m),
+        "tp": tps,
+        "tp_speed": np.where(pc["pipeline"][pi].astype(bool), 1, tps) if m else np.zeros(0),
+        "flops": np.array([np.nan if x is None else x for x in c_flops], dtype=float).reshape(m),
+        "reserve_dev": reserve_dev,
+    }
+    for key in ("bandwidth", "eta_bw", "eta_f", "step_s", "link_latency_s", "link_bytes_s", "token_budget"):
+        cols[key] = f(key)
+    cols["reserve_bounds"] = pc["reserve_bounds"][pi] if m else np.zeros(0)
+    cols["max_batch"] = pc["max_batch"][pi] if m else np.zeros(0)
+    cols["continuous"] = [cfg["continuous"] for cfg in cfgs]
+
+    tp_speed = np.asarray(cols["tp_speed"], dtype=float).reshape(m)
     c = {
         "weights": weights * (1.0 - enc),
         "weights_expert": _expert_weights(model, cfgs, weights),
         "expert_hit": np.full(m, hit),
-        "kv_per_token": f("kv_total"),
+        "kv_per_token": kv_total,
         "params_prefill": np.full(m, model.active_params * (enc if enc else 1.0)),
         "params_decode": np.full(m, model.active_params * (1.0 - enc)),
         "tp_speed": tp_speed,
         "tp_comm": tp_speed.copy(),
-        "bandwidth": f("bandwidth"),
-        "flops": f("flops"),
-        "eta_bw": f("eta_bw"),
-        "eta_f": f("eta_f"),
-        "step_s": f("step_s"),
-        "link_latency_s": f("link_latency_s"),
-        "link_bytes_s": f("link_bytes_s"),
+        "bandwidth": cols["bandwidth"],
+        "flops": cols["flops"],
+        "eta_bw": cols["eta_bw"],
+        "eta_f": cols["eta_f"],
+        "step_s": cols["step_s"],
+        "link_latency_s": cols["link_latency_s"],
+        "link_bytes_s": cols["link_bytes_s"],
         "layers": np.full(m, float(model.layers)),
         "hidden": np.full(m, float(model.hidden_size)),
         "attn_width": np.full(m, _attention_width(model)),
         # an engine that does not chunk prompts batches whole prompts up to max(max_model_len, 2048)
         # tokens a step (vLLM V0's max_num_batched_tokens without chunked prefill)
-        "token_budget": np.minimum(f("token_budget"), float(max(model.context, 2048))),
+        "token_budget": np.minimum(cols["token_budget"], float(max(model.context, 2048))),
     }
-    weights_dev = f("w_dev")
-    usable = f("usable")
-    room = f("room")
-    kv_total_c = f("kv_total")
-    kv_dev_c = f("kv_dev")
+    weights_dev = w_dev
+    kv_total_c = kv_total
+    kv_dev_c = cols["kv_dev"]
     reserve_bounds = np.array(cols["reserve_bounds"], dtype=bool).reshape(m)
     max_batch = np.array(cols["max_batch"], dtype=np.int64).reshape(m)
     continuous = np.array(cols["continuous"], dtype=bool).reshape(m)
@@ -518,11 +545,13 @@ def _assemble(
         c_kv_total=kv_total_c,
         c_kv_dev=kv_dev_c,
         c_reserve_bounds=reserve_bounds,
-        c_reserve_dev=f("reserve_dev"),
+        c_reserve_dev=reserve_dev,
         c_max_batch=max_batch,
         c_continuous=continuous,
         c_tp=tps,
         c_acc_name=tuple(acc_names),
+        c_pair=pi,
+        pairs=tuple(pair_of),
         c_physics=c,
         c_kv_win_dev=win_dev,
         c_state_dev=np.array([d.state for d, _ in layouts], dtype=float).reshape(m),
@@ -550,6 +579,37 @@ def _expert_weights(model: ModelSpec, cfgs: list[dict], weights: np.ndarray) -> 
     )
     share = np.where(np.isnan(per_weight), weights / model.params, per_weight)
     return np.minimum(experts * share, weights)
+
+
+def _pair_row(
+    bk: Any, hw: Any, backend: Backend, acc: Accelerator, kv_cache_dtype: str, own: FittedEfficiency | None
+) -> tuple:
+    """What a configuration takes from its backend and accelerator alone, in the order of ``_PAIR``."""
+    eff = bk.efficiency_for(backend.backend, acc.accelerator) if own is None else _efficiency(own)
+    link = hw.interconnects[acc.interconnect]
+    link_eff = link.bandwidth_efficiency if eff.eta_link is None else eff.eta_link
+    if own is not None and own.eta_link is not None:
+        link_eff = own.eta_link
+    gib = acc.memory_bytes / GIB
+    return (
+        1.0 if (kv_cache_dtype == "fp8" and acc.fp8_flops) else 2.0,
+        acc.memory_bytes * backend.memory_fraction - acc.reserve_bytes,
+        backend.compiled or not backend.paged_kv,
+        backend.batch_limit(gib, acc.name),
+        backend.parallelism == "pipeline",
+        acc.bandwidth_bytes_s,
+        eff.eta_bw,
+        eff.eta_f,
+        eff.step_overhead_s,
+        link.allreduce_latency_s,
+        acc.link_bytes_s * link_eff,
+        backend.step_budget(gib, acc.name),
+        acc.memory_bytes,
+        backend.memory_fraction,
+        acc.reserve_bytes,
+        backend.memory_mode == "free_after_weights",
+        backend.weight_overhead,
+    )
 
 
 def _efficiency(f: FittedEfficiency) -> Efficiency:

@@ -298,15 +298,22 @@ def memory_and_physics(
 
 @lru_cache(maxsize=64)
 def row_spreads(grid: OptionGrid) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per option and metric, the (q10, q90) of log(estimate / measured) behind it (``ranges.spread_for``)."""
-    ids = {a.name: k for k, a in load_hardware().accelerators.items()}
-    keys = np.char.add(np.char.add(grid.backend.astype(str), "\t"), grid.accelerator.astype(str))
-    pairs, inverse = np.unique(keys, return_inverse=True)
-    split = [str(p).split("\t") for p in pairs]
+    """Per option and metric, the (q10, q90) of log(estimate / measured) behind it (``ranges.spread_for``).
+
+    Worked out per (backend, accelerator) pair of the configurations; options that fail before memory
+    carry 0 (they have no figure to widen).
+    """
+    has = grid.config >= 0
+    safe = np.where(has, grid.config, 0)
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for metric in ("ttft_ms", "tpot_ms", "output_tokens_per_s"):
-        sp = [spread_for(b, ids.get(a, a), metric) for b, a in split]
-        out[metric] = (np.array([x.q10 for x in sp])[inverse], np.array([x.q90 for x in sp])[inverse])
+        sp = [spread_for(b, a, metric) for b, a in grid.pairs]
+        lo = np.array([x.q10 for x in sp], dtype=float)[grid.c_pair] if sp else np.zeros(0)
+        hi = np.array([x.q90 for x in sp], dtype=float)[grid.c_pair] if sp else np.zeros(0)
+        out[metric] = (
+            np.where(has, lo[safe], 0.0) if len(lo) else np.zeros(len(has)),
+            np.where(has, hi[safe], 0.0) if len(hi) else np.zeros(len(has)),
+        )
     return out
 
 

@@ -453,12 +453,16 @@ class BackendData:
 
     def precision_method(self, backend: str, precision: str, model: ModelSpec, lmi: int) -> dict | None:
         """The quantization row (as a dict) that lets ``backend`` run ``precision`` for this model."""
-        key = (id(self), backend, precision, model.model_type, lmi)
+        return self.precision_method_for(backend, precision, model.model_type, lmi)
+
+    def precision_method_for(self, backend: str, precision: str, model_type: str, lmi: int) -> dict | None:
+        """``precision_method`` by the one model fact the quantization table is keyed on."""
+        key = (id(self), backend, precision, model_type, lmi)
         if key not in _METHOD_CACHE:
-            _METHOD_CACHE[key] = self._precision_method(backend, precision, model, lmi)
+            _METHOD_CACHE[key] = self._precision_method(backend, precision, model_type, lmi)
         return _METHOD_CACHE[key]
 
-    def _precision_method(self, backend: str, precision: str, model: ModelSpec, lmi: int) -> dict | None:
+    def _precision_method(self, backend: str, precision: str, model_type: str, lmi: int) -> dict | None:
         index = _QUANT_INDEX.get(id(self))
         if index is None:  # one pass over the table instead of a filtered frame per lookup
             index = _QUANT_INDEX[id(self)] = {}
@@ -468,7 +472,7 @@ class BackendData:
             if not _in_range(lmi, int(r["from_lmi"]), _opt_int(r["to_lmi"])):
                 continue
             types = r["model_types"]
-            if not missing(types) and types and model.model_type not in str(types).split(";"):
+            if not missing(types) and types and model_type not in str(types).split(";"):
                 continue
             return r
         return None
