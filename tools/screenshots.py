@@ -85,6 +85,10 @@ def main() -> None:
             for _ in range(5):
                 app.processEvents()
             w.cost_tab.flush()
+            if w.tabs.currentWidget() is w.calibration_tab:
+                w.calibration_tab.wait_for_published()
+                for _ in range(5):
+                    app.processEvents()
             app.processEvents()
             path = out / f"{name}-{w.tabs.tabText(i).lower().replace(' ', '-')}-{width}x{height}.png"
             w.grab().save(str(path))

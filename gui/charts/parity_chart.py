@@ -217,9 +217,13 @@ class ParityChart(BaseChart):
     # ------------------------------------------------------------------ drawing
 
     def _group_slots(self, frame: pd.DataFrame) -> list[int]:
-        """Slot (colour) of every row: one per backend × accelerator, the rest share the last slot."""
+        """Slot (colour) of every row: one per backend × accelerator, most points first; the rest share the last."""
         keys = list(zip(frame["backend"].astype(str), frame["accelerator"].astype(str), strict=True))
-        self.groups = list(dict.fromkeys(keys))
+        first = list(dict.fromkeys(keys))
+        count = dict.fromkeys(first, 0)
+        for k in keys:
+            count[k] += 1
+        self.groups = sorted(first, key=lambda k: -count[k])  # stable: ties keep their first appearance
         slot = {k: min(i, MAX_GROUPS - 1) for i, k in enumerate(self.groups)}
         return [slot[k] for k in keys]
 
@@ -227,7 +231,11 @@ class ParityChart(BaseChart):
         frame = points.frame
         placed = frame[np.isfinite(frame["estimated"].to_numpy(dtype=float))]
         frame = placed.assign(_slot=self._group_slots(placed))
-        origin = "your load tests" if points.imported else "published cases"
+        origin = (
+            "your load tests"
+            if points.imported
+            else ("published cases" if points.pending else "published load tests and cases")
+        )
         self.title_artist.set_text(f"{self.title}: {origin}")
         self.subtitle.set(points.text())
         for panel in self.panels:

@@ -51,6 +51,10 @@ def render(
     """A chart drawn on a fresh figure of the given size (inches)."""
     fig = Figure(figsize=size, dpi=100)
     FigureCanvasAgg(fig)
+    if chart == "parity":  # an exported parity chart holds the whole shipped set, never the pending view
+        from lmi_explorer.models.calibration.points import parity_points
+
+        parity_points(data.estimate.scenario, wait_for_published=True)
     _chart_class(chart)(fig, theme).update(_with_range(data) if chart == "decision" else data)
     return fig
 

@@ -29,16 +29,35 @@ def legend_texts(fig: Figure) -> list[str]:
     return [t.get_text() for t in fig.legends[0].get_texts()]
 
 
-def test_without_measurements_it_shows_the_sixteen_published_cases():
+def test_without_measurements_it_shows_the_sixteen_published_cases_while_the_load_tests_are_compared(monkeypatch):
+    import lmi_explorer.models.calibration.points as points
+
+    monkeypatch.setattr(points, "_PUBLISHED", [])
+    points._shipped_view.cache_clear()
     fig, chart = build()
     assert chart.update(data()) is True
     assert sum(counts(chart, "after").values()) == 16
     assert sum(counts(chart, "before").values()) == 0
     assert counts(chart, "after")["ttft_s"] == 4  # the prefill cases
     assert fig.get_suptitle() == "Estimate versus measured: published cases"
-    assert chart.subtitle.text.startswith("16 published cases the shipped factors were fitted on")
+    assert chart.subtitle.text.startswith("16 single-batch published cases")
     assert "TensorRT-LLM · H100 80GB" in legend_texts(fig)
     assert "with the shipped factors" not in legend_texts(fig)
+
+
+def test_once_compared_it_shows_every_published_load_test():
+    from lmi_explorer.models.calibration.points import parity_points
+
+    fig, chart = build()
+    p = parity_points(data().estimate.scenario, wait_for_published=True)
+    assert chart.update(data()) is True
+    shown = sum(counts(chart, "after").values())
+    f = p.frame[p.frame["metric"] != "kv_tokens"]
+    assert shown == int((f["estimated"].astype(float) > 0).sum()) > 200
+    assert chart.subtitle.text.startswith(f"{p.summary.compared} published figures")
+    # the groups with the most points get their own colours; the last entry gathers the rest
+    legend = legend_texts(fig)
+    assert "TensorRT-LLM · L40S" in legend and "vLLM · H100 80GB" in legend and "others" in legend
 
 
 def test_imported_runs_then_fitted_show_before_hollow_and_after_filled():

@@ -30,9 +30,13 @@ def runs():
     return load_measurements(SAMPLES / "vllm_bench_serve.json", G6E) + load_measurements(SAMPLES / "measurements.csv")
 
 
-def test_without_measurements_the_view_shows_the_shipped_published_cases(make_scenario):
+def test_without_measurements_the_view_shows_the_shipped_published_cases(make_scenario, monkeypatch):
+    import lmi_explorer.models.calibration.points as points
+
+    monkeypatch.setattr(points, "_PUBLISHED", [])  # as in a new process: the load tests not compared yet
+    points._shipped_view.cache_clear()
     p = parity_points(make_scenario())
-    assert (p.origin, p.fitted, p.imported) == ("shipped", False, False)
+    assert (p.origin, p.fitted, p.imported, p.pending) == ("shipped", False, False, True)
     cases = load_cases()
     assert len(p.frame) == len(cases) == 16
     # a prefill of one prompt is that prompt's time to first token, in seconds
@@ -45,8 +49,32 @@ def test_without_measurements_the_view_shows_the_shipped_published_cases(make_sc
     assert "prefill of one 512-token prompt" in row["note"]
     assert set(p.frame["metric"]) <= {"ttft_s", "tpot_ms", "output_tokens_per_s"}
     assert p.frame["before"].isna().all()
-    assert p.text().startswith("16 published cases the shipped factors were fitted on: median error ")
+    assert p.text().startswith("16 single-batch published cases: median error ")
+    assert p.text().endswith("Comparing the published load tests…")
     assert shipped_points() is shipped_points()
+    points._shipped_view.cache_clear()
+
+
+def test_the_shipped_view_holds_every_published_load_test_once_compared(make_scenario):
+    from lmi_explorer.models.calibration.published import published_parity
+
+    p = parity_points(make_scenario(), wait_for_published=True)
+    assert not p.pending and p.origin == "shipped"
+    par = published_parity()
+    assert len(p.frame) == len(par) + 16
+    lt = p.frame[p.frame["origin"] == "load test"]
+    # times to first token in seconds like the rest of the view; the same errors as the parity report
+    ttft = par[par["metric"] == "ttft_ms"]
+    assert (lt["metric"] == "ttft_s").sum() == len(ttft)
+    assert np.allclose(lt["error"].to_numpy(float), par["error"].to_numpy(float), equal_nan=True)
+    shown = lt[lt["metric"] == "ttft_s"].iloc[0]
+    assert shown["measured"] == pytest.approx(ttft.iloc[0]["measured"] / 1000)
+    compared = int(np.isfinite(p.frame["error"].to_numpy(float)).sum())
+    assert p.text().startswith(f"{compared} published figures ({compared - 16} from load tests of 2024–26 engines")
+    # where a point has no estimate, the table says why
+    missing = p.frame[~np.isfinite(p.frame["error"].to_numpy(float))]
+    assert (missing["reason"].str.len() > 0).all()
+    assert parity_points(make_scenario()) is p  # computed once per process
 
 
 def test_imported_points_are_the_comparison_and_say_what_is_missing(make_scenario, runs):
