@@ -48,6 +48,8 @@ COMPARED_WORKLOADS = ("closed", "batch", "offline", "rate_inf", "kv")
 PARITY_METRICS = ("ttft_ms", "tpot_ms", "output_tokens_per_s", "kv_tokens")
 #: LMI release the report estimates with (it ships vLLM 0.28: older-engine points are evidence about older engines).
 PARITY_LMI_RELEASE = 29
+#: |error| beyond which a point's ``note`` explains the miss (bench/calibration.py prints it beside the point).
+NOTED_ERROR = 0.40
 #: Traffic preset whose length spread stands for ShareGPT prompts and answers (rate_inf points).
 SHAREGPT_PRESET = "chatbot"
 
@@ -72,6 +74,7 @@ SCHEMA: dict[str, Column] = {
     "kv_tokens": Column("float", required=False, minimum=1),
     "kv_gib": Column("float", required=False, minimum=0.001),
     "notes": Column("str", required=False),
+    "note": Column("str", required=False),
 }
 
 PARITY_COLUMNS = [
@@ -122,6 +125,9 @@ class PublishedPoint:
         KV-cache capacity, GiB per device.
     source, as_of, notes : str
         Where the figures come from, when, and their caveats (⚠ marks an ambiguity).
+    note : str
+        Why the estimate may miss this point by more than ``NOTED_ERROR`` (facts from the source: engine
+        version, settings, ambiguity); empty for the others.
     """
 
     case: str
@@ -146,6 +152,7 @@ class PublishedPoint:
     source: str
     as_of: str
     notes: str
+    note: str
 
     @property
     def has_lengths(self) -> bool:
@@ -162,7 +169,7 @@ def load_published() -> tuple[PublishedPoint, ...]:
     out = []
     for r in table.records:
         values: dict[str, Any] = {n: r.get(n) for n in names}
-        for text in ("engine_version", "as_of", "notes"):
+        for text in ("engine_version", "as_of", "notes", "note"):
             values[text] = values[text] or ""
         out.append(PublishedPoint(**values))
     cases = [p.case for p in out]
