@@ -1,6 +1,7 @@
 """Estimate versus measured: the published 2024–2026 load tests and benchmarks, then the older shipped cases.
 
-First every compared point of ``data/calibration/loadtests.csv`` (label, metric, measured, estimate, error)
+First every compared point of ``data/calibration/loadtests.csv`` (label, metric, measured, estimate, error;
+beyond 40 % |error| the table's ``note`` on it)
 and the median and worst |error| per metric per accelerator and overall (LMI v29, shipped factors); then
 the single-batch cases of ``data/calibration/measured.csv`` the shipped efficiency factors were fitted on.
 """
@@ -11,18 +12,26 @@ import math
 import statistics
 
 from lmi_explorer.models.calibration.cases import load_cases, predict
-from lmi_explorer.models.calibration.published import published_parity, summarise_published
+from lmi_explorer.models.calibration.published import (
+    NOTED_ERROR,
+    load_published,
+    published_parity,
+    summarise_published,
+)
 
 
 def _published() -> None:
     frame = published_parity()
+    note_of = {p.case: p.note for p in load_published()}
     print(f"Published load tests and benchmarks ({frame['point'].nunique()} points, LMI v29, shipped factors)")
     print(f"{'label':62s} {'metric':20s} {'engine':>22s} {'measured':>11s} {'estimate':>11s} {'error':>8s}")
     for r in frame.itertuples(index=False):
         engine = f"{r.engine} {r.engine_version}".strip()
         est = f"{r.estimate:11.2f}" if math.isfinite(r.estimate) else f"{'—':>11s}"
         err = f"{r.error * 100:+7.1f}%" if math.isfinite(r.error) else f"  {r.note}"
-        print(f"{r.label[:62]:62s} {r.metric:20s} {engine[:22]:>22s} {r.measured:11.2f} {est} {err}")
+        beyond = math.isfinite(r.error) and abs(r.error) > NOTED_ERROR
+        why = f"  note: {note_of[r.point] or '(none)'}" if beyond else ""
+        print(f"{r.label[:62]:62s} {r.metric:20s} {engine[:22]:>22s} {r.measured:11.2f} {est} {err}{why}")
     print()
     print(
         f"{'metric':20s} {'accelerator':12s} {'points':>6s} {'median |err|':>12s} {'median err':>10s} "

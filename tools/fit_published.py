@@ -11,6 +11,11 @@ Fits η_bw, η_f, the step overhead and (where TP varies) the link efficiency pe
 - ``data/calibration/residuals.csv``: per (backend, accelerator, metric) the 10th and 90th percentile of
   log(estimate / measured) after the fit, the evidence behind each estimate's likely range.
 
+Only points measured on the backend's own engine are fitted (``FIT_ENGINES``: a TGI-neuron point is compared
+with the Transformers NeuronX estimate but does not set its factors). The search starts from the backend's
+``*`` row, which this tool never rewrites, so a second run gives the same files; a row's ``as_of`` changes
+only when its figures do.
+
 Run: ``python tools/fit_published.py`` (prints what it fitted; ``--dry-run`` writes nothing).
 """
 
@@ -27,6 +32,7 @@ import numpy as np
 
 from lmi_explorer.models.calibration.fit import fit_measurements
 from lmi_explorer.models.calibration.published import (
+    all_at_once_labels,
     load_published,
     parity_scenario,
     published_measurements,
@@ -54,6 +60,8 @@ NEAREST = {
     "neuron-v3": ("neuron-v2",),
 }
 METRICS = ("ttft_ms", "tpot_ms", "output_tokens_per_s")
+#: backend -> engines whose points set its factors (the app's backend is that engine inside LMI)
+FIT_ENGINES = {"vllm": ("vllm",), "trtllm": ("tensorrt-llm",), "tnx": ("neuron-sdk",)}
 SOURCE = "log(estimate / measured) after the fit: tools/fit_published.py over data/calibration/loadtests.csv"
 
 
@@ -71,12 +79,21 @@ def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
+def _keep_date(row: dict[str, str], old: dict[str, str] | None) -> dict[str, str]:
+    """``row`` with the previous ``as_of`` where nothing else changed (a rerun rewrites the same file)."""
+    if old is not None and all(old.get(k) == v for k, v in row.items() if k != "as_of"):
+        return {**row, "as_of": old.get("as_of", row["as_of"])}
+    return row
+
+
 def _engines(backend: str, accelerator: str) -> str:
     versions = sorted(
         {
             f"{p.engine} {p.engine_version}".strip()
             for p in load_published()
-            if p.backend == backend and p.accelerator == accelerator
+            if p.backend == backend
+            and p.accelerator == accelerator
+            and p.engine in FIT_ENGINES.get(backend, (p.engine,))
         }
     )
     return ", ".join(versions)
@@ -91,7 +108,16 @@ def main() -> None:
     ranges._residuals.cache_clear()
     ranges._residuals = lambda: {}  # type: ignore[assignment]
     ranges.spread_for.cache_clear()
-    report = fit_measurements(list(published_measurements()), parity_scenario(), name="published")
+    own = {p.label for p in load_published() if p.engine in FIT_ENGINES.get(p.backend, (p.engine,))}
+    measurements = [m for m in published_measurements() if m.label in own]
+    bk = load_backends()
+    report = fit_measurements(
+        measurements,
+        parity_scenario(),
+        name="published",
+        start_for=lambda backend, _acc: bk.efficiency_for(backend, "*"),
+        all_at_once=all_at_once_labels(),
+    )
     fitted = {
         (f.backend, f.accelerator): f
         for f in report.calibration.overrides()
@@ -166,7 +192,8 @@ def main() -> None:
                     "notes": "uncalibrated on this accelerator",
                 }
             )
-    out_rows = new + keep
+    previous = {(r["backend"], r["accelerator"]): r for r in rows}
+    out_rows = [_keep_date(r, previous.get((r["backend"], r["accelerator"]))) for r in new] + keep
     if not args.dry_run:
         _write(path, header, out_rows)
         load_backends.cache_clear()
@@ -208,7 +235,11 @@ def main() -> None:
             med = float(r["median_abs_error"])
             print(f"  {r['metric']:20s} {r['points']:>4s} points, median |err| {med:.1%}, p10–p90 {lo:+.0%}…{hi:+.0%}")
     if not args.dry_run:
-        _write(data_root() / "calibration" / "residuals.csv", list(res[0]), res)
+        res_path = data_root() / "calibration" / "residuals.csv"
+        _, old = _rows(res_path) if res_path.exists() else ([], [])
+        before = {(r["backend"], r["accelerator"], r["metric"]): r for r in old}
+        res = [_keep_date(r, before.get((r["backend"], r["accelerator"], r["metric"]))) for r in res]
+        _write(res_path, list(res[0]), res)
 
 
 if __name__ == "__main__":

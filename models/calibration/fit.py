@@ -13,6 +13,7 @@ point is memory-bound, the link when TP never varies) where the shipped data put
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -22,7 +23,7 @@ from lmi_explorer.models.calibration.measurements import Measurement
 from lmi_explorer.models.calibration.parity import estimate_row, place
 from lmi_explorer.models.calibration.user import ETA_MAX, ETA_MIN, STEP_MAX_MS, Calibration, FittedEfficiency
 from lmi_explorer.models.estimate.speed import Physics
-from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.reference.backends import Efficiency, load_backends
 from lmi_explorer.models.reference.hardware import load_hardware
 from lmi_explorer.models.scenario import Scenario
 
@@ -73,6 +74,7 @@ class _Group:
     link_raw: np.ndarray  # the device link's peak bytes/s, before the interconnect efficiency
     targets: list[tuple[int, str, float, str]]  # (point, metric, measured, label)
     tps: tuple[int, ...]
+    all_at_once: np.ndarray  # per point: a fixed batch submitted together (TTFT = the whole batch's prefill)
 
 
 def _point(m: Measurement, scenario: Scenario) -> tuple[tuple | None, str]:
@@ -113,7 +115,13 @@ def _figures(g: _Group, theta: np.ndarray) -> dict[str, np.ndarray]:
     ph.link_bytes_s = np.tile(g.link_raw, k) * np.repeat(theta[:, 3], n)
     # _closed_loop's mean_output is annotated as a float but is used element-wise: it takes one per point too
     mean_output = np.tile(g.mean_output, k)
-    out = _closed_loop(ph, np.tile(g.bmax, k), np.tile(g.concurrency, k), mean_output)  # type: ignore[arg-type]
+    out = _closed_loop(
+        ph,
+        np.tile(g.bmax, k),
+        np.tile(g.concurrency, k),
+        mean_output,  # type: ignore[arg-type]
+        np.tile(g.all_at_once, k),
+    )
     return {m: out[m].reshape(k, n) for m in ("ttft_s", "tpot_ms", "output_tokens_per_s")}
 
 
@@ -181,12 +189,20 @@ def _default_name(measurements: tuple[Measurement, ...] | list[Measurement]) -> 
 
 
 def fit_measurements(
-    measurements: tuple[Measurement, ...] | list[Measurement], scenario: Scenario, *, name: str | None = None
+    measurements: tuple[Measurement, ...] | list[Measurement],
+    scenario: Scenario,
+    *,
+    name: str | None = None,
+    start_for: Callable[[str, str], Efficiency] | None = None,
+    all_at_once: frozenset[str] = frozenset(),
 ) -> FitReport:
     """Fit η_bw, η_f, step overhead (and the TP link efficiency, when TP varies) per backend × accelerator.
 
-    Bounds: 0.05 ≤ η ≤ 1 (never beyond the hardware's peak), 0 ≤ step ≤ 50 ms. "Before" is the estimate
-    with the shipped factors. Deterministic.
+    Bounds: 0.05 ≤ η ≤ 1 (never beyond the hardware's peak), 0 ≤ step ≤ 50 ms. The search starts from, and
+    is weakly pulled towards, ``start_for(backend, accelerator)`` (default: the shipped factors); "before"
+    is the estimate with those factors. Measurements whose label is in ``all_at_once`` were a fixed batch
+    submitted together (their TTFT is the whole batch's prefill). Deterministic: the same measurements
+    and start give the same fit.
     """
     bk = load_backends()
     hw = load_hardware()
@@ -198,13 +214,16 @@ def fit_measurements(
             skipped.append({"label": m.label, "reason": reason})
             continue
         backend, acc, ph, bmax, mean_out, tp = info
-        g = groups.setdefault((backend, acc), {"ph": [], "bmax": [], "n": [], "out": [], "targets": [], "tps": []})
+        g = groups.setdefault(
+            (backend, acc), {"ph": [], "bmax": [], "n": [], "out": [], "targets": [], "tps": [], "together": []}
+        )
         i = len(g["ph"])
         g["ph"].append(ph)
         g["bmax"].append(bmax)
         g["n"].append(m.concurrency)
         g["out"].append(mean_out)
         g["tps"].append(tp)
+        g["together"].append(m.label in all_at_once)
         g["targets"].extend((i, metric, value, m.label) for metric, value in m.metrics().items())
     factors = []
     rows = []
@@ -220,8 +239,9 @@ def fit_measurements(
             np.full(len(g["ph"]), a.link_bytes_s),
             g["targets"],
             tuple(g["tps"]),
+            np.array(g["together"], dtype=bool),
         )
-        eff = bk.efficiency_for(backend, acc)
+        eff = (start_for or bk.efficiency_for)(backend, acc)
         link0 = hw.interconnects[a.interconnect].bandwidth_efficiency
         start = np.array([eff.eta_bw, eff.eta_f, eff.step_overhead_s, link0])
         fit_link = len(set(group.tps)) >= 2 and max(group.tps) > 1

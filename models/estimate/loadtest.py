@@ -16,7 +16,7 @@ import pandas as pd
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.estimate.pipeline import Estimate, memory_and_physics, scenario_grid, traffic_stats
 from lmi_explorer.models.estimate.ranges import likely_range
-from lmi_explorer.models.estimate.speed import Physics, steady_state
+from lmi_explorer.models.estimate.speed import Physics, batch_first_token, steady_state
 from lmi_explorer.models.reference.hardware import load_hardware
 from lmi_explorer.models.scenario import Scenario
 
@@ -75,16 +75,28 @@ def _fitting(scenario: Scenario) -> _Fitting:
     return _Fitting(rows, bmax[idx], ph, {int(c): i for i, c in enumerate(idx)}, ts.mean_output)
 
 
-def _closed_loop(ph: Physics, bmax: np.ndarray, concurrency: np.ndarray, mean_output: float) -> dict[str, np.ndarray]:
+def _closed_loop(
+    ph: Physics,
+    bmax: np.ndarray,
+    concurrency: np.ndarray,
+    mean_output: float,
+    all_at_once: np.ndarray | bool = False,
+) -> dict[str, np.ndarray]:
     """Closed-loop figures for configurations × concurrencies (arrays shaped like ``concurrency``).
 
     Up to the memory limit all N run in one batch; the N − B requests beyond it wait for a slot,
-    on average (N − B) / X.
+    on average (N − B) / X. Where ``all_at_once`` (a fixed batch submitted together, one element per
+    configuration or one for all), TTFT is the prefill of the whole batch
+    (:func:`~models.estimate.speed.batch_first_token`) instead of the steady state's.
     """
     n = concurrency.astype(float)
     b = np.minimum(n, bmax if n.ndim == 1 else bmax[:, None])
     st = steady_state(ph, b, utilisation=0.0)  # a closed loop has no random arrivals to queue behind
-    ttft = st.ttft_s + np.maximum(n - b, 0) / st.requests_per_s
+    ttft = st.ttft_s
+    together = np.asarray(all_at_once, dtype=bool)
+    if together.any() and n.ndim == 1:
+        ttft = np.where(together, batch_first_token(ph, b), ttft)
+    ttft = ttft + np.maximum(n - b, 0) / st.requests_per_s
     steps = ph.decode_steps if n.ndim == 1 else ph.decode_steps[:, None]
     return {
         "batch": b.astype(np.int64),
@@ -124,14 +136,16 @@ def at_concurrency(
     backend: str | None = None,
     precision: str | None = None,
     tensor_parallel: int | None = None,
+    all_at_once: bool = False,
 ) -> pd.DataFrame:
-    """Latency and throughput of one model copy of each matching option with ``concurrency`` clients."""
+    """Latency and throughput of one model copy of each matching option with ``concurrency`` clients
+    (``all_at_once``: a fixed batch of that many submitted together, whose TTFT is the whole batch's prefill)."""
     if concurrency < 1:
         raise DataError(f"concurrency: {concurrency} must be at least 1.")
     f = _fitting(scenario)
     if f.rows.empty:
         return pd.DataFrame(columns=LOADTEST_COLUMNS)
-    figures = _closed_loop(f.ph, f.bmax, np.full(len(f.bmax), concurrency), f.mean_output)
+    figures = _closed_loop(f.ph, f.bmax, np.full(len(f.bmax), concurrency), f.mean_output, all_at_once)
     per_config = pd.DataFrame({"config": list(f.config_pos), "max_concurrency": f.bmax, **figures})
     out = f.rows.merge(per_config, on="config", how="inner")
     for col, value in (

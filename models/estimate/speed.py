@@ -96,6 +96,20 @@ def prefill_time(ph: Physics, tokens: np.ndarray, sequences: np.ndarray | float 
     return np.maximum(comp, mem) + comm_time(ph, n * sequences) + ph.step_s
 
 
+def batch_first_token(ph: Physics, batch: np.ndarray) -> np.ndarray:
+    """Time to first token when ``batch`` prompts arrive together, as in an engine's fixed-batch benchmark.
+
+    The engine prefills every prompt before the batch decodes, so each waits for all of them:
+    ``T = prefill_time(n, B) + (⌈B × n / τ⌉ − 1) × T_step`` (the B prompts' FLOPs and weight reads in one
+    pass; with a token budget τ, one more step overhead for each further step the prompts need).
+    """
+    b = batch.astype(float)
+    n = ph.prefill_tokens
+    finite = np.isfinite(ph.token_budget)
+    steps = np.where(finite, np.ceil(b * n / np.where(finite, ph.token_budget, 1.0)), 1.0)
+    return prefill_time(ph, n, b) + (steps - 1.0) * ph.step_s
+
+
 @dataclass
 class SteadyState:
     """Capacity and latency of a replica at concurrency B."""

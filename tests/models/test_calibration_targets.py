@@ -1,9 +1,10 @@
 """The estimate against the published calibration set: accuracy today, and ranges that hold the evidence.
 
 Measured on the shipped set (data/calibration/loadtests.csv) with the shipped factors, LMI v29:
-median |error| output tokens/s 15 %, TPOT 20 %, TTFT 58 % (all but one TTFT point are Neuron static
-batching), KV capacity 1 %. The targets are 10 %, 10 %, 20 % and 5 %; the thresholds below hold today's
-level so that a change that makes the estimate worse fails, and tighten as the model improves.
+median |error| output tokens/s 13.5 %, TPOT 19.5 %, TTFT 22.7 % (14 of the 21 TTFT points are the
+Neuron SDK's fixed-batch tables, 6 TGI-neuron, compared but not fitted), KV capacity 1.3 %. The
+targets are 10 %, 10 %, 20 % and 5 %; the thresholds below hold today's level so that a change that
+makes the estimate worse fails, and tighten as the model improves.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from lmi_explorer.models.calibration.published import published_parity, summarise_published
+from lmi_explorer.models.calibration.published import (
+    NOTED_ERROR,
+    load_published,
+    published_parity,
+    summarise_published,
+)
 from lmi_explorer.models.estimate.ranges import spread_for
 
 
@@ -29,9 +35,9 @@ def _overall(metric: str) -> pd.Series:
 
 
 def test_median_errors_hold_todays_level():
-    assert _overall("output_tokens_per_s")["median_abs_error"] <= 0.20
-    assert _overall("tpot_ms")["median_abs_error"] <= 0.25
-    assert _overall("ttft_ms")["median_abs_error"] <= 0.65
+    assert _overall("output_tokens_per_s")["median_abs_error"] <= 0.145
+    assert _overall("tpot_ms")["median_abs_error"] <= 0.21
+    assert _overall("ttft_ms")["median_abs_error"] <= 0.25
     assert _overall("kv_tokens")["median_abs_error"] <= 0.05
 
 
@@ -61,3 +67,11 @@ def test_a_borrowed_spread_is_wider_than_the_one_it_borrows():
     assert borrowed.level in ("backend", "all")
     assert borrowed.q90 - borrowed.q10 > own.q90 - own.q10
     assert "widened" in borrowed.text
+
+
+def test_every_point_the_estimate_misses_by_more_than_40_percent_carries_a_note():
+    f = parity()
+    note = {p.case: p.note for p in load_published()}
+    beyond = f[f["error"].abs() > NOTED_ERROR]
+    assert len(beyond) > 0
+    assert [c for c in beyond["point"] if not note[c]] == []

@@ -113,3 +113,43 @@ def test_closed_loop_ttft_climbs_with_long_prompts_under_load():
     many = at_concurrency(s, 50, instance="g6e.xlarge", backend="vllm", precision="bf16")
     assert float(many["ttft_s"].iloc[0]) > 5 * float(one["ttft_s"].iloc[0])
     assert float(many["tpot_ms"].iloc[0]) > float(one["tpot_ms"].iloc[0])
+
+
+def test_a_fixed_batch_waits_for_the_whole_batch_prefill():
+    """Worked by hand: 2 prompts of 100 tokens on one device of 1e12 FLOP/s at η_f 1, P = 1e9, no attention,
+    weights 1 GB at 1e12 B/s: compute 2 × 2e9 × 100 / 1e12 = 0.4 s beats the 1 ms weight read; plus the 5 ms
+    step. With a 128-token budget the 200 tokens need 2 steps: one more 5 ms step overhead."""
+    from lmi_explorer.models.estimate.speed import Physics, batch_first_token
+
+    def one(budget: float) -> Physics:
+        a = lambda v: np.array([float(v)])  # noqa: E731
+        return Physics(
+            weights=a(1e9),
+            weights_expert=a(0),
+            expert_hit=a(1),
+            kv_per_token=a(0),
+            params_prefill=a(1e9),
+            params_decode=a(1e9),
+            tp_speed=a(1),
+            tp_comm=a(1),
+            bandwidth=a(1e12),
+            flops=a(1e12),
+            eta_bw=a(1),
+            eta_f=a(1),
+            step_s=a(0.005),
+            link_latency_s=a(0),
+            link_bytes_s=a(1e12),
+            layers=a(1),
+            hidden=a(1),
+            attn_width=a(0),
+            token_budget=a(budget),
+            attn_layers=a(0),
+            continuous=np.array([True]),
+            prefill_tokens=a(100),
+            decode_steps=a(10),
+            context=a(100),
+            useful_output=a(10),
+        )
+
+    assert batch_first_token(one(float("inf")), np.array([2]))[0] == pytest.approx(0.405)
+    assert batch_first_token(one(128.0), np.array([2]))[0] == pytest.approx(0.410)
