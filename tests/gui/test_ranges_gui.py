@@ -63,6 +63,7 @@ def test_card_follows_the_scenario_and_presentation_mode_shows_the_same(make_win
     w = make_window()
     settle(qtbot)
     w.qstate.update(requests_per_s=8.0)
+    w.qstate.refine_now()  # the slower what-ifs join the card after the inputs rest: take them now
     settle(qtbot)
     rec = w.qstate.state.decision.recommendation
     card = w.decision_tab.card.text
