@@ -165,8 +165,13 @@ def _why_not(p: Placement) -> str:
     return f"no {p.backend} option on {p.instance}{tp} for this model."
 
 
-def estimate_row(m: Measurement, p: Placement) -> tuple[pd.Series | None, str, tuple[str, ...]]:
-    """The ``at_concurrency`` row for a placed measurement, or the reason there is none, and notes."""
+def estimate_row(
+    m: Measurement, p: Placement, *, all_at_once: bool = False
+) -> tuple[pd.Series | None, str, tuple[str, ...]]:
+    """The ``at_concurrency`` row for a placed measurement, or the reason there is none, and notes.
+
+    ``all_at_once``: the clients were a fixed batch submitted together (their TTFT is the batch's prefill).
+    """
     from lmi_explorer.models.estimate.loadtest import at_concurrency
 
     if p.variant is None:
@@ -178,6 +183,7 @@ def estimate_row(m: Measurement, p: Placement) -> tuple[pd.Series | None, str, t
         backend=p.backend,
         precision=p.precision,
         tensor_parallel=p.tensor_parallel,
+        all_at_once=all_at_once,
     )
     if frame.empty:
         return None, _why_not(p), p.notes

@@ -229,22 +229,8 @@ def all_at_once_labels() -> frozenset[str]:
 def _row(p: PublishedPoint, pl: Placement) -> tuple[Any, str, tuple[str, ...]]:
     """:func:`parity.estimate_row` for the point; a ``batch`` point's TTFT is its whole batch's prefill."""
     from lmi_explorer.models.calibration.parity import estimate_row
-    from lmi_explorer.models.estimate.loadtest import at_concurrency
 
-    row, reason, notes = estimate_row(to_measurement(p), pl)
-    if row is not None and p.workload == "batch" and pl.variant is not None:
-        together = at_concurrency(
-            pl.variant,
-            p.concurrency,
-            instance=pl.instance,
-            backend=pl.backend,
-            precision=pl.precision,
-            tensor_parallel=int(row["tensor_parallel"]),
-            all_at_once=True,
-        )
-        if not together.empty:
-            row = together.iloc[-1]
-    return row, reason, notes
+    return estimate_row(to_measurement(p), pl, all_at_once=p.workload == "batch")
 
 
 def parity_scenario() -> Scenario:

@@ -54,7 +54,6 @@ ENCODER_SHARE = 0.5
 #: per-configuration values collected by ``_assemble``, one tuple per configuration
 _PAIR = (
     "kv_b",
-    "room",
     "reserve_bounds",
     "max_batch",
     "pipeline",
@@ -461,27 +460,11 @@ def _assemble(
     usable = usable_kv_bytes(
         mem, frac, acc_res, engine_res, w_dev, pc["free_after_weights"][pi].astype(bool) if m else np.zeros(0, bool)
     )
-    room = np.where(has_engine, mem * frac - engine_res, f("room"))
+    room = mem * frac - reserve_dev  # before the weights: the device's share less the reserve in use
     kv_total = np.array([r.per_token_uncapped for _, r in layouts], dtype=float).reshape(m)
-    cols: dict[str, Any] = {
-        "w": weights,
-        "w_dev": w_dev,
-        "usable": usable,
-        "room": room,
-        "kv_total": kv_total,
-        "kv_dev": np.array([d.full for d, _ in layouts], dtype=float).reshape(m),
-        "tp": tps,
-        "tp_speed": np.where(pc["pipeline"][pi].astype(bool), 1, tps) if m else np.zeros(0),
-        "flops": np.array([np.nan if x is None else x for x in c_flops], dtype=float).reshape(m),
-        "reserve_dev": reserve_dev,
-    }
-    for key in ("bandwidth", "eta_bw", "eta_f", "step_s", "link_latency_s", "link_bytes_s", "token_budget"):
-        cols[key] = f(key)
-    cols["reserve_bounds"] = pc["reserve_bounds"][pi] if m else np.zeros(0)
-    cols["max_batch"] = pc["max_batch"][pi] if m else np.zeros(0)
-    cols["continuous"] = [cfg["continuous"] for cfg in cfgs]
-
-    tp_speed = np.asarray(cols["tp_speed"], dtype=float).reshape(m)
+    kv_dev = np.array([d.full for d, _ in layouts], dtype=float).reshape(m)
+    pipeline = pc["pipeline"][pi].astype(bool) if m else np.zeros(0, dtype=bool)
+    tp_speed = np.where(pipeline, 1, tps).astype(float)
     c = {
         "weights": weights * (1.0 - enc),
         "weights_expert": _expert_weights(model, cfgs, weights),
@@ -491,27 +474,23 @@ def _assemble(
         "params_decode": np.full(m, model.active_params * (1.0 - enc)),
         "tp_speed": tp_speed,
         "tp_comm": tp_speed.copy(),
-        "bandwidth": cols["bandwidth"],
-        "flops": cols["flops"],
-        "eta_bw": cols["eta_bw"],
-        "eta_f": cols["eta_f"],
-        "step_s": cols["step_s"],
-        "link_latency_s": cols["link_latency_s"],
-        "link_bytes_s": cols["link_bytes_s"],
+        "bandwidth": f("bandwidth"),
+        "flops": np.array([np.nan if x is None else x for x in c_flops], dtype=float).reshape(m),
+        "eta_bw": f("eta_bw"),
+        "eta_f": f("eta_f"),
+        "step_s": f("step_s"),
+        "link_latency_s": f("link_latency_s"),
+        "link_bytes_s": f("link_bytes_s"),
         "layers": np.full(m, float(model.layers)),
         "hidden": np.full(m, float(model.hidden_size)),
         "attn_width": np.full(m, _attention_width(model)),
         # an engine that does not chunk prompts batches whole prompts up to max(max_model_len, 2048)
         # tokens a step (vLLM V0's max_num_batched_tokens without chunked prefill)
-        "token_budget": np.minimum(cols["token_budget"], float(max(model.context, 2048))),
+        "token_budget": np.minimum(f("token_budget"), float(max(model.context, 2048))),
     }
-    weights_dev = w_dev
-    kv_total_c = kv_total
-    kv_dev_c = cols["kv_dev"]
-    reserve_bounds = np.array(cols["reserve_bounds"], dtype=bool).reshape(m)
-    max_batch = np.array(cols["max_batch"], dtype=np.int64).reshape(m)
-    continuous = np.array(cols["continuous"], dtype=bool).reshape(m)
-    tps = np.array(cols["tp"], dtype=np.int64).reshape(m)
+    reserve_bounds = np.array(pc["reserve_bounds"][pi] if m else [], dtype=bool).reshape(m)
+    max_batch = np.array(pc["max_batch"][pi] if m else [], dtype=np.int64).reshape(m)
+    continuous = np.array([cfg["continuous"] for cfg in cfgs], dtype=bool).reshape(m)
     arch = architecture_of(model)
     caps_info = window_caps(arch)
     k = len(caps_info)
@@ -539,11 +518,11 @@ def _assemble(
         reserve_gib=per_inst([a.reserve_bytes / GIB for a in accs], float),
         compiled=np.array([b.compiled for b in backends], dtype=bool),
         c_weights=weights,
-        c_weights_dev=weights_dev,
+        c_weights_dev=w_dev,
         c_usable_dev=usable,
         c_room_dev=room,
-        c_kv_total=kv_total_c,
-        c_kv_dev=kv_dev_c,
+        c_kv_total=kv_total,
+        c_kv_dev=kv_dev,
         c_reserve_bounds=reserve_bounds,
         c_reserve_dev=reserve_dev,
         c_max_batch=max_batch,
@@ -593,7 +572,6 @@ def _pair_row(
     gib = acc.memory_bytes / GIB
     return (
         1.0 if (kv_cache_dtype == "fp8" and acc.fp8_flops) else 2.0,
-        acc.memory_bytes * backend.memory_fraction - acc.reserve_bytes,
         backend.compiled or not backend.paged_kv,
         backend.batch_limit(gib, acc.name),
         backend.parallelism == "pipeline",
