@@ -12,6 +12,8 @@ import numpy as np
 
 #: Coarse concurrency grid (~25 % steps); the search refines to the exact integer by bisection.
 _GRID = np.unique(np.round(np.geomspace(1, 65536, 52)).astype(np.int64))
+#: Concurrencies tried at once in each open interval of the integer search.
+_PROBES = 15
 
 
 @dataclass
@@ -266,16 +268,26 @@ def operating_point(
         any_ok[sel] = a
         lo[sel] = lo_s
         hi[sel] = np.where(a, np.maximum(grid[r, nxt], lo_s), 0)
-    # bisection on integers between lo (ok) and hi (not ok, or == lo)
+    # search on integers between lo (ok) and hi (not ok, or == lo): each pass tries up to _PROBES evenly
+    # spaced concurrencies in every open interval at once (one call for all rows, a (R, K) array), so a
+    # gap of 16,000 closes in four passes instead of fourteen halvings; only rows still open are evaluated
     for _ in range(16):
         gap = hi - lo
-        if not (gap > 1).any():
+        act = np.flatnonzero(gap > 1)
+        if not len(act):
             break
-        mid = np.where(gap > 1, (lo + hi) // 2, lo)
-        sm = steady_state(ph, np.maximum(mid, 1), utilisation)
-        good = (sm.tpot_s <= tpot_target_s) & (sm.ttft_s <= ttft_target_s) & (gap > 1)
-        lo = np.where(good, mid, lo)
-        hi = np.where(good | (gap <= 1), hi, mid)
+        lo_a, gap_a = lo[act], gap[act]
+        k = int(min(_PROBES, gap_a.max() - 1))
+        pts = lo_a[:, None] + (gap_a[:, None] * np.arange(1, k + 1)) // (k + 1)
+        pts = np.maximum(pts, lo_a[:, None] + 1)  # every probe strictly inside (lo, hi)
+        sm = steady_state(ph.take(act), pts, utilisation)
+        good = (sm.tpot_s <= tpot_target_s) & (sm.ttft_s <= ttft_target_s)
+        # the first probe that fails bounds the interval from above; the probe before it from below
+        bad_any = ~good.all(axis=1)
+        first_bad = np.where(bad_any, np.argmin(good, axis=1), k)
+        r = np.arange(len(act))
+        lo[act] = np.where(first_bad > 0, pts[r, np.maximum(first_bad - 1, 0)], lo_a)
+        hi[act] = np.where(bad_any, pts[r, np.minimum(first_bad, k - 1)], hi[act])
     # one call for the four concurrencies still needed: hi, and then best, 1 and best + 1
     probe = steady_state(
         ph,
