@@ -1,4 +1,4 @@
-"""The command line: `lmi-explorer estimate|catalog`, for scripts and tests (no Qt).
+"""The command line: `lmi-explorer estimate|catalog|calibrate|deploy|…`, for scripts and tests (no Qt).
 
 Exit codes: 0 success, 2 bad input (one line on stderr saying what and where).
 """
@@ -439,6 +439,28 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_deploy(args: argparse.Namespace) -> int:
+    """`deploy`: the LMI configuration, image and scripts for the recommendation or one option."""
+    from lmi_explorer.models.deploy import build
+    from lmi_explorer.models.files import write_atomic
+
+    scenario: Scenario = load(args.scenario)
+    if args.model_config:
+        scenario = with_model_config(scenario, args.model_config)
+    est = estimate(scenario, prices_option(args.prices, args.prices_mode))
+    dec = evaluate(scenario, est) if args.option is None else None
+    artifact = build(est, args.option, dec, scenario_file=args.scenario)
+    text = artifact.render(args.format)  # refused formats raise before anything is written
+    for note in artifact.values.notes:
+        sys.stderr.write(f"lmi-explorer: note: {note}\n")
+    if args.out:
+        write_atomic(Path(args.out), text.encode("utf-8"))
+        sys.stdout.write(f"wrote {args.out} ({artifact.target.title})\n")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_catalog(args: argparse.Namespace) -> int:
     if args.what == "models":
         frame = load_catalog().frame.drop(columns=["notes"])
@@ -571,6 +593,27 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     k.add_argument("--out", help="save the scenario with the measurements and fitted factors here")
     k.add_argument("--format", choices=("table", "json"), default="table")
     k.set_defaults(func=cmd_calibrate)
+    from lmi_explorer.models.deploy.formats import FORMATS as DEPLOY_FORMATS
+
+    dp = sub.add_parser("deploy", help="the LMI configuration, image and scripts to deploy an option, with a test plan")
+    dp.add_argument("scenario", help="scenario JSON file")
+    dp.add_argument(
+        "--option",
+        metavar="BACKEND:INSTANCE:PRECISION[:TP]",
+        help="the option to deploy, e.g. vllm:g6e.xlarge:fp8:1 (default: the recommendation)",
+    )
+    dp.add_argument(
+        "--format",
+        choices=DEPLOY_FORMATS,
+        default="properties",
+        help="serving.properties, environment variables, a SageMaker Python SDK script, boto3 request JSON, an "
+        "EC2 docker command, or the load-test validation plan",
+    )
+    dp.add_argument("--out", help="file to write (default: print it)")
+    dp.add_argument("--model-config", metavar="PATH", help="deploy this model instead of the scenario's (as estimate)")
+    dp.add_argument("--prices", help="your own price list CSV or an AWS Price List offer file (as estimate)")
+    dp.add_argument("--prices-mode", choices=("replace", "override"), default="replace")
+    dp.set_defaults(func=cmd_deploy)
     c = sub.add_parser("catalog", help="what the app knows: models, instances, backends or releases")
     c.add_argument("what", choices=("models", "instances", "backends", "releases", "architectures"))
     c.add_argument("--release", type=_positive_int, help="LMI release for 'architectures' (default: the newest)")

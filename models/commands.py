@@ -6,4 +6,4 @@ Kept apart from ``models.cli`` (which imports pandas) so starting the window sta
 from __future__ import annotations
 
 #: in the order ``lmi-explorer --help`` lists them
-COMMANDS = ("estimate", "catalog", "calibrate", "scenario", "prices", "export")
+COMMANDS = ("estimate", "catalog", "calibrate", "deploy", "scenario", "prices", "export")

@@ -43,7 +43,7 @@ def test_no_display_names_the_headless_commands(no_window, capsys):
     problem = display_problem({}, "linux")
     assert problem is not None
     assert "DISPLAY is not set" in problem
-    assert "estimate, catalog, calibrate, scenario, prices, export" in problem
+    assert "estimate, catalog, calibrate, deploy, scenario, prices, export" in problem
 
 
 def test_a_dead_x_display_is_named():

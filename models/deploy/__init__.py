@@ -1,0 +1,173 @@
+"""From an option to a running endpoint: LMI configuration, image, SageMaker/boto3/docker and a validation plan.
+
+``build(est, option)`` picks the option (the recommendation or one named), derives every value
+with its reason (``values``), resolves the image for the region (``images``) and renders each
+format (``formats``); bad input raises DataError before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lmi_explorer.models.decision import Decision
+from lmi_explorer.models.deploy import formats
+from lmi_explorer.models.deploy.images import image_uri
+from lmi_explorer.models.deploy.plan import PlannedRun, planned_runs
+from lmi_explorer.models.deploy.select import choose
+from lmi_explorer.models.deploy.values import Setting, Values, derive
+from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.estimate.pipeline import Estimate
+from lmi_explorer.models.reference.backends import load_backends
+from lmi_explorer.models.reference.hardware import load_hardware
+from lmi_explorer.models.units import usd
+
+__all__ = ["FORMATS", "Artifact", "Setting", "build"]
+FORMATS = formats.FORMATS
+#: formats that need the image on SageMaker
+SAGEMAKER_FORMATS = ("sagemaker-py", "boto3")
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One option's deployment: the values with reasons, the target, the planned load tests, and each format."""
+
+    row: pd.Series
+    values: Values
+    target: formats.Target
+    runs: tuple[PlannedRun, ...]
+    #: format -> reason it is not available for this option ('' when it is)
+    refused: dict[str, str]
+
+    def render(self, fmt: str) -> str:
+        """The text of one format; DataError when this option has none (the message says why)."""
+        if fmt not in FORMATS:
+            raise DataError(f"unknown format '{fmt}' (one of {', '.join(FORMATS)}).")
+        if self.refused.get(fmt):
+            raise DataError(self.refused[fmt])
+        v, t = self.values, self.target
+        if fmt == "properties":
+            return formats.properties(v, t)
+        if fmt == "env":
+            return formats.env(v, t)
+        if fmt == "sagemaker-py":
+            return formats.sagemaker_py(v, t)
+        if fmt == "boto3":
+            return formats.boto3_json(v, t)
+        if fmt == "docker":
+            return formats.docker(v, t)
+        return formats.loadtest(v, t, self.runs)
+
+    @property
+    def summary(self) -> list[tuple[str, str]]:
+        """(label, value) lines for the deck slide and the dialog's header."""
+        t = self.target
+        out = [("Option", t.title), ("Image", t.image)]
+        out += [(s.key, s.value) for s in self.values.settings if s.key not in ("engine", "option.entryPoint")]
+        return out
+
+
+def _recommended_row(est: Estimate, dec: Decision | None) -> pd.Series | None:
+    if dec is None:
+        return None
+    r = dec.recommendation
+    if r.instance is None:
+        return None
+    o = est.feasible
+    rows = o[
+        (o["backend"] == r.backend)
+        & (o["instance"] == r.instance)
+        & (o["precision"] == r.precision)
+        & (o["tensor_parallel"] == r.tensor_parallel)
+    ]
+    return rows.iloc[0] if not rows.empty else None
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9-]+", "-", text).strip("-").lower()[:40] or "model"
+
+
+def build(est: Estimate, option: str | None = None, dec: Decision | None = None, scenario_file: str = "") -> Artifact:
+    """The deployment of one option of ``est``: the named one, else the recommendation, else the cheapest."""
+    row = _recommended_row(est, dec) if option is None else None
+    if row is None:
+        row = choose(est, option)
+    else:
+        row = choose(est, f"{row['backend']}:{row['instance']}:{row['precision']}:{int(row['tensor_parallel'])}")
+    s = est.scenario
+    bk = load_backends()
+    lmi = s.deployment.lmi_release
+    backend = str(row["backend"])
+    b = bk.backends[backend]
+    image = bk.container(backend, lmi)[1]
+    if not image:
+        raise DataError(f"LMI v{lmi} documents no container image for {b.name}; pick another release or backend.")
+    resolved = image_uri(image, s.deployment.region)
+    inst = load_hardware().instances[str(row["instance"])]
+    acc = load_hardware().accelerators[inst.accelerator]
+    refused: dict[str, str] = {}
+    if backend == "vllm-neuron":
+        values = _neuron_vllm_values(est, row)
+        why = (
+            f"{b.name} runs from AWS's Neuron container ({image}), configured by vllm serve arguments, not LMI "
+            "keys: use the EC2 docker command (to host it on SageMaker, copy the image into your own ECR "
+            "repository and use it as a bring-your-own container)."
+        )
+        refused = dict.fromkeys(("properties", "env", *SAGEMAKER_FORMATS), why)
+    else:
+        values = derive(est, row)
+    if not inst.on_sagemaker:
+        for f in SAGEMAKER_FORMATS:
+            refused.setdefault(f, f"{inst.instance} is not offered on SageMaker: use the EC2 docker command.")
+    model = est.model
+    title = (
+        f"{b.name}: {int(row['instances'])} × {inst.instance} ({row['precision']}, TP {int(row['tensor_parallel'])}) "
+        f"at {usd(float(row['monthly_usd']), per='mo')}"
+    )
+    target = formats.Target(
+        title=title,
+        image=resolved.uri,
+        image_note=resolved.note,
+        region=s.deployment.region,
+        instance=inst.instance,
+        instances=int(row["instances"]),
+        on_sagemaker=inst.on_sagemaker,
+        devices=inst.chips,
+        copies=int(row["replicas_per_instance"]),
+        neuron=acc.is_neuron,
+        model_name=_slug(model.name),
+        tokenizer=values.model_location if not values.model_location.startswith("<") else model.model_id,
+        mean_input=round(est.traffic.mean_input),
+        mean_output=round(est.traffic.mean_output),
+        concurrency=int(row["operating_concurrency"]),
+        scenario_file=scenario_file or "scenario.json",
+        backend=backend,
+        precision=str(row["precision"]),
+        tensor_parallel=int(row["tensor_parallel"]),
+    )
+    return Artifact(row, values, target, planned_runs(est, row), refused)
+
+
+def _neuron_vllm_values(est: Estimate, row: pd.Series) -> Values:
+    """vLLM-on-Neuron as environment for the docker command: the vllm serve arguments with their reasons."""
+    from lmi_explorer.models.deploy.values import ENDPOINT, HF_TOKEN, Placeholder
+
+    ts = est.traffic
+    model = est.model
+    seq = min(int(ts.bound_input) + int(ts.bound_output), int(model.context))
+    conc = int(row["operating_concurrency"])
+    tp = int(row["tensor_parallel"])
+    location = model.model_id if not model.custom else "<MODEL_LOCATION>"
+    settings = (
+        Setting("model", "", location, "the checkpoint as published"),
+        Setting("--tensor-parallel-size", "", str(tp), f"{tp} NeuronCores per copy"),
+        Setting("--max-num-seqs", "", str(conc), "the operating concurrency of one copy"),
+        Setting("--max-model-len", "", str(seq), "input + output bound of the traffic"),
+        Setting("--port", "", "8000", "vLLM's OpenAI-compatible server port"),
+    )
+    ph = [HF_TOKEN, ENDPOINT]
+    if model.custom:
+        ph.insert(0, Placeholder("<MODEL_LOCATION>", "where the model's weights are"))
+    return Values(settings, tuple(ph), ("Neuron compiles the model when the server starts.",), location, 3600)
