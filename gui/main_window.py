@@ -121,6 +121,8 @@ class MainWindow(QMainWindow):
         self.calibration_tab: CalibrationTab = self.answer_tab("parity")
         self.loadtest_options: tuple[tuple[str, str, str, int], ...] = ()  # rows picked in the Cost table
         self.cost_tab.options_selected.connect(self._on_options_selected)
+        self.cost_tab.deploy_requested.connect(self.show_deploy)
+        self.answer_tab("decision").card.deploy_requested.connect(lambda: self.show_deploy(None))
         self.loadtest_tab.cleared.connect(lambda: self._on_options_selected(()))
         self._measurements: MeasurementImporter | None = None  # loads (with its parsers) on the first import
         self.calibration_tab.import_requested.connect(self.import_measurements)
@@ -235,6 +237,15 @@ class MainWindow(QMainWindow):
             )
         )
         export.addAction(self._action("Options table as &CSV…", lambda: self.export_dialog("csv")))
+        file_menu.addAction(
+            self._action(
+                "&Deploy…",
+                lambda: self.show_deploy(None),
+                "Ctrl+D",
+                "The recommendation as an LMI configuration: serving.properties, environment, SageMaker SDK "
+                "script, boto3 requests, docker command and a load-test plan (a Cost-table row: right-click it)",
+            )
+        )
         file_menu.addSeparator()
         file_menu.addAction(
             self._action(
@@ -619,6 +630,14 @@ class MainWindow(QMainWindow):
         for tab in self.answer_tabs:
             tab.canvas.set_theme(theme)
         self.traffic_panel.histogram.set_theme(theme)
+
+    @Slot()
+    def show_deploy(self, option: str | None = None) -> None:
+        """The Deploy dialog for the recommendation, or for one option ('backend:instance:precision:tp')."""
+        from lmi_explorer.gui.dialogs.deploy_dialog import DeployDialog
+
+        self.deploy_dialog = DeployDialog(self.qstate.state, option, self)
+        self.deploy_dialog.show()
 
     # -- help
     @Slot()

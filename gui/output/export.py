@@ -206,6 +206,8 @@ def build_deck(data: ChartInput) -> bytes:
             s = prs.slides.add_slide(title_only)
             heading(s, _slide_title(spec, data))
             picture(s, spec.key)
+    # the deployment: the configuration the numbers give, with the reason for each value
+    deploy_slide(prs.slides.add_slide(title_only), est, dec, heading)
     # 7+. assumptions, 7 rows per slide so the table stays readable and on the slide
     rows = assumptions(est, dec)
     per_slide = 6
@@ -227,6 +229,40 @@ def build_deck(data: ChartInput) -> bytes:
     buf = io.BytesIO()
     prs.save(buf)
     return _only_app_metadata(buf.getvalue())
+
+
+def deploy_slide(slide, est, dec, heading) -> None:
+    """'Deploying it': image and the LMI configuration of the recommendation, each value with its reason."""
+    from pptx.util import Inches, Pt
+
+    from lmi_explorer.models.deploy import build
+    from lmi_explorer.models.errors import DataError
+
+    try:
+        artifact = build(est, None, dec)
+    except DataError as exc:
+        heading(slide, "Deploying it")
+        tf = slide.shapes.add_textbox(Inches(0.5), Inches(1.3), Inches(12.3), Inches(2)).text_frame
+        tf.word_wrap = True
+        tf.text = f"No deployment to show: {exc}"
+        return
+    heading(slide, f"Deploying it: {artifact.target.title}")
+    tf = slide.shapes.add_textbox(Inches(0.4), Inches(1.05), Inches(12.5), Inches(0.5)).text_frame
+    tf.word_wrap = True
+    tf.text = f"Image {artifact.target.image}"
+    tf.paragraphs[0].font.size = Pt(13)
+    rows = [st for st in artifact.values.settings if st.key not in ("engine", "option.entryPoint", "model")][:11]
+    table = slide.shapes.add_table(len(rows) + 1, 3, Inches(0.4), Inches(1.6), Inches(12.5), Inches(5.4)).table
+    for c, (head, width) in enumerate((("Setting", 3.6), ("Value", 2.4), ("Why", 6.5))):
+        table.columns[c].width = Inches(width)
+        table.cell(0, c).text = head
+    for r, st in enumerate(rows, start=1):
+        for c, text in enumerate((st.key, st.value, st.reason)):
+            table.cell(r, c).text = text
+    for row in table.rows:
+        for cell in row.cells:
+            for p in cell.text_frame.paragraphs:
+                p.font.size = Pt(12)
 
 
 #: parts of python-pptx's template that describe someone else's machine (a Mac print plist, a thumbnail)

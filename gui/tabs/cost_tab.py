@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -77,6 +78,8 @@ class CostTab(ChartTab):
 
     #: (backend, instance, precision, TP) of the selected rows, at most four, in table order
     options_selected = Signal(tuple)
+    #: 'backend:instance:precision:tp' of the row the user asked to deploy (context menu)
+    deploy_requested = Signal(str)
 
     def __init__(
         self, make_chart, theme: ChartTheme, qstate: QtState | None = None, parent: QWidget | None = None
@@ -112,6 +115,8 @@ class CostTab(ChartTab):
         self.filter.textChanged.connect(self._on_filter)
         self.fits_only.toggled.connect(self._on_filter)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 8, 2)
         bar.addWidget(self.filter, 1)
@@ -153,6 +158,26 @@ class CostTab(ChartTab):
                 if key not in out:
                     out.append(key)
         return tuple(out[:4])
+
+    def option_at(self, row: int) -> str | None:
+        """'backend:instance:precision:tp' of a (proxy) table row, or None."""
+        frame = self.model.frame
+        r = self.proxy.mapToSource(self.proxy.index(row, 0)).row()
+        if frame is None or not 0 <= r < len(frame):
+            return None
+        o = frame.iloc[r]
+        return f"{o['backend']}:{o['instance']}:{o['precision']}:{int(o['tensor_parallel'])}"
+
+    def _context_menu(self, pos) -> None:
+        index = self.table.indexAt(pos)
+        option = self.option_at(index.row()) if index.isValid() else None
+        if option is None:
+            return
+        menu = QMenu(self.table)
+        act = menu.addAction("&Deploy this option…")
+        act.setToolTip("Its LMI configuration, image, SageMaker/boto3/docker scripts and a load-test plan")
+        act.triggered.connect(lambda: self.deploy_requested.emit(option))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
 
     @Slot()
     def _on_selection(self) -> None:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QHelpEvent, QTextDocument
 from PySide6.QtWidgets import (
     QFrame,
+    QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QSplitter,
     QToolTip,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -69,6 +70,9 @@ class CardText(QLabel):
 class RecommendationCard(QFrame):
     """The answer in words: backend, container, instance, precision, TP, count, cost and why."""
 
+    #: the user asked for the recommendation's deployment (the Deploy… button)
+    deploy_requested = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -83,8 +87,15 @@ class RecommendationCard(QFrame):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        lay = QVBoxLayout(self)
-        lay.addWidget(self.scroll)
+        self.deploy_button = QPushButton("Deploy…")
+        self.deploy_button.setToolTip(
+            "The recommendation as an LMI configuration with the reason for each value, the container image, "
+            "SageMaker/boto3/docker scripts and a load-test plan (Ctrl+D)"
+        )
+        self.deploy_button.clicked.connect(self.deploy_requested)
+        lay = QHBoxLayout(self)
+        lay.addWidget(self.scroll, 1)
+        lay.addWidget(self.deploy_button, 0, Qt.AlignmentFlag.AlignTop)
         self._fitted: tuple[int, str] | None = None
 
     #: the card grows to show its whole text up to this many lines; longer texts scroll
@@ -94,7 +105,8 @@ class RecommendationCard(QFrame):
         """Ask for the height the text needs at the card's width (capped), so the splitter makes room."""
         m = self.layout().contentsMargins()
         bar = self.scroll.verticalScrollBar().sizeHint().width()
-        width = max(self.width() - m.left() - m.right() - 2 * self.frameWidth() - bar, 80)
+        button = self.deploy_button.sizeHint().width() + self.layout().spacing()
+        width = max(self.width() - m.left() - m.right() - 2 * self.frameWidth() - bar - button, 80)
         key = (width, self.text.text())
         if key == self._fitted:  # a height change (the splitter) wraps nothing differently
             return
@@ -110,6 +122,7 @@ class RecommendationCard(QFrame):
         r = dec.recommendation
         bk = load_backends()
         e = html.escape
+        self.deploy_button.setEnabled(r.instance is not None)
         if r.instance is None:
             head = f"<h3 style='margin:0; color:#cf222e'>{e(r.summary)}</h3>"
             line = ""
