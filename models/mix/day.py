@@ -55,6 +55,8 @@ class DayProfile:
     label: str
     weekday: tuple[float, ...]
     weekend: tuple[float, ...]
+    description: str = ""
+    source: str = ""
 
     def __post_init__(self) -> None:
         if len(self.weekday) != 24 or len(self.weekend) != 24:
@@ -95,6 +97,8 @@ def load_day_profiles() -> dict[str, DayProfile]:
                 days["weekday"]["label"],
                 tuple(days["weekday"][h] for h in HOURS),
                 tuple(days["weekend"][h] for h in HOURS),
+                days["weekday"]["description"] or "",
+                days["weekday"]["source"],
             )
         except ValueError as exc:
             raise DataError(f"data/traffic/day_profiles.csv: {exc}") from None
@@ -271,6 +275,9 @@ def plan_week(
     limits; a new instance is billed from the minute it is ordered but serves only ``startup_s``
     later, and instances are removed at once (the newest first). Requests beyond the serving
     capacity in a minute are served late. The fixed fleet holds the peak hour all week.
+
+    The autoscaler sees each minute's rate as it happens; the time to notice a rise (metric
+    period, alarm) can be added to ``startup_s``, since both only delay the serving instance.
     """
     factors = np.asarray(factors168, dtype=float)
     if factors.shape != (HOURS_PER_WEEK,):

@@ -70,6 +70,8 @@ def test_shipped_profiles_average_one_and_rank_by_peak():
     # three regions' business days overlap: a lower peak over the average than one time zone
     assert 1.0 < profiles["follow_the_sun"].peak_to_average < profiles["business_hours"].peak_to_average
     assert profiles["business_hours"].label == "Business hours"
+    assert profiles["nightly_batch"].source.startswith("constructed")
+    assert "08:00-18:00" in profiles["business_hours"].description
 
 
 def test_week_is_five_weekdays_then_two_weekend_days():
