@@ -62,6 +62,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("out", nargs="?", default="screenshots")
     ap.add_argument("--size", default="1280x800")
+    ap.add_argument("--only", choices=("deploy",), help="only this set of screenshots")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -75,6 +76,9 @@ def main() -> None:
     from lmi_explorer.models.state import AppState
 
     settings.set_app_names()
+    if args.only == "deploy":
+        shoot_deploy(out, width, height)
+        return
 
     def shoot(name: str, changes: dict, tabs: range) -> None:
         w = MainWindow(AppState(scenario=default_scenario().with_changes(**changes)), restore=False)
@@ -132,9 +136,34 @@ def main() -> None:
     w.documents.saved = w.qstate.scenario  # nothing to ask about on close
     w.close()
     shoot_calibrated(out, width, height, "light")
+    shoot_deploy(out, width, height)
     app.setPalette(dark_palette())
     shoot("dark", SCENARIOS["default"], range(3))
     shoot_calibrated(out, width, height, "dark")
+
+
+def shoot_deploy(out: Path, width: int, height: int) -> None:
+    """The Deploy dialog, every tab at the default scenario and the main tabs at two extremes."""
+    from lmi_explorer.gui.dialogs.deploy_dialog import DeployDialog
+    from lmi_explorer.models.deploy import FORMATS
+    from lmi_explorer.models.scenario import default_scenario
+    from lmi_explorer.models.state import AppState
+
+    app = QApplication.instance()
+    cases = {"default": ({}, FORMATS), "deepseek": (SCENARIOS["deepseek"], ("properties", "loadtest"))}
+    cases["neuron-newest"] = (SCENARIOS["neuron-newest"], ("properties", "docker"))
+    for name, (changes, formats) in cases.items():
+        dialog = DeployDialog(AppState(scenario=default_scenario().with_changes(**changes)))
+        dialog.resize(min(width, 1100), min(height, 700))
+        dialog.show()
+        for fmt in formats:
+            dialog.tabs.setCurrentIndex(FORMATS.index(fmt))
+            for _ in range(5):
+                app.processEvents()
+            path = out / f"deploy-{name}-{fmt}-{width}x{height}.png"
+            dialog.grab().save(str(path))
+            print(path)
+        dialog.close()
 
 
 def shoot_calibrated(out: Path, width: int, height: int, theme: str) -> None:

@@ -55,7 +55,7 @@ class DeployHighlighter(QSyntaxHighlighter):
     RULES = (
         (re.compile(r"^[A-Za-z_][\w.]*(?==)"), _fmt("#1f5fa8", bold=True)),  # key=value
         (re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"), _fmt("#2e7d32")),  # strings
-        (re.compile(r"\b\d+(?:\.\d+)?\b"), _fmt("#8e24aa")),  # numbers
+        (re.compile(r"(?<=[=:\s])\d+(?:\.\d+)?(?=[\s,]|$)"), _fmt("#8e24aa")),  # numbers standing alone
         (re.compile(r"<[A-Z0-9_]+>"), _fmt("#c62828", bold=True)),  # placeholders to replace
         (re.compile(r"(?<![\w\"'])#.*$"), _fmt("#6b7280")),  # comments (after the rest: they win)
     )
@@ -130,7 +130,11 @@ class DeployDialog(QDialog):
             view.setPlainText(text)
             i = self.tabs.addTab(view, FORMAT_LABELS[fmt])
             self.tabs.setTabToolTip(i, refused or FORMAT_TIPS[fmt])
-        self._on_tab(self.tabs.currentIndex())
+            if refused:
+                self.tabs.tabBar().setTabTextColor(i, QColor("#8b949e"))
+        first = next((i for i, f in enumerate(FORMATS) if f in self.texts), 0)
+        self.tabs.setCurrentIndex(first)  # open on a format this option has
+        self._on_tab(first)
 
     def _scenario_file(self) -> str:
         path = getattr(getattr(self.parent(), "documents", None), "path", None)

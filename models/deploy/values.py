@@ -64,6 +64,7 @@ PRE_QUANTIZED = ("awq", "gptq", "nvfp4")
 
 
 def _checkpoint(precision: str, model_id: str, checkpoint_precision: str, backend: str) -> tuple[str, str, str | None]:
+    label = load_backends().precisions[precision].label if precision in load_backends().precisions else precision
     """(model location, its reason, runtime quantize value or None)."""
     native = precision == checkpoint_precision or (precision == "bf16" and checkpoint_precision in ("bf16", "fp16"))
     if native:
@@ -76,7 +77,8 @@ def _checkpoint(precision: str, model_id: str, checkpoint_precision: str, backen
     if precision == "fp8" and backend in ("vllm", "lmi-dist"):
         return model_id, "the published checkpoint, quantized to fp8 at load time", "fp8"
     token = f"<{precision.upper()}_CHECKPOINT>"
-    return token, f"a {precision} checkpoint of {model_id} (its Hugging Face id or S3 prefix)", None
+    article = "an" if label[:1].lower() in "aeiou" else "a"
+    return token, f"{article} {label} checkpoint of {model_id} (its Hugging Face id or S3 prefix)", None
 
 
 def derive(est: Estimate, row: pd.Series) -> Values:

@@ -44,6 +44,7 @@ def test_refused_formats_and_options_say_why(qtbot):
     qtbot.addWidget(dialog)
     i = FORMATS.index("properties")
     assert "runs from AWS's Neuron container" in dialog.tabs.widget(i).toPlainText()
+    assert dialog.current_format() == "docker"  # it opens on the first format the option has
     dialog.tabs.setCurrentIndex(i)
     assert not dialog.save_button.isEnabled()
     dialog.tabs.setCurrentIndex(FORMATS.index("docker"))
