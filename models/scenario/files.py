@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.files import BAD_TEXT, read_text, write_atomic
 from lmi_explorer.models.reference.catalog import ModelSpec, canonical_config, config_text
+from lmi_explorer.models.scenario.mixture import Load, TrafficClass
 from lmi_explorer.models.scenario.model import DEFAULT_MODEL, Deployment, PriceList, Scenario, Traffic
 from lmi_explorer.models.scenario.validation import ARCH_CLASSES, _num, validate
 
 if TYPE_CHECKING:
     from lmi_explorer.models.calibration.user import Calibration
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MAX_SCENARIO_BYTES = 2 * 1024 * 1024
 
 
@@ -59,6 +60,11 @@ def to_dict(s: Scenario) -> dict[str, Any]:
         "deployment": dep,
         "price_list": _price_list_dict(s.price_list),
         "calibration": None if s.calibration is None else _calibration_dict(s.calibration),
+        "traffic_name": s.traffic_name,
+        "other_classes": [
+            {"name": c.name, "traffic": asdict(c.traffic), "day_profile": c.day_profile} for c in s.other_classes
+        ],
+        "load": asdict(s.load),
     }
 
 
@@ -196,8 +202,18 @@ def _v2_to_v3(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+def _v3_to_v4(obj: dict[str, Any]) -> dict[str, Any]:
+    """Version 4 added more traffic classes and the day's load (a version-3 file has one class, the peak all
+    month: exactly what the defaults describe)."""
+    obj.setdefault("traffic_name", "")
+    obj.setdefault("other_classes", [])
+    obj.setdefault("load", {})
+    obj["schema_version"] = 4
+    return obj
+
+
 #: Migrations from an older schema_version to the next; each takes and returns the raw dict.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def from_dict(data: Any) -> Scenario:
@@ -217,7 +233,9 @@ def from_dict(data: Any) -> Scenario:
         obj = MIGRATIONS[version](dict(obj))
         version += 1
     unknown = sorted(
-        set(obj) - {"schema_version", "name", "model", "traffic", "deployment", "price_list", "calibration"}
+        set(obj)
+        - {"schema_version", "name", "model", "traffic", "deployment", "price_list", "calibration"}
+        - {"traffic_name", "other_classes", "load"}
     )
     if unknown:
         raise DataError(f"scenario: unknown field(s) {', '.join(unknown)}.")
@@ -238,6 +256,22 @@ def from_dict(data: Any) -> Scenario:
     name = _text("name", obj.get("name", "Untitled scenario"))
     price_list = _price_list(obj.get("price_list"))
     calibration = None if obj.get("calibration") is None else _calibration_from(obj["calibration"])
+    traffic_name = _text("traffic_name", obj.get("traffic_name", ""))
+    others = obj.get("other_classes", [])
+    if not isinstance(others, list):
+        raise DataError("other_classes: expected a list of traffic classes.")
+    classes = tuple(_traffic_class(f"other_classes[{i}]", c) for i, c in enumerate(others))
+    load_obj = _expect_obj("load", obj.get("load", {}))
+    for key in ("autoscaling", "scale_to_zero"):
+        if key in load_obj and not isinstance(load_obj[key], bool):
+            raise DataError(f"load.{key}: expected true or false.")
+    if "day_profile" in load_obj:
+        _text("load.day_profile", load_obj["day_profile"])
+    if "max_instances" in load_obj and (
+        not isinstance(load_obj["max_instances"], int) or isinstance(load_obj["max_instances"], bool)
+    ):
+        raise DataError("load.max_instances: expected a whole number (0 = no limit).")
+    load_settings = _build(Load, "load", load_obj)
     scenario = Scenario(
         model_id=model_id,
         custom_model=custom,
@@ -246,9 +280,22 @@ def from_dict(data: Any) -> Scenario:
         name=name,
         price_list=price_list,
         calibration=calibration,
+        traffic_name=traffic_name,
+        other_classes=classes,
+        load=load_settings,
     )
     validate(scenario)
     return scenario
+
+
+def _traffic_class(where: str, value: Any) -> TrafficClass:
+    obj = _expect_obj(where, value)
+    unknown = sorted(set(obj) - {"name", "traffic", "day_profile"})
+    if unknown:
+        raise DataError(f"{where}: unknown field(s) {', '.join(unknown)}.")
+    name = _text(f"{where}.name", obj.get("name", ""))
+    traffic = _build(Traffic, f"{where}.traffic", _expect_obj(f"{where}.traffic", obj.get("traffic", {})))
+    return TrafficClass(name, traffic, _text(f"{where}.day_profile", obj.get("day_profile", "")))
 
 
 def _price_list_dict(pl: PriceList | None) -> dict[str, str] | None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.files import read_json
 from lmi_explorer.models.reference.catalog import ModelSpec, load_catalog
+from lmi_explorer.models.scenario.mixture import Load, TrafficClass
 from lmi_explorer.models.scenario.validation import validate
 
 if TYPE_CHECKING:
@@ -107,6 +108,29 @@ class Scenario:
     name: str = "Untitled scenario"
     price_list: PriceList | None = None
     calibration: Calibration | None = None
+    #: the main traffic's name when the scenario holds more classes ('' = its preset's label)
+    traffic_name: str = ""
+    #: more use cases beside the main traffic (each with its own lengths, rate and targets)
+    other_classes: tuple[TrafficClass, ...] = ()
+    #: the day's load shape and autoscaling ('' profile: the peak all month, as before)
+    load: Load = field(default_factory=Load)
+
+    def classes(self) -> tuple[TrafficClass, ...]:
+        """Every traffic class, the main traffic first (with the main day profile)."""
+        from lmi_explorer.models.traffic import load_presets
+
+        name = self.traffic_name or getattr(load_presets().get(self.traffic.preset), "label", "") or "Main traffic"
+        return (TrafficClass(name, self.traffic, self.load.day_profile), *self.other_classes)
+
+    def for_class(self, cls: TrafficClass) -> Scenario:
+        """This scenario with one class's traffic as its only traffic (its own endpoint)."""
+        return replace(
+            self,
+            traffic=cls.traffic,
+            traffic_name=cls.name,
+            other_classes=(),
+            load=replace(self.load, day_profile=cls.day_profile),
+        )
 
     def efficiency_overrides(self) -> tuple[FittedEfficiency, ...]:
         """Fitted efficiency factors that replace the shipped ones; () = shipped everywhere."""
@@ -140,7 +164,16 @@ class Scenario:
                 tr[key] = value
             elif key in dnames:
                 dep[key] = value
-            elif key in ("model_id", "custom_model", "name", "price_list", "calibration"):
+            elif key in (
+                "model_id",
+                "custom_model",
+                "name",
+                "price_list",
+                "calibration",
+                "traffic_name",
+                "other_classes",
+                "load",
+            ):
                 top[key] = value
             else:
                 raise DataError(f"unknown scenario field '{key}'.")

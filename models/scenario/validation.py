@@ -34,6 +34,53 @@ def _num(where: str, value: Any, lo: float, hi: float, *, lo_open: bool = False,
     return float(value)
 
 
+#: most traffic classes one scenario holds (the main traffic and seven more)
+MAX_CLASSES = 8
+
+
+def _traffic(where: str, t: Any) -> None:
+    _num(f"{where}.input_mean", t.input_mean, 1, 10_000_000)
+    _num(f"{where}.output_mean", t.output_mean, 1, 10_000_000)
+    _num(f"{where}.input_cv", t.input_cv, 0, 5)
+    _num(f"{where}.output_cv", t.output_cv, 0, 5)
+    _num(f"{where}.requests_per_s", t.requests_per_s, 1e-6, 1_000_000)  # smaller: per-token costs overflow
+    _num(f"{where}.peak_to_average", t.peak_to_average, 1, 100)
+    _num(f"{where}.ttft_s", t.ttft_s, 0, 3600, lo_open=True)
+    _num(f"{where}.tpot_ms", t.tpot_ms, 0, 100_000, lo_open=True)
+
+
+def _classes_and_load(s: Scenario) -> None:
+    """More traffic classes (named, distinct, each a valid traffic) and the day's load settings."""
+    from lmi_explorer.models.mix.day import load_day_profiles
+
+    profiles = load_day_profiles()
+    if len(s.other_classes) + 1 > MAX_CLASSES:
+        raise DataError(f"other_classes: at most {MAX_CLASSES - 1} classes beside the main traffic.")
+    if len(s.traffic_name) > 80:
+        raise DataError("traffic_name: must be at most 80 characters.")
+    names = [s.traffic_name.strip().lower()] if s.traffic_name else []
+    for i, c in enumerate(s.other_classes):
+        where = f"other_classes[{i}]"
+        if not c.name.strip() or len(c.name) > 80:
+            raise DataError(f"{where}.name: give the class a name of 1 to 80 characters.")
+        if c.name.strip().lower() in names:
+            raise DataError(f"{where}.name: '{c.name}' is used twice; give each class its own name.")
+        names.append(c.name.strip().lower())
+        _traffic(f"{where}.traffic", c.traffic)
+        if c.day_profile and c.day_profile not in profiles:
+            raise DataError(f"{where}.day_profile: '{c.day_profile}' is unknown; use one of {', '.join(profiles)}.")
+    ld = s.load
+    if ld.day_profile and ld.day_profile not in profiles:
+        raise DataError(f"load.day_profile: '{ld.day_profile}' is unknown; use one of {', '.join(profiles)}.")
+    _num("load.max_instances", ld.max_instances, 0, 10_000, integer=True)
+    floor = 0 if ld.scale_to_zero else max(1, s.deployment.min_instances)
+    if ld.max_instances and ld.max_instances < floor:
+        raise DataError(
+            f"load.max_instances: {ld.max_instances} is below the minimum instances ({floor}); "
+            "raise it, or set 0 for no limit."
+        )
+
+
 def validate(s: Scenario) -> None:
     """Refuse impossible values with one message naming the field and the allowed range."""
     from lmi_explorer.models.reference.backends import load_backends
@@ -45,15 +92,7 @@ def validate(s: Scenario) -> None:
         load_catalog().get(s.model_id)
     else:
         validate_spec(s.custom_model)
-    t = s.traffic
-    _num("traffic.input_mean", t.input_mean, 1, 10_000_000)
-    _num("traffic.output_mean", t.output_mean, 1, 10_000_000)
-    _num("traffic.input_cv", t.input_cv, 0, 5)
-    _num("traffic.output_cv", t.output_cv, 0, 5)
-    _num("traffic.requests_per_s", t.requests_per_s, 1e-6, 1_000_000)  # smaller: per-token costs overflow
-    _num("traffic.peak_to_average", t.peak_to_average, 1, 100)
-    _num("traffic.ttft_s", t.ttft_s, 0, 3600, lo_open=True)
-    _num("traffic.tpot_ms", t.tpot_ms, 0, 100_000, lo_open=True)
+    _traffic("traffic", s.traffic)
     d = s.deployment
     versions = load_backends().lmi_versions
     if d.lmi_release not in versions:
@@ -98,6 +137,7 @@ def validate(s: Scenario) -> None:
             )
     if not s.name or len(s.name) > 200:
         raise DataError("name: must be 1 to 200 characters.")
+    _classes_and_load(s)
     if s.calibration is not None:
         from lmi_explorer.models.calibration.user import validate as validate_calibration
 

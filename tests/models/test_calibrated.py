@@ -43,24 +43,25 @@ FIT = FittedEfficiency(
 CAL = Calibration(name="run.json", measurements=(RUN,), factors=(FIT,))
 
 
-def test_schema_is_3_and_version_2_files_migrate(make_scenario):
-    assert SCHEMA_VERSION == 3
+def test_schema_is_4_and_version_2_files_migrate(make_scenario):
+    assert SCHEMA_VERSION == 4
     doc = to_dict(make_scenario())
     doc["schema_version"] = 2
-    del doc["calibration"]
+    for key in ("calibration", "traffic_name", "other_classes", "load"):
+        del doc[key]
     s = loads(json.dumps(doc))
     assert s.calibration is None
-    assert json.loads(dumps(s))["schema_version"] == 3
+    assert json.loads(dumps(s))["schema_version"] == 4
 
 
 def test_version_1_still_loads_and_newer_is_refused(make_scenario):
     doc = to_dict(make_scenario())
-    for key in ("calibration", "price_list"):
+    for key in ("calibration", "price_list", "traffic_name", "other_classes", "load"):
         del doc[key]
     doc["schema_version"] = 1
     assert loads(json.dumps(doc)).calibration is None
-    doc["schema_version"] = 4
-    with pytest.raises(DataError, match="version 4, newer than this app understands"):
+    doc["schema_version"] = 5
+    with pytest.raises(DataError, match="version 5, newer than this app understands"):
         loads(json.dumps(doc))
 
 
