@@ -160,18 +160,7 @@ class Tornado:
                 "base_usd": [num(self.base_usd)] * len(self.bars),
                 "low_note": [b.low_note for b in self.bars],
                 "high_note": [b.high_note for b in self.bars],
-            },
-            columns=[
-                "input",
-                "low_value",
-                "high_value",
-                "low_usd",
-                "high_usd",
-                "swing_usd",
-                "base_usd",
-                "low_note",
-                "high_note",
-            ],
+            }
         )
 
 

@@ -62,7 +62,7 @@ def test_bars_are_sorted_widest_first_and_read_as_one_line_each(make_scenario):
     swings = [b.swing for b in t.bars]
     assert swings == sorted(swings, reverse=True)
     assert len(t.bars) == len(STEPS)
-    # the default scenario: 1 instance at 2 req/s, so half and one and a half times the rate cost half and 1.5x
+    # the default scenario needs 2 instances at 2 req/s, 1 at 1 req/s and 3 at 3 req/s (same instance)
     rate = next(b for b in t.bars if b.step.key == "rate")
     assert rate.low_usd == pytest.approx(t.base_usd * 0.5) and rate.high_usd == pytest.approx(t.base_usd * 1.5)
     assert (rate.low_value, rate.high_value) == ("1 req/s", "3 req/s")
