@@ -18,6 +18,22 @@ PRICING_OPTIONS = ("on_demand", "savings_plan", "reserved", "spot")
 KV_DTYPES = ("auto", "fp8")
 ARCH_CLASSES = ("decoder-only", "encoder-decoder", "mixture-of-experts")
 
+#: allowed range of each numeric traffic/deployment field: (lowest, highest, lowest excluded)
+BOUNDS: dict[str, tuple[float, float, bool]] = {
+    "input_mean": (1, 10_000_000, False),
+    "output_mean": (1, 10_000_000, False),
+    "input_cv": (0, 5, False),
+    "output_cv": (0, 5, False),
+    "requests_per_s": (1e-6, 1_000_000, False),  # smaller: per-token costs overflow
+    "peak_to_average": (1, 100, False),
+    "ttft_s": (0, 3600, True),
+    "tpot_ms": (0, 100_000, True),
+    "discount": (0, 0.95, False),
+    "hours_per_month": (0, 744, True),
+    "target_utilisation": (0.05, 1, False),
+    "bound_percentile": (0.5, 0.9999, False),
+}
+
 
 def _num(where: str, value: Any, lo: float, hi: float, *, lo_open: bool = False, integer: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -34,19 +50,30 @@ def _num(where: str, value: Any, lo: float, hi: float, *, lo_open: bool = False,
     return float(value)
 
 
+def _bounded(where: str, value: Any) -> float:
+    lo, hi, lo_open = BOUNDS[where.rsplit(".", 1)[1]]
+    return _num(where, value, lo, hi, lo_open=lo_open)
+
+
 #: most traffic classes one scenario holds (the main traffic and seven more)
 MAX_CLASSES = 8
 
 
+TRAFFIC_NUMBERS = (
+    "input_mean",
+    "output_mean",
+    "input_cv",
+    "output_cv",
+    "requests_per_s",
+    "peak_to_average",
+    "ttft_s",
+    "tpot_ms",
+)
+
+
 def _traffic(where: str, t: Any) -> None:
-    _num(f"{where}.input_mean", t.input_mean, 1, 10_000_000)
-    _num(f"{where}.output_mean", t.output_mean, 1, 10_000_000)
-    _num(f"{where}.input_cv", t.input_cv, 0, 5)
-    _num(f"{where}.output_cv", t.output_cv, 0, 5)
-    _num(f"{where}.requests_per_s", t.requests_per_s, 1e-6, 1_000_000)  # smaller: per-token costs overflow
-    _num(f"{where}.peak_to_average", t.peak_to_average, 1, 100)
-    _num(f"{where}.ttft_s", t.ttft_s, 0, 3600, lo_open=True)
-    _num(f"{where}.tpot_ms", t.tpot_ms, 0, 100_000, lo_open=True)
+    for name in TRAFFIC_NUMBERS:
+        _bounded(f"{where}.{name}", getattr(t, name))
 
 
 def _classes_and_load(s: Scenario) -> None:
@@ -108,11 +135,11 @@ def validate(s: Scenario) -> None:
         raise DataError(f"deployment.pricing_option: '{d.pricing_option}' must be one of {', '.join(PRICING_OPTIONS)}.")
     if d.pricing_option == "spot" and d.platform != "ec2":
         raise DataError("deployment.pricing_option: spot is only offered on EC2, not SageMaker.")
-    _num("deployment.discount", d.discount, 0, 0.95)
-    _num("deployment.hours_per_month", d.hours_per_month, 0, 744, lo_open=True)
+    _bounded("deployment.discount", d.discount)
+    _bounded("deployment.hours_per_month", d.hours_per_month)
     _num("deployment.min_instances", d.min_instances, 0, 10_000, integer=True)
-    _num("deployment.target_utilisation", d.target_utilisation, 0.05, 1)
-    _num("deployment.bound_percentile", d.bound_percentile, 0.5, 0.9999)
+    _bounded("deployment.target_utilisation", d.target_utilisation)
+    _bounded("deployment.bound_percentile", d.bound_percentile)
     if d.kv_cache_dtype not in KV_DTYPES:
         raise DataError(f"deployment.kv_cache_dtype: '{d.kv_cache_dtype}' must be one of {', '.join(KV_DTYPES)}.")
     families = set(load_hardware().families())
