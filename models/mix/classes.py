@@ -168,9 +168,7 @@ class SplitComparison:
         )
         if c == "separate":
             return f"Traffic mix: one endpoint per class ({n}) at {usd(self.separate_usd, per='mo')}{saving}."
-        return (
-            f"Traffic mix: one shared endpoint for all {n} classes at {usd(self.shared_usd, per='mo')}{saving}."
-        )
+        return f"Traffic mix: one shared endpoint for all {n} classes at {usd(self.shared_usd, per='mo')}{saving}."
 
     def lines(self) -> list[str]:
         out = [self.summary, self.shared.text, *(f"Own endpoint — {e.text}" for e in self.separate)]
@@ -180,6 +178,26 @@ class SplitComparison:
                 f"one per class {usd(self.separate_usd, per='mo')}."
             )
         return out
+
+
+def shared_instances(
+    hourly: np.ndarray, capacity: np.ndarray, per_instance: np.ndarray, utilisation: float, min_instances: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Instances each option needs to serve every class, and its hourly load in replicas.
+
+    ``hourly`` (classes × 168): each class's requests/s per hour; ``capacity`` (classes × options):
+    what one replica serves of that class alone (0 or NaN: it cannot); ``per_instance``: replicas
+    one instance holds. Load(h) = Σ_i hourly_i(h) / capacity_i; replicas = ceil(max_h load / utilisation);
+    an option that cannot serve some class needs infinitely many (instances -1).
+    """
+    cap = np.asarray(capacity, dtype=float)
+    ok = np.all(np.isfinite(cap) & (cap > 0), axis=0)
+    inv = np.where(np.isfinite(cap) & (cap > 0), 1.0 / np.where(cap > 0, cap, 1.0), 0.0)
+    load = inv.T @ np.asarray(hourly, dtype=float)  # options × 168
+    replicas = np.ceil(load.max(axis=1) / utilisation - _FIT).astype(np.int64)
+    per = np.maximum(np.asarray(per_instance, dtype=np.int64), 1)
+    instances = np.maximum(min_instances, -(-replicas // per))
+    return np.where(ok, instances, -1), load
 
 
 def _shared(base: Scenario, classes: tuple[TrafficClass, ...], prices: PriceTable | None) -> SharedEndpoint:
@@ -193,19 +211,17 @@ def _shared(base: Scenario, classes: tuple[TrafficClass, ...], prices: PriceTabl
     n = len(cols["backend"])
     if any(len(e.columns["backend"]) != n for e in ests):  # one grid: the classes share model and deployment
         raise AssertionError("class estimates do not share an option grid")
-    fits = np.ones(n, dtype=bool)
-    load = np.zeros((n, HOURS_PER_WEEK))
-    for c, e in zip(classes, ests, strict=True):
-        cap = e.columns["requests_per_s_per_replica"].astype(float)
-        ok = e.columns["fits"].astype(bool) & (cap > 0) & np.isfinite(cap)
-        fits &= ok
-        load += hourly_rates(c)[None, :] / np.where(ok, cap, np.inf)[:, None]
+    capacity = np.array(
+        [np.where(e.columns["fits"].astype(bool), e.columns["requests_per_s_per_replica"], 0.0) for e in ests],
+        dtype=float,
+    )
+    hourly = np.array([hourly_rates(c) for c in classes])
     d = base.deployment
-    replicas = np.ceil(load.max(axis=1) / d.target_utilisation - _FIT)
-    per = np.maximum(cols["replicas_per_instance"].astype(np.int64), 1)
-    instances = np.maximum(d.min_instances, -(-replicas.astype(np.int64) // per))
+    instances, load = shared_instances(
+        hourly, capacity, cols["replicas_per_instance"], d.target_utilisation, d.min_instances
+    )
     monthly = instances * cols["hourly_usd"].astype(float) * d.hours_per_month
-    ok = fits & np.isfinite(monthly)
+    ok = (instances >= 0) & np.isfinite(monthly)
     if not ok.any():
         return SharedEndpoint(
             ttft, tpot, None, 0, math.nan, reason="no option serves every class at the strictest targets"
