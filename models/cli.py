@@ -120,7 +120,104 @@ def result_dict(est: Estimate, dec: Decision) -> dict[str, Any]:
         "options": [option_dict(r, JSON_OPTION_FIELDS) for _, r in est.options.iterrows()],
         "price_list": est.prices.name,
         "elapsed_ms": round(est.elapsed_s * 1000, 3),
+        **mix_dict(dec),
     }
+
+
+def mix_dict(dec: Decision) -> dict[str, Any]:
+    """``classes``/``split`` (several traffic classes) and ``day`` (a day profile): keys added only when set."""
+    out: dict[str, Any] = {}
+    split, week = dec.split, dec.week
+    if split is not None:
+        out["classes"] = [
+            {
+                "name": e.cls.name,
+                "requests_per_s": e.cls.traffic.requests_per_s,
+                "ttft_s": e.cls.traffic.ttft_s,
+                "tpot_ms": e.cls.traffic.tpot_ms,
+                "day_profile": e.cls.day_profile or None,
+                "own_endpoint": None if e.option is None else option_dict(e.option, JSON_OPTION_FIELDS),
+            }
+            for e in split.separate
+        ]
+        sh = split.shared
+        out["split"] = {
+            "choice": split.choice or None,
+            "monthly_usd": _clean(split.monthly_usd),
+            "saving_usd": _clean(split.saving_usd),
+            "shared_monthly_usd": _clean(split.shared_usd),
+            "separate_monthly_usd": _clean(split.separate_usd),
+            "shared": {
+                "ttft_s": sh.ttft_s,
+                "tpot_ms": sh.tpot_ms,
+                "instances": sh.instances if sh.option is not None else None,
+                "fixed_monthly_usd": _clean(sh.monthly_usd),
+                "option": None if sh.option is None else option_dict(sh.option, JSON_OPTION_FIELDS[:4]),
+                "reason": sh.reason or None,
+            },
+            "summary": split.summary,
+        }
+    if week is not None:
+        out["day"] = {
+            "autoscaling": week.autoscaling,
+            "monthly_usd": _clean(week.monthly_usd),
+            "autoscaled_monthly_usd": _clean(week.autoscaled_monthly_usd),
+            "fixed_monthly_usd": _clean(week.fixed_monthly_usd),
+            "late_share": _clean(week.late_share),
+            "endpoints": [
+                {
+                    "label": e.label,
+                    "option": e.option,
+                    "startup_s": round(e.startup.total_s, 1),
+                    "startup": e.startup.text,
+                    "fixed_instances": e.plan.fixed_instances,
+                    "peak_instances": e.plan.peak_instances,
+                    "autoscaled_monthly_usd": _clean(e.plan.autoscaled_monthly_usd),
+                    "fixed_monthly_usd": _clean(e.plan.fixed_monthly_usd),
+                    "late_share": _clean(e.plan.late_share),
+                }
+                for e in week.endpoints
+            ],
+            "summary": week.summary,
+        }
+    return out
+
+
+def mix_tables(dec: Decision) -> dict[str, pd.DataFrame]:
+    """The CSV tables of ``estimate --format csv --table classes|day``."""
+    rows = []
+    if dec.split is not None:
+        for e in dec.split.separate:
+            o = e.option
+            rows.append(
+                {
+                    "class": e.cls.name,
+                    "requests_per_s": e.cls.traffic.requests_per_s,
+                    "ttft_s": e.cls.traffic.ttft_s,
+                    "tpot_ms": e.cls.traffic.tpot_ms,
+                    "day_profile": e.cls.day_profile,
+                    "own_backend": None if o is None else o["backend"],
+                    "own_instance": None if o is None else o["instance"],
+                    "own_precision": None if o is None else o["precision"],
+                    "own_instances": None if o is None else int(o["instances"]),
+                    "own_monthly_usd": e.monthly_usd,
+                }
+            )
+    hours = []
+    if dec.week is not None:
+        w = dec.week
+        for h in range(len(w.hourly_rps)):
+            hours.append(
+                {
+                    "hour_of_week": h,
+                    "day": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[h // 24],
+                    "hour": h % 24,
+                    "requests_per_s": round(float(w.hourly_rps[h]), 6),
+                    "instances_serving": round(float(w.hourly_serving[h]), 4),
+                    "instances_billed": round(float(w.hourly_billed[h]), 4),
+                }
+            )
+    return {"classes": pd.DataFrame(rows), "day": pd.DataFrame(hours)}
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -196,6 +293,12 @@ def render_table(est: Estimate, dec: Decision) -> str:
         w("\nWhy nothing fits (first reasons):\n")
         for reason, n in est.options["reason"].value_counts().head(6).items():
             w(f"  {n:4d} × {reason}\n")
+    if dec.split is not None:
+        w("\n" + "\n".join(dec.split.lines()) + "\n")
+    if dec.week is not None:
+        w("\nThe week: " + dec.week.summary + "\n")
+        for e in dec.week.endpoints:
+            w(f"  {e.label} — {e.option}: {e.plan.text}; a new instance takes {e.startup.text}\n")
     w(f"\nEstimated in {est.elapsed_s * 1000:.1f} ms.\n")
     return out.getvalue()
 
@@ -322,14 +425,38 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         scenario = with_model_config(scenario, args.model_config)
     if args.concurrency is not None:
         return cmd_loadtest(args, scenario)
-    est = estimate(scenario, prices_option(args.prices, args.prices_mode))
+    prices = prices_option(args.prices, args.prices_mode)
+    est = estimate(scenario, prices)
     dec = evaluate(scenario, est)
+    sens = None
+    if args.sensitivity or args.table == "sensitivity":
+        from lmi_explorer.models.mix.sensitivity import tornado
+
+        sens = tornado(scenario, prices)
     if args.format == "json":
-        sys.stdout.write(json.dumps(result_dict(est, dec), indent=2, allow_nan=False) + "\n")
+        doc = result_dict(est, dec)
+        if sens is not None:
+            doc["sensitivity"] = {
+                "base_monthly_usd": _clean(sens.base_usd),
+                "bars": [{k: _clean(v) for k, v in r.items()} for r in sens.to_frame().to_dict("records")],
+            }
+        sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
     elif args.format == "csv":
-        sys.stdout.write(neutralise_formulas(est.options).to_csv(index=False))
+        if args.table == "options":
+            frame = est.options
+        elif args.table == "sensitivity":
+            assert sens is not None
+            frame = sens.to_frame()
+        else:
+            frame = mix_tables(dec)[args.table]
+            if frame.empty:
+                need = "more than one traffic class" if args.table == "classes" else "a day profile (load.day_profile)"
+                raise DataError(f"--table {args.table}: this scenario has no such table; it needs {need}.")
+        sys.stdout.write(neutralise_formulas(frame).to_csv(index=False))
     else:
         sys.stdout.write(render_table(est, dec))
+        if sens is not None:
+            sys.stdout.write("\nWhat moves the cost:\n" + "".join(f"  {line}\n" for line in sens.text().splitlines()))
     return 0
 
 
@@ -555,6 +682,18 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
         choices=("replace", "override"),
         default="replace",
         help="with --prices: use only its prices (replace, the default) or its rows over the bundled ones",
+    )
+    p.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="also the monthly cost when each input moves by a step (rate, lengths, targets, spread, discount)",
+    )
+    p.add_argument(
+        "--table",
+        choices=("options", "classes", "day", "sensitivity"),
+        default="options",
+        help="with --format csv: every option (default), the traffic classes, the week hour by hour, "
+        "or the sensitivity bars",
     )
     p.add_argument("--concurrency", type=_positive_int, help="what-if: every option at exactly N concurrent requests")
     p.add_argument("--instance", help="with --concurrency: only this instance type")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,10 @@ from lmi_explorer.models.estimate.pipeline import OptionRow, cheapest_monthly
 from lmi_explorer.models.reference.backends import SupportLevel, diagram_json, load_backends
 from lmi_explorer.models.scenario import DEFAULTS, Scenario
 from lmi_explorer.models.units import percent, usd
+
+if TYPE_CHECKING:
+    from lmi_explorer.models.mix.classes import SplitComparison
+    from lmi_explorer.models.mix.week import ScenarioWeek
 
 OPTIMISED_GPU = ("trtllm", "lmi-dist", "vllm")
 
@@ -68,6 +73,10 @@ class Decision:
     disagreement: str | None = None
     crossover_spread: float | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: several traffic classes: one shared endpoint against one per class (None: one class)
+    split: SplitComparison | None = None
+    #: with a day profile: the plan's week, autoscaled and fixed (None: the peak all month)
+    week: ScenarioWeek | None = None
 
     @property
     def reasons(self) -> list[str]:
@@ -121,10 +130,26 @@ _describe = describe_option
 def evaluate(scenario: Scenario, est: Estimate | None = None, *, with_crossover: bool = True) -> Decision:
     """Walk the diagram for the scenario; each step's choice comes from data and the estimate.
 
-    ``with_crossover`` also finds the spread at which TensorRT-LLM stops being cheaper (a few
-    extra what-if estimates; the window skips it while a slider is being dragged).
+    ``with_crossover`` also finds the spread at which TensorRT-LLM stops being cheaper, and for
+    several traffic classes or a day profile the split comparison and the week (a few extra
+    what-if estimates; the window skips them while a slider is being dragged).
     """
     est = est or estimate(scenario)
+    dec = _evaluate(scenario, est, with_crossover=with_crossover)
+    if not with_crossover:
+        return dec
+    from lmi_explorer.models.mix.classes import compare_split
+    from lmi_explorer.models.mix.week import scenario_week
+
+    split = compare_split(scenario, est.prices)
+    week = scenario_week(scenario, est, split)
+    if split is None and week is None:
+        return dec
+    notes = dec.notes + ((split.summary,) if split is not None else ()) + ((week.summary,) if week else ())
+    return replace(dec, split=split, week=week, notes=notes)
+
+
+def _evaluate(scenario: Scenario, est: Estimate, *, with_crossover: bool) -> Decision:
     bk = load_backends()
     model = est.model
     lmi = scenario.deployment.lmi_release

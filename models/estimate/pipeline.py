@@ -491,8 +491,17 @@ def _stages(scenario: Scenario, prices: PriceTable, only_backends: tuple[str, ..
 ESTIMATE_CACHE = 24
 
 
-@lru_cache(maxsize=ESTIMATE_CACHE)
 def estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
+    """Every option for the scenario's main traffic, with memory, latency, instance count and monthly cost.
+
+    More traffic classes and the day's load do not change it (``models.mix`` uses them), so a
+    scenario differing only there shares the cached estimate, whose ``scenario`` is the main class alone.
+    """
+    return _estimate(scenario.single_class(), prices)
+
+
+@lru_cache(maxsize=ESTIMATE_CACHE)
+def _estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
     """Every option for the scenario, with memory, latency, instance count and monthly cost.
 
     Three cached stages: the option grid (model and deployment choices), performance (traffic
@@ -640,7 +649,7 @@ def cheapest_monthly(scenario: Scenario, backend: str, prices: PriceTable | None
 
 def clear_caches() -> None:
     """Forget every cached stage (for benchmarks that time a cold estimate)."""
-    estimate.cache_clear()
+    _estimate.cache_clear()
     _performance.cache_clear()
     _hourly.cache_clear()
     option_grid.cache_clear()

@@ -188,7 +188,22 @@ def _moved(s: Scenario, step: Step, move: Move) -> tuple[Scenario, str]:
 
 
 def recommended_usd(s: Scenario, prices: PriceTable | None = None) -> tuple[float | None, str]:
-    """The recommendation's monthly cost, or None with why ('nothing fits', 'no priced option')."""
+    """The recommendation's monthly cost, or None with why ('nothing fits', 'no priced option').
+
+    With several traffic classes or a day profile: the recommended plan's cost (the split
+    comparison's pick, priced over the week); the moves change the main traffic.
+    """
+    if len(s.classes()) > 1 or s.load.day_profile:
+        from lmi_explorer.models.mix.classes import compare_split
+        from lmi_explorer.models.mix.week import scenario_week
+
+        est = estimate(s, prices)
+        split = compare_split(s, est.prices)
+        plan = split.monthly_usd if split is not None else math.nan
+        if split is None:
+            week = scenario_week(s, est)
+            plan = week.monthly_usd if week is not None else math.nan
+        return (plan, "") if math.isfinite(plan) else (None, "nothing fits")
     rec = evaluate(s, estimate(s, prices), with_crossover=False).recommendation
     cost = rec.monthly_usd
     if cost is not None and math.isfinite(cost):

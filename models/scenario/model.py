@@ -122,6 +122,12 @@ class Scenario:
         name = self.traffic_name or getattr(load_presets().get(self.traffic.preset), "label", "") or "Main traffic"
         return (TrafficClass(name, self.traffic, self.load.day_profile), *self.other_classes)
 
+    def single_class(self) -> Scenario:
+        """The scenario with its main traffic alone, the peak all month (what one estimate covers)."""
+        if not (self.traffic_name or self.other_classes or self.load != Load()):
+            return self
+        return replace(self, traffic_name="", other_classes=(), load=Load())
+
     def for_class(self, cls: TrafficClass) -> Scenario:
         """This scenario with one class's traffic as its only traffic (its own endpoint)."""
         return replace(

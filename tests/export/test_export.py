@@ -16,6 +16,7 @@ from lmi_explorer.gui.output.export import build_deck, export
 from lmi_explorer.models.decision import evaluate
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.estimate import estimate
+from lmi_explorer.models.estimate.pipeline import clear_caches
 from lmi_explorer.models.scenario import save
 
 
@@ -89,7 +90,7 @@ def test_csv_round_trips_with_formula_cells_neutralised(data, tmp_path):
     try:
         path = export(data, tmp_path / "options.csv")
     finally:
-        estimate.cache_clear()
+        clear_caches()
     frame = pd.read_csv(path)
     assert len(frame) == len(est.options)
     assert frame["reason"].iloc[0].startswith("'=")

@@ -148,3 +148,41 @@ def test_a_higher_peak_never_lowers_the_mix_cost(factor):
     base = compare_split(s).monthly_usd
     higher = compare_split(s.with_changes(peak_to_average=s.traffic.peak_to_average * factor)).monthly_usd
     assert higher >= base - 1e-6
+
+
+def _cli(args):
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from lmi_explorer.models.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(args)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_json_adds_classes_split_and_day_keeping_the_old_keys():
+    path = str(data_root() / "scenarios" / "mixed.json")
+    code, out, _ = _cli(["estimate", path, "--format", "json"])
+    assert code == 0
+    doc = json.loads(out)
+    assert {"recommendation", "options", "best_by_precision"} <= set(doc)
+    assert [c["name"] for c in doc["classes"]] == ["Support chatbot", "Nightly summarisation"]
+    assert doc["split"]["choice"] == "shared" and doc["split"]["saving_usd"] > 0
+    assert doc["day"]["autoscaled_monthly_usd"] < doc["day"]["fixed_monthly_usd"]
+    _, plain, _ = _cli(["estimate", "--format", "json"])
+    assert "split" not in json.loads(plain) and "day" not in json.loads(plain)
+
+
+def test_cli_csv_tables_and_sensitivity():
+    path = str(data_root() / "scenarios" / "mixed.json")
+    code, out, _ = _cli(["estimate", path, "--format", "csv", "--table", "day"])
+    assert code == 0 and len(out.strip().splitlines()) == 169  # header + 168 hours
+    code, out, _ = _cli(["estimate", path, "--format", "csv", "--table", "classes"])
+    assert out.splitlines()[0].startswith("class,") and len(out.strip().splitlines()) == 3
+    code, _, err = _cli(["estimate", "--format", "csv", "--table", "day"])
+    assert code == 2 and "needs a day profile" in err
+    code, out, _ = _cli(["estimate", "--format", "json", "--sensitivity"])
+    bars = json.loads(out)["sensitivity"]["bars"]
+    assert len(bars) == 7 and bars[0]["swing_usd"] >= bars[-1]["swing_usd"]
