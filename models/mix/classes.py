@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -30,9 +31,15 @@ def class_scenario(base: Scenario, cls: TrafficClass) -> Scenario:
     """The scenario of one class on its own endpoint; with a day shape, its peak is the shape's peak hour."""
     s = base.for_class(cls)
     if cls.day_profile:
-        peak = round(load_day_profiles()[cls.day_profile].peak_to_average, 6)
-        s = replace(s, traffic=replace(s.traffic, peak_to_average=max(1.0, peak)))
+        peak = profile_peak(cls.day_profile)
+        if s.traffic.peak_to_average != peak:
+            s = replace(s, traffic=replace(s.traffic, peak_to_average=peak))
     return s
+
+
+def profile_peak(name: str) -> float:
+    """A day shape's peak hour over the week's average, as a scenario stores it (6 decimals; 1.0 for none)."""
+    return max(1.0, round(load_day_profiles()[name].peak_to_average, 6)) if name else 1.0
 
 
 def hourly_rates(cls: TrafficClass) -> np.ndarray:
@@ -103,6 +110,9 @@ class SplitComparison:
     #: with day shapes and autoscaling: each plan's autoscaled monthly cost (compared instead of the fixed)
     shared_autoscaled_usd: float | None = None
     separate_autoscaled_usd: float | None = None
+    #: with day shapes: each plan's simulated week (models.mix.week.ScenarioWeek), kept for the Day view
+    shared_week: Any = None
+    separate_week: Any = None
 
     @property
     def fixed_separate_usd(self) -> float:
@@ -247,14 +257,16 @@ def compare_split(scenario: Scenario, prices: PriceTable | None = None) -> Split
         "mixed batches and compiled backends' length bounds (sized per class here) are not modelled.",
     )
     split = SplitComparison(_shared(scenario, classes, prices), tuple(separate), notes)
-    if scenario.load.autoscaling and any(c.day_profile for c in classes):
+    if any(c.day_profile for c in classes):
         from lmi_explorer.models.mix.week import plan_weeks
 
         shared_week, separate_week = plan_weeks(scenario, split)
-        split = replace(
-            split,
-            shared_autoscaled_usd=None if shared_week is None else shared_week.autoscaled_monthly_usd,
-            separate_autoscaled_usd=None if separate_week is None else separate_week.autoscaled_monthly_usd,
-            notes=(*notes, "Both plans are priced autoscaled over the classes' day shapes."),
-        )
+        split = replace(split, shared_week=shared_week, separate_week=separate_week)
+        if scenario.load.autoscaling:
+            split = replace(
+                split,
+                shared_autoscaled_usd=None if shared_week is None else shared_week.autoscaled_monthly_usd,
+                separate_autoscaled_usd=None if separate_week is None else separate_week.autoscaled_monthly_usd,
+                notes=(*notes, "Both plans are priced autoscaled over the classes' day shapes."),
+            )
     return split

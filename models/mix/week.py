@@ -18,7 +18,6 @@ from lmi_explorer.models.mix.day import (
     Autoscaling,
     StartupTime,
     WeekPlan,
-    load_day_profiles,
     plan_week,
     startup_seconds,
 )
@@ -145,7 +144,10 @@ def scenario_week(s: Scenario, est: Estimate, split: SplitComparison | None = No
         cls = classes[0]
         row = est.row(int(rows[0]))
         return ScenarioWeek((_option_week(s, est, row, hourly_rates(cls), cls.name),), s.load.autoscaling)
-    shared, separate = plan_weeks(s, split)
+    if split.shared_week is not None or split.separate_week is not None:
+        shared, separate = split.shared_week, split.separate_week
+    else:
+        shared, separate = plan_weeks(s, split)
     return separate if split.choice == "separate" else shared if split.choice == "shared" else None
 
 
@@ -191,9 +193,4 @@ def _with_rates(plan: WeekPlan, rps: np.ndarray) -> WeekPlan:
     return replace(plan, hourly_rps=rps, mean_rps=float(rps.mean()), peak_rps=float(rps.max()))
 
 
-def profile_peak(name: str) -> float:
-    """A profile's peak hour over the week's average (1.0 for none)."""
-    return load_day_profiles()[name].peak_to_average if name else 1.0
-
-
-__all__ = ["COMPILE_KIND", "EndpointWeek", "ScenarioWeek", "profile_peak", "scenario_week"]
+__all__ = ["COMPILE_KIND", "EndpointWeek", "ScenarioWeek", "plan_weeks", "scenario_week"]
