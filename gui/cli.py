@@ -23,7 +23,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     scenario = load(args.scenario)
     est = estimate(scenario, prices_option(args.prices))
-    path = export(ChartInput(est, evaluate(scenario, est)), args.out, chart=args.chart)
+    path = export(ChartInput(est, evaluate(scenario, est), scenario=scenario), args.out, chart=args.chart)
     sys.stdout.write(f"wrote {path}\n")
     return 0
 

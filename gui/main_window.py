@@ -28,6 +28,7 @@ from lmi_explorer.gui.charts import lazy_chart
 from lmi_explorer.gui.charts.base import ChartInput
 from lmi_explorer.gui.charts.theme import PRESENTATION, ChartTheme
 from lmi_explorer.gui.documents import Documents
+from lmi_explorer.gui.panels.classes_panel import ClassesPanel
 from lmi_explorer.gui.panels.deployment_panel import DeploymentPanel
 from lmi_explorer.gui.panels.model_panel import ModelPanel
 from lmi_explorer.gui.panels.traffic_panel import TrafficPanel
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.model_panel = ModelPanel(self.qstate)
         self.traffic_panel = TrafficPanel(self.qstate, self.theme)
         self.deployment_panel = DeploymentPanel(self.qstate)
+        self.classes_panel = ClassesPanel(self.qstate)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(6, 6, 6, 6)
@@ -93,6 +95,7 @@ class MainWindow(QMainWindow):
             CollapsibleSection("Model", self.model_panel),
             CollapsibleSection("Traffic", self.traffic_panel),
             CollapsibleSection("Deployment", self.deployment_panel),
+            CollapsibleSection("Traffic classes and day", self.classes_panel),
         ]
         for sec in self.sections:
             ll.addWidget(sec)
@@ -287,7 +290,8 @@ class MainWindow(QMainWindow):
         )
         view = menu.addMenu("&View")
         for i, spec in enumerate(TABS):
-            view.addAction(self._action(spec.title, lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}"))
+            keys = f"Ctrl+{i + 1}" if i < 9 else ("Ctrl+0" if i == 9 else None)
+            view.addAction(self._action(spec.title, lambda _=False, i=i: self.tabs.setCurrentIndex(i), keys))
         view.addSeparator()
         self.inputs_action = self._action("Show &inputs", self.inputs.setVisible, "Ctrl+I", checkable=True)
         self.inputs_action.setChecked(True)
@@ -361,7 +365,7 @@ class MainWindow(QMainWindow):
         if st.estimate is None or st.decision is None:
             return
         self.error_label.hide()
-        data = ChartInput(st.estimate, st.decision, self.loadtest_options)
+        data = ChartInput(st.estimate, st.decision, self.loadtest_options, scenario=st.scenario)
         for tab in self.answer_tabs:
             tab.show_data(data)
         self._update_actions()
@@ -401,6 +405,10 @@ class MainWindow(QMainWindow):
         st = self.qstate.state
         if st.estimate is not None and st.decision is not None:
             self.decision_tab.card.show_decision(st.estimate, st.decision)
+            # the traffic-mix answers are the slower what-ifs: they come with the refined decision
+            data = ChartInput(st.estimate, st.decision, self.loadtest_options, scenario=st.scenario)
+            for key in ("endpoints", "day", "sensitivity"):
+                self.answer_tab(key).show_data(data)
 
     @Slot(str)
     def _on_problem(self, message: str) -> None:
@@ -531,12 +539,13 @@ class MainWindow(QMainWindow):
         if st.estimate is None or st.decision is None:
             return None
         self.qstate.refine_now()
-        return ChartInput(st.estimate, st.decision, self.loadtest_options)
+        return ChartInput(st.estimate, st.decision, self.loadtest_options, scenario=st.scenario)
 
     def export_to(self, path: str | Path, chart: str | None = None) -> Path | None:
         """Write the current chart/deck/table to ``path`` (format from the extension)."""
         from lmi_explorer.gui.output.export import export
 
+        self.qstate.refine_now()  # the file carries the slower what-ifs too (split, week, crossover)
         data = self.chart_input()
         if data is None:
             return None

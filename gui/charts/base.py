@@ -49,6 +49,15 @@ class ChartInput:
     estimate: Estimate
     decision: Decision
     loadtest_options: tuple[tuple[str, str, str, int], ...] = ()
+    #: the sensitivity bars when already computed (models.mix.sensitivity.Tornado); None: the chart computes them
+    tornado: object = None
+    #: the whole scenario (with its traffic classes and day); None: the estimate's (its main traffic)
+    scenario: object = None
+
+    @property
+    def full_scenario(self):
+        """The scenario with every traffic class (the estimate's covers the main traffic only)."""
+        return self.scenario if self.scenario is not None else self.estimate.scenario
 
 
 class BaseChart:

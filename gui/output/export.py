@@ -179,6 +179,8 @@ def build_deck(data: ChartInput) -> bytes:
     for spec in TABS:
         if spec.deck_title is None:
             continue
+        if (spec.key == "endpoints" and dec.split is None) or (spec.key == "day" and dec.week is None):
+            continue  # one traffic class, or no day shape: nothing to show
         if spec.key == "decision":
             s = prs.slides.add_slide(title_only)
             where_to = f" on {rec.instances} × {rec.instance}" if rec.instance else ""

@@ -148,6 +148,15 @@ class TrafficPanel(QWidget):
         for name, sl in self.sliders.items():
             if abs(sl.value() - getattr(t, name)) > 1e-12:
                 sl.setValue(getattr(t, name))
+        shaped = bool(self.state.scenario.load.day_profile)
+        peak = self.sliders.get("peak_to_average")
+        if peak is not None and peak.isEnabled() == shaped:
+            peak.setEnabled(not shaped)  # with a day shape the peak is its busiest hour
+            peak.setToolTip(
+                "Set by the day shape (Traffic classes and day): its busiest hour over the week's average."
+                if shaped
+                else "Peak request rate divided by the mean; capacity is planned for the peak."
+            )
         with blocked(self.preset):
             idx = self.preset.findData(t.preset)
             self.preset.setCurrentIndex(idx if idx >= 0 else self.preset.findData(CUSTOM))

@@ -66,14 +66,16 @@ def test_deck_has_the_listed_slides_with_pictures_and_text(data):
     assert "Memory fit" in texts[3] and pictures[3] == 1
     assert "Break-even" in texts[4] and pictures[4] == 1
     assert "Load test" in texts[5] and pictures[5] == 1
-    assert texts[6].startswith("Deploying it: vLLM: 2 × g6e.xlarge")
-    assert "djl-inference:0.38.0-lmi29.0.0-cu130" in texts[6]
-    deploy_cells = [c.text for sh in slides[6].shapes if sh.has_table for row in sh.table.rows for c in row.cells]
+    # one traffic class and no day shape: no Endpoints or Day slide; what moves the cost
+    assert "What moves the cost" in texts[6] and pictures[6] == 1
+    assert texts[7].startswith("Deploying it: vLLM: 2 × g6e.xlarge")
+    assert "djl-inference:0.38.0-lmi29.0.0-cu130" in texts[7]
+    deploy_cells = [c.text for sh in slides[7].shapes if sh.has_table for row in sh.table.rows for c in row.cells]
     assert "option.max_rolling_batch_size" in deploy_cells and "2816" in deploy_cells
-    assert "Assumptions and sources" in texts[7]
+    assert "Assumptions and sources" in texts[8]
     cells = [
         c.text
-        for slide in slides[7:]
+        for slide in slides[8:]
         for sh in slide.shapes
         if sh.has_table
         for row in sh.table.rows
@@ -126,7 +128,7 @@ def test_deck_adds_estimate_versus_measured_with_imported_measurements(make_scen
     slides = list(prs.slides)
     texts = ["\n".join(sh.text_frame.text for sh in sl.shapes if sh.has_text_frame) for sl in slides]
     i = next(i for i, t in enumerate(texts) if t.startswith("Estimate versus measured"))
-    assert i == 6  # after the load test, before the assumptions
+    assert i == 7  # after the load test and what moves the cost, before the assumptions
     assert sum(1 for sh in slides[i].shapes if sh.shape_type == 13) == 1
     assert "6 points: median error " in texts[i]
     assert texts[i + 1].startswith("Deploying it")

@@ -12,9 +12,10 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 import lmi_explorer.models.calibration.points as parity_points_module
 from lmi_explorer.gui.dialogs.facts_dialog import FactsDialog
+from lmi_explorer.gui.registry import index
 
 SAMPLES = Path(__file__).resolve().parents[1] / "models" / "samples" / "measurements"
-CALIBRATION = 6  # tab index
+CALIBRATION = index("parity")  # tab index
 
 
 @pytest.fixture

@@ -32,6 +32,9 @@ def test_default_window_answers(make_window):
         "Traffic",
         "Break-even",
         "Load test",
+        "Endpoints",
+        "Day",
+        "Sensitivity",
         "Calibration",
     ]
     assert w.status_prices.text() == "Price list: bundled"

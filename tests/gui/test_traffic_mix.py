@@ -1,0 +1,69 @@
+"""Traffic classes and the day in the window: the editor, the Endpoints, Day and Sensitivity tabs."""
+
+from __future__ import annotations
+
+from lmi_explorer.gui.registry import index
+from lmi_explorer.models.files import data_root
+from lmi_explorer.models.scenario import load
+
+
+def _rest(w, qtbot):
+    w.qstate.refine_now()
+    qtbot.wait(10)
+
+
+def test_add_edit_and_remove_a_class(make_window, qtbot):
+    w = make_window()
+    panel = w.classes_panel
+    assert panel.table.rowCount() == 1 and not panel.remove_button.isEnabled()
+    panel.add_class()
+    s = w.qstate.scenario
+    assert len(s.classes()) == 2 and panel.table.rowCount() == 2
+    rate = panel.table.cellWidget(1, 2)  # Req/s of the new class
+    rate.setValue(4.0)
+    assert w.qstate.scenario.other_classes[0].traffic.requests_per_s == 4.0
+    panel.table.item(0, 0).setText("Support chatbot")
+    assert w.qstate.scenario.traffic_name == "Support chatbot"
+    w.tabs.setCurrentIndex(index("endpoints"))
+    _rest(w, qtbot)
+    chart = w.answer_tab("endpoints").canvas.chart
+    assert "Traffic mix:" in chart.subtitle.text
+    assert "Traffic mix:" in w.decision_tab.card.text.text()
+    panel.table.selectRow(1)
+    panel.remove_selected()
+    assert len(w.qstate.scenario.classes()) == 1
+    _rest(w, qtbot)
+    assert "One traffic class" in chart.message.artist.get_text()
+
+
+def test_day_shape_sets_the_peak_and_the_day_tab_shows_the_week(make_window, qtbot):
+    w = make_window()
+    panel = w.classes_panel
+    assert not panel.autoscale.isEnabled()
+    i = panel.day.findData("business_hours")
+    panel.day.setCurrentIndex(i)
+    panel.day.activated.emit(i)
+    s = w.qstate.scenario
+    assert s.load.day_profile == "business_hours"
+    assert abs(s.traffic.peak_to_average - 2.269657) < 1e-6
+    assert not w.traffic_panel.sliders["peak_to_average"].isEnabled()
+    assert panel.autoscale.isEnabled()
+    panel.autoscale.setChecked(True)
+    assert w.qstate.scenario.load.autoscaling
+    w.tabs.setCurrentIndex(index("day"))
+    _rest(w, qtbot)
+    chart = w.answer_tab("day").canvas.chart
+    assert chart.subtitle.text.startswith("Autoscaled $")
+    assert "a new instance serves after" in chart.subtitle.text
+
+
+def test_sensitivity_tab_waits_until_shown_and_resting(make_window, qtbot):
+    w = make_window(load(data_root() / "scenarios" / "mixed.json"))
+    tab = w.answer_tab("sensitivity")
+    _rest(w, qtbot)
+    assert tab._pending is not None  # not computed while hidden
+    w.tabs.setCurrentIndex(index("sensitivity"))
+    tab.flush()
+    chart = tab.canvas.chart
+    assert chart.subtitle.text.startswith("Support chatbot and nightly summarisation: $9.15k/mo today")
+    assert len(chart.ax.get_yticklabels()) == 7
