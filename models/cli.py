@@ -233,7 +233,7 @@ def render_table(est: Estimate, dec: Decision) -> str:
     out = io.StringIO()
     w = out.write
     w(
-        f"{s.name}: {est.model.label}, {t.requests_per_s:g} req/s (peak ×{t.peak_to_average:g}), "
+        f"{s.name}: {est.model.label}, {t.requests_per_s:g} req/s (peak ×{t.peak_to_average:.3g}), "
         f"{t.input_mean:g}±{t.input_cv:g} in / {t.output_mean:g}±{t.output_cv:g} out tokens, "
         f"TTFT ≤ {seconds(t.ttft_s)}, TPOT ≤ {ms_per_token(t.tpot_ms)}\n"
     )

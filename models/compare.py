@@ -26,7 +26,27 @@ COLUMNS = [
     "quantized_usd",
     "saving_share",
     "usd_per_million_tokens",
+    # added beside the others: the traffic mix's pick and the day's autoscaled bill (NaN/'' when not set)
+    "classes",
+    "plan",
+    "plan_monthly_usd",
+    "autoscaled_usd",
 ]
+
+
+def _plan(dec) -> str:
+    if dec.split is None:
+        return "one endpoint"
+    return {"shared": "one shared endpoint", "separate": "one endpoint per class"}.get(dec.split.choice, "nothing fits")
+
+
+def _plan_usd(dec, recommended: float | None) -> float:
+    """What the scenario's whole plan costs a month: the traffic mix's pick, else the week, else the card's."""
+    if dec.split is not None:
+        return dec.split.monthly_usd
+    if dec.week is not None:
+        return dec.week.monthly_usd
+    return math.nan if recommended is None else recommended
 
 
 def compare(scenarios: list[Scenario]) -> pd.DataFrame:
@@ -36,7 +56,8 @@ def compare(scenarios: list[Scenario]) -> pd.DataFrame:
     seen: dict[str, int] = {}
     for s in scenarios:
         est = estimate(s)
-        dec = evaluate(s, est, with_crossover=False)
+        several = len(s.classes()) > 1 or bool(s.load.day_profile)
+        dec = evaluate(s, est, with_crossover=several)  # the mix's what-ifs only where they apply
         rec = dec.recommendation
         full = est.best(full_precision=True)
         quant = est.best(full_precision=False)
@@ -64,6 +85,10 @@ def compare(scenarios: list[Scenario]) -> pd.DataFrame:
                 "usd_per_million_tokens": math.nan
                 if rec.usd_per_million_tokens is None
                 else rec.usd_per_million_tokens,
+                "classes": len(s.classes()),
+                "plan": _plan(dec),
+                "plan_monthly_usd": _plan_usd(dec, rec.monthly_usd),
+                "autoscaled_usd": dec.week.autoscaled_monthly_usd if dec.week is not None else math.nan,
             }
         )
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -62,7 +62,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("out", nargs="?", default="screenshots")
     ap.add_argument("--size", default="1280x800")
-    ap.add_argument("--only", choices=("deploy",), help="only this set of screenshots")
+    ap.add_argument("--only", choices=("deploy", "mix"), help="only this set of screenshots")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -78,6 +78,9 @@ def main() -> None:
     settings.set_app_names()
     if args.only == "deploy":
         shoot_deploy(out, width, height)
+        return
+    if args.only == "mix":
+        shoot_mix(out, width, height)
         return
 
     def shoot(name: str, changes: dict, tabs: range) -> None:
@@ -137,9 +140,75 @@ def main() -> None:
     w.close()
     shoot_calibrated(out, width, height, "light")
     shoot_deploy(out, width, height)
+    shoot_mix(out, width, height)
     app.setPalette(dark_palette())
     shoot("dark", SCENARIOS["default"], range(3))
     shoot_calibrated(out, width, height, "dark")
+
+
+def mix_scenarios() -> dict:
+    """The shipped traffic mix, and an extreme one: three classes, a strict code assistant, scale to zero."""
+    from lmi_explorer.models.files import data_root
+    from lmi_explorer.models.scenario import load
+    from lmi_explorer.models.scenario.mixture import Load, TrafficClass
+    from lmi_explorer.models.scenario.model import Traffic
+
+    mixed = load(data_root() / "scenarios" / "mixed.json")
+    code = TrafficClass(
+        "Code assistant",
+        Traffic(
+            input_mean=3000,
+            input_cv=0.9,
+            output_mean=200,
+            output_cv=0.9,
+            requests_per_s=6.0,
+            ttft_s=0.5,
+            tpot_ms=20.0,
+            preset="codegen",
+        ),
+        "follow_the_sun",
+    )
+    extreme = mixed.with_changes(
+        name="Three classes, strict code assistant",
+        other_classes=(*mixed.other_classes, code),
+        min_instances=0,
+        load=Load("business_hours", autoscaling=True, max_instances=40, scale_to_zero=True),
+    )
+    return {"mixed": mixed, "extreme": extreme}
+
+
+def shoot_mix(out: Path, width: int, height: int) -> None:
+    """The traffic-class editor and the Endpoints, Day and Sensitivity tabs at the default, mixed and extreme."""
+    from lmi_explorer.gui.main_window import MainWindow
+    from lmi_explorer.gui.registry import index
+    from lmi_explorer.models.scenario import default_scenario
+    from lmi_explorer.models.state import AppState
+
+    app = QApplication.instance()
+    cases = {"default": default_scenario(), **mix_scenarios()}
+    for name, scenario in cases.items():
+        w = MainWindow(AppState(scenario=scenario), restore=False)
+        w.resize(width, height)
+        w.show()
+        for sec in w.sections[:3]:  # the classes section in view
+            sec.set_expanded(False)
+        for _ in range(5):
+            app.processEvents()
+        w.qstate.refine_now()
+        for key in ("endpoints", "day", "sensitivity"):
+            w.tabs.setCurrentIndex(index(key))
+            for _ in range(5):
+                app.processEvents()
+            tab = w.answer_tab(key)
+            if hasattr(tab, "flush"):
+                tab.flush()
+            for _ in range(5):
+                app.processEvents()
+            path = out / f"mix-{name}-{key}-{width}x{height}.png"
+            w.grab().save(str(path))
+            print(path)
+        w.documents.saved = w.qstate.scenario
+        w.close()
 
 
 def shoot_deploy(out: Path, width: int, height: int) -> None:

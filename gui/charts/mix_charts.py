@@ -164,7 +164,7 @@ class EndpointsChart(_Redrawn):
         ax.set_yticks([0, 1], [rows[1], rows[0]])
         ax.xaxis.set_major_formatter(USD_TICKS)
         top = max(v for v in (shared, split.separate_usd, 1.0) if math.isfinite(v))
-        ax.set_xlim(0, top * 1.25)
+        ax.set_xlim(0, top * 1.5)  # room for the option written after the bar
         ax.set_ylim(-0.6, 1.6)
         ax.set_xlabel(
             "Monthly cost (USD)" + (", autoscaled over the day" if split.shared_autoscaled_usd is not None else "")

@@ -36,6 +36,8 @@ HEADERS = (
     "Best quantized",
     "Saving",
     "$/M tokens",
+    "Plan",
+    "Plan monthly",
 )
 
 
@@ -86,6 +88,8 @@ class CompareDialog(QDialog):
                 usd(rec["quantized_usd"], per="mo"),
                 percent(rec["saving_share"]),
                 usd(rec["usd_per_million_tokens"]),
+                f"{rec['plan']} ({rec['classes']} class{'es' if rec['classes'] != 1 else ''})",
+                usd(rec["plan_monthly_usd"], per="mo"),
             )
             for c, text in enumerate(cells):
                 self.table.setItem(r, c, QTableWidgetItem(text))

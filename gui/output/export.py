@@ -112,7 +112,8 @@ def _summary(data: ChartInput) -> tuple[str, str]:
     t, d = s.traffic, s.deployment
     bk = load_backends()
     traffic = (
-        f"{t.requests_per_s:g} requests/s (peak ×{t.peak_to_average:g}), {t.input_mean:,.0f} ± CV {t.input_cv:g} in / "
+        f"{t.requests_per_s:g} requests/s (peak ×{t.peak_to_average:.3g}), "
+        f"{t.input_mean:,.0f} ± CV {t.input_cv:g} in / "
         f"{t.output_mean:,.0f} ± CV {t.output_cv:g} out tokens; targets TTFT {seconds(t.ttft_s)}, "
         f"TPOT {ms_per_token(t.tpot_ms)}"
     )
@@ -248,10 +249,12 @@ def deploy_slide(slide, est, dec, heading) -> None:
         tf.word_wrap = True
         tf.text = f"No deployment to show: {exc}"
         return
-    heading(slide, f"Deploying it: {artifact.target.title}")
+    t = artifact.target
+    heading(slide, f"Deploying it: {t.instances} × {t.instance}, {t.backend}")
     tf = slide.shapes.add_textbox(Inches(0.4), Inches(1.05), Inches(12.5), Inches(0.5)).text_frame
     tf.word_wrap = True
-    tf.text = f"Image {artifact.target.image}"
+    mix = f"; for the main traffic ({dec.split.summary})" if getattr(dec, "split", None) is not None else ""
+    tf.text = f"{t.title}{mix}. Image {t.image}"
     tf.paragraphs[0].font.size = Pt(13)
     rows = [st for st in artifact.values.settings if st.key not in ("engine", "option.entryPoint", "model")][:11]
     table = slide.shapes.add_table(len(rows) + 1, 3, Inches(0.4), Inches(1.6), Inches(12.5), Inches(5.4)).table
