@@ -299,13 +299,14 @@ def plan_week(
     if autoscaling.enabled:
         wanted = np.ceil(rate / per_instance - _FIT_TOLERANCE)
         ceiling = autoscaling.max_instances or np.inf
-        billed = np.clip(wanted, autoscaling.floor, ceiling).astype(np.int64)
+        billed = np.clip(wanted, autoscaling.floor, ceiling).astype(np.int32)
         # With the newest removed first, an instance serving at minute m has been wanted without a break
         # since it was ordered, so the serving count is the smallest wanted fleet over the last start-up.
         whole, part = divmod(startup_s / 60.0, 1.0)
         within = _sliding_min(billed, int(whole) + 1)
         if part > 0:  # the instances ordered exactly ``whole`` minutes ago serve the minute's last part
-            before = _sliding_min(billed, int(whole) + 2)
+            # one value further back than ``within``'s window: the minute ordered ``whole + 1`` ago
+            before = np.minimum(within, np.roll(billed, int(whole) + 1))
             serving = before + (within - before) * (1.0 - part)
         else:
             serving = within.astype(float)

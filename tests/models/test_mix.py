@@ -43,6 +43,16 @@ def test_day_and_night_classes_share_one_fleet_by_hand():
     assert apart == [3, 3]
 
 
+def test_strict_shared_targets_make_separate_endpoints_cheaper_by_hand():
+    # each class alone at its own targets: 1 req/s at 2 req/s per replica -> 0.5 replica of load,
+    # ceil(0.5 / 0.8) = 1 instance each, 2 in all. Shared, both held to the stricter targets where a
+    # replica serves only 0.5 req/s of either: 1/0.5 + 1/0.5 = 4 replicas of load, ceil(4 / 0.8) = 5
+    one = np.full(168, 1.0)
+    apart = sum(shared_instances(np.array([one]), np.array([[2.0]]), np.array([1]), 0.8, 1)[0][0] for _ in range(2))
+    shared = shared_instances(np.array([one, one]), np.array([[0.5], [0.5]]), np.array([1]), 0.8, 1)[0][0]
+    assert (apart, shared) == (2, 5)  # at the same price per instance, separate is 3 instances cheaper
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.floats(0.01, 50), min_size=1, max_size=4),
