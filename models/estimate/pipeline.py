@@ -627,6 +627,52 @@ def _estimate(scenario: Scenario, prices: PriceTable | None = None) -> Estimate:
     )
 
 
+def capacity_at(scenario: Scenario, configs: np.ndarray) -> np.ndarray:
+    """Requests/s one replica serves within the scenario's targets, for some configurations of its grid.
+
+    A lean what-if (no cost stage, no options frame) for the traffic mix's shared endpoint: ``configs``
+    are indices into ``scenario_grid(scenario)``'s configurations (-1: none); 0 where a configuration
+    does not fit or meets no concurrency.
+    """
+    model = scenario.model()
+    t = scenario.traffic
+    ts = traffic_stats(scenario, model)
+    configs = np.asarray(configs, dtype=np.int64)
+    args = (ts.mean_input, ts.mean_output, ts.bound_input, ts.bound_output)
+    key = (t.tpot_ms / 1000.0, t.ttft_s, scenario.deployment.target_utilisation, configs.tobytes())
+    return _capacity_at(scenario_grid(scenario), model.context, *args, *key).copy()
+
+
+@lru_cache(maxsize=PERFORMANCE_CACHE)
+def _capacity_at(
+    grid: OptionGrid,
+    context: int,
+    mean_in: float,
+    mean_out: float,
+    b_in: float,
+    b_out: float,
+    tpot_s: float,
+    ttft_s: float,
+    utilisation: float,
+    config_bytes: bytes,
+) -> np.ndarray:
+    configs = np.frombuffer(config_bytes, dtype=np.int64)
+    fits, _cap, bmax, idx, ph = memory_and_physics(grid, context, mean_in, mean_out, b_in, b_out)
+    pos = np.full(len(fits), -1, dtype=np.int64)
+    pos[idx] = np.arange(len(idx))
+    where = np.where(configs >= 0, pos[np.maximum(configs, 0)], -1)
+    want = np.unique(where[where >= 0])
+    out = np.zeros(len(configs))
+    if not len(want):
+        return out
+    op = operating_point(ph.take(want), bmax[idx][want], tpot_s, ttft_s, utilisation)
+    rate = np.where(op.concurrency > 0, op.state.requests_per_s, 0.0)
+    lookup = np.zeros(len(idx))
+    lookup[want] = rate
+    out[where >= 0] = lookup[where[where >= 0]]
+    return out
+
+
 def cheapest_monthly(scenario: Scenario, backend: str, prices: PriceTable | None = None) -> float:
     """Cheapest feasible monthly cost of one backend (inf when none): a lean path for what-ifs."""
     t = scenario.traffic
@@ -650,6 +696,7 @@ def cheapest_monthly(scenario: Scenario, backend: str, prices: PriceTable | None
 def clear_caches() -> None:
     """Forget every cached stage (for benchmarks that time a cold estimate)."""
     _estimate.cache_clear()
+    _capacity_at.cache_clear()
     _performance.cache_clear()
     _hourly.cache_clear()
     option_grid.cache_clear()

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from lmi_explorer.models.estimate import Estimate, estimate
-from lmi_explorer.models.estimate.pipeline import OptionRow
+from lmi_explorer.models.estimate.pipeline import OptionRow, capacity_at, scenario_grid
 from lmi_explorer.models.mix.day import HOURS_PER_WEEK, load_day_profiles
 from lmi_explorer.models.reference.pricing import PriceTable
 from lmi_explorer.models.scenario import Scenario
@@ -210,21 +210,34 @@ def shared_instances(
     return np.where(ok, instances, -1), load
 
 
-def _shared(base: Scenario, classes: tuple[TrafficClass, ...], prices: PriceTable | None) -> SharedEndpoint:
+def _shared(
+    base: Scenario, classes: tuple[TrafficClass, ...], prices: PriceTable | None, separate: list[ClassEndpoint]
+) -> SharedEndpoint:
+    """The cheapest option serving every class at the strictest targets.
+
+    Stricter targets only lower what a replica serves, so only the options every class's own
+    estimate found feasible can serve them all; their capacity at the strictest targets is asked of
+    those configurations alone (a class already at the strictest targets keeps its own figures).
+    """
     ttft = min(c.traffic.ttft_s for c in classes)
     tpot = min(c.traffic.tpot_ms for c in classes)
-    ests = [
-        estimate(class_scenario(base, replace(c, traffic=replace(c.traffic, ttft_s=ttft, tpot_ms=tpot))), prices)
-        for c in classes
-    ]
-    cols = ests[0].columns
+    cols = separate[0].estimate.columns
     n = len(cols["backend"])
-    if any(len(e.columns["backend"]) != n for e in ests):  # one grid: the classes share model and deployment
+    if any(len(e.estimate.columns["backend"]) != n for e in separate):  # one grid: shared model and deployment
         raise AssertionError("class estimates do not share an option grid")
-    capacity = np.array(
-        [np.where(e.columns["fits"].astype(bool), e.columns["requests_per_s_per_replica"], 0.0) for e in ests],
-        dtype=float,
-    )
+    ok_all = np.ones(n, dtype=bool)
+    for e in separate:
+        ec = e.estimate.columns
+        ok_all &= ec["fits"].astype(bool) & np.isfinite(ec["monthly_usd"].astype(float))
+    rows = np.flatnonzero(ok_all)
+    grid = scenario_grid(separate[0].scenario.single_class())
+    capacity = np.zeros((len(classes), n))
+    for k, (c, e) in enumerate(zip(classes, separate, strict=True)):
+        if c.traffic.ttft_s == ttft and c.traffic.tpot_ms == tpot:
+            capacity[k, rows] = e.estimate.columns["requests_per_s_per_replica"][rows]
+            continue
+        strict = class_scenario(base, replace(c, traffic=replace(c.traffic, ttft_s=ttft, tpot_ms=tpot)))
+        capacity[k, rows] = capacity_at(strict.single_class(), grid.config[rows])
     hourly = np.array([hourly_rates(c) for c in classes])
     d = base.deployment
     instances, load = shared_instances(
@@ -238,7 +251,10 @@ def _shared(base: Scenario, classes: tuple[TrafficClass, ...], prices: PriceTabl
         )
     order = np.lexsort((cols["tensor_parallel"][ok], cols["devices"][ok], monthly[ok]))
     i = int(np.flatnonzero(ok)[order[0]])
-    return SharedEndpoint(ttft, tpot, ests[0].row(i), int(instances[i]), float(monthly[i]), load[i])
+    row = separate[0].estimate.row(i)
+    row["instances"] = int(instances[i])
+    row["monthly_usd"] = float(monthly[i])
+    return SharedEndpoint(ttft, tpot, row, int(instances[i]), float(monthly[i]), load[i])
 
 
 def compare_split(scenario: Scenario, prices: PriceTable | None = None) -> SplitComparison | None:
@@ -256,7 +272,7 @@ def compare_split(scenario: Scenario, prices: PriceTable | None = None) -> Split
         "The shared endpoint's replicas split their time across the classes in proportion to their load; "
         "mixed batches and compiled backends' length bounds (sized per class here) are not modelled.",
     )
-    split = SplitComparison(_shared(scenario, classes, prices), tuple(separate), notes)
+    split = SplitComparison(_shared(scenario, classes, prices, separate), tuple(separate), notes)
     if any(c.day_profile for c in classes):
         from lmi_explorer.models.mix.week import plan_weeks
 
