@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from lmi_explorer.gui.qt_state import QtState, blocked
 from lmi_explorer.models.mix.classes import profile_peak
 from lmi_explorer.models.mix.day import load_day_profiles
-from lmi_explorer.models.scenario.mixture import TrafficClass
+from lmi_explorer.models.scenario.mixture import CUSTOM_DAY, TrafficClass
 from lmi_explorer.models.scenario.model import Traffic
 from lmi_explorer.models.scenario.validation import MAX_CLASSES
 from lmi_explorer.models.traffic import load_presets
@@ -63,6 +63,10 @@ class ClassesPanel(QWidget):
         for name, p in self.profiles.items():
             self.day.addItem(p.label, name)
             self.day.setItemData(self.day.count() - 1, p.description or p.label, Qt.ItemDataRole.ToolTipRole)
+        self.day.addItem("Custom (drawn)", CUSTOM_DAY)
+        self.draw_button = QPushButton("Draw…")
+        self.draw_button.setToolTip("Draw the main traffic's day shape by dragging 24 weekday and 24 weekend points")
+        self.draw_button.clicked.connect(self.draw_shape)
         self.day.setToolTip(
             "How the main traffic's rate moves over the day and week. With a shape, the peak follows its busiest "
             "hour and the Day tab prices a fleet that follows it against one sized for the peak."
@@ -87,7 +91,10 @@ class ClassesPanel(QWidget):
         row.addWidget(self.max_instances)
         row.addWidget(self.scale_to_zero)
         row.addStretch(1)
-        form.addRow("Day shape", self.day)
+        shape_row = QHBoxLayout()
+        shape_row.addWidget(self.day, 1)
+        shape_row.addWidget(self.draw_button)
+        form.addRow("Day shape", shape_row)
         form.addRow("", row)
         lay.addLayout(form)
         self.table = QTableWidget(0, len(COLUMNS))
@@ -135,10 +142,35 @@ class ClassesPanel(QWidget):
     @Slot(int)
     def _on_day(self, i: int) -> None:
         name = self.day.itemData(i) or ""
+        if name == CUSTOM_DAY:
+            self.draw_shape()
+            return
         changes: dict[str, object] = {"load": replace(self.state.scenario.load, day_profile=name)}
         if name:
             changes["peak_to_average"] = profile_peak(name)  # the peak follows the shape's busiest hour
         self.state.update(**changes)
+
+    def draw_shape(self) -> None:
+        """Open the drawing dialog on the shape in use; OK makes it the main traffic's custom shape."""
+        from lmi_explorer.gui.dialogs.day_shape_dialog import DayShapeDialog
+
+        ld = self.state.scenario.load
+        if ld.day_profile == CUSTOM_DAY:
+            start = (ld.weekday, ld.weekend)
+        elif ld.day_profile:
+            p = self.profiles[ld.day_profile]
+            start = (p.weekday, p.weekend)
+        else:
+            start = ((1.0,) * 24, (1.0,) * 24)
+        self.dialog = DayShapeDialog(*start, parent=self)
+        if self.dialog.exec() == DayShapeDialog.DialogCode.Accepted:
+            self.apply_shape(*self.dialog.shape())
+        else:
+            self.refresh(force=True)
+
+    def apply_shape(self, weekday: tuple[float, ...], weekend: tuple[float, ...]) -> None:
+        load = replace(self.state.scenario.load, day_profile=CUSTOM_DAY, weekday=weekday, weekend=weekend)
+        self.state.update(load=load, peak_to_average=profile_peak(CUSTOM_DAY, (*weekday, *weekend)))
 
     def add_class(self) -> None:
         s = self.state.scenario
@@ -255,7 +287,12 @@ class ClassesPanel(QWidget):
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                     item.setForeground(self.palette().placeholderText())
                     t.setItem(r, j, item)
-                day = QTableWidgetItem(self.profiles[c.day_profile].label if c.day_profile else "—")
+                label = (
+                    "Custom (drawn)"
+                    if c.day_profile == CUSTOM_DAY
+                    else getattr(self.profiles.get(c.day_profile), "label", "—")
+                )
+                day = QTableWidgetItem(label)
                 day.setFlags(day.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 t.setItem(r, len(COLUMNS) - 1, day)
                 continue

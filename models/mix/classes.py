@@ -18,10 +18,10 @@ import numpy as np
 
 from lmi_explorer.models.estimate import Estimate, estimate
 from lmi_explorer.models.estimate.pipeline import OptionRow, capacity_at, scenario_grid
-from lmi_explorer.models.mix.day import HOURS_PER_WEEK, load_day_profiles
+from lmi_explorer.models.mix.day import HOURS_PER_WEEK, DayProfile, load_day_profiles
 from lmi_explorer.models.reference.pricing import PriceTable
 from lmi_explorer.models.scenario import Scenario
-from lmi_explorer.models.scenario.mixture import TrafficClass
+from lmi_explorer.models.scenario.mixture import CUSTOM_DAY, TrafficClass
 from lmi_explorer.models.units import ms_per_token, seconds, usd
 
 _FIT = 1e-9
@@ -31,22 +31,39 @@ def class_scenario(base: Scenario, cls: TrafficClass) -> Scenario:
     """The scenario of one class on its own endpoint; with a day shape, its peak is the shape's peak hour."""
     s = base.for_class(cls)
     if cls.day_profile:
-        peak = profile_peak(cls.day_profile)
+        peak = class_peak(cls)
         if s.traffic.peak_to_average != peak:
             s = replace(s, traffic=replace(s.traffic, peak_to_average=peak))
     return s
 
 
-def profile_peak(name: str) -> float:
+def day_shape(name: str, custom: tuple[float, ...] = ()) -> DayProfile | None:
+    """The shape a class follows: a shipped profile, the drawn one ('custom', 48 factors), or None."""
+    if not name:
+        return None
+    if name == CUSTOM_DAY:
+        return DayProfile(CUSTOM_DAY, "Custom (drawn)", tuple(custom[:24]), tuple(custom[24:]))
+    return load_day_profiles()[name]
+
+
+def class_peak(cls: TrafficClass) -> float:
+    """The class's day shape's busiest hour over the week's average (6 decimals; 1.0 without a shape)."""
+    shape = day_shape(cls.day_profile, cls.custom_day)
+    return max(1.0, round(shape.peak_to_average, 6)) if shape is not None else 1.0
+
+
+def profile_peak(name: str, custom: tuple[float, ...] = ()) -> float:
     """A day shape's peak hour over the week's average, as a scenario stores it (6 decimals; 1.0 for none)."""
-    return max(1.0, round(load_day_profiles()[name].peak_to_average, 6)) if name else 1.0
+    shape = day_shape(name, custom)
+    return max(1.0, round(shape.peak_to_average, 6)) if shape is not None else 1.0
 
 
 def hourly_rates(cls: TrafficClass) -> np.ndarray:
     """The class's request rate in each of the week's 168 hours: its shape, or its peak all week."""
     t = cls.traffic
-    if cls.day_profile:
-        return t.requests_per_s * load_day_profiles()[cls.day_profile].week_factors()
+    shape = day_shape(cls.day_profile, cls.custom_day)
+    if shape is not None:
+        return t.requests_per_s * shape.week_factors()
     return np.full(HOURS_PER_WEEK, t.requests_per_s * t.peak_to_average)
 
 

@@ -85,6 +85,12 @@ def _build(cls: type, where: str, data: dict[str, Any]) -> Any:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise DataError(f"{where}.{key}: expected a list of names.")
             value = tuple(value)
+        elif key in ("weekday", "weekend"):
+            if not isinstance(value, list) or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in value
+            ):
+                raise DataError(f"{where}.{key}: expected a list of 24 hourly factors.")
+            value = tuple(float(v) for v in value)
         elif key in ("preset", "region", "platform", "hardware", "pricing_option", "kv_cache_dtype"):
             _text(f"{where}.{key}", value)
         elif key in ("lmi_release", "min_instances") and not (isinstance(value, int) and not isinstance(value, bool)):

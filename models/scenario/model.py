@@ -120,7 +120,8 @@ class Scenario:
         from lmi_explorer.models.traffic import load_presets
 
         name = self.traffic_name or getattr(load_presets().get(self.traffic.preset), "label", "") or "Main traffic"
-        return (TrafficClass(name, self.traffic, self.load.day_profile), *self.other_classes)
+        custom = (*self.load.weekday, *self.load.weekend) if self.load.day_profile == "custom" else ()
+        return (TrafficClass(name, self.traffic, self.load.day_profile, custom), *self.other_classes)
 
     def single_class(self) -> Scenario:
         """The scenario with its main traffic alone, the peak all month (what one estimate covers)."""
@@ -135,7 +136,12 @@ class Scenario:
             traffic=cls.traffic,
             traffic_name=cls.name,
             other_classes=(),
-            load=replace(self.load, day_profile=cls.day_profile),
+            load=replace(
+                self.load,
+                day_profile=cls.day_profile,
+                weekday=tuple(cls.custom_day[:24]),
+                weekend=tuple(cls.custom_day[24:]),
+            ),
         )
 
     def efficiency_overrides(self) -> tuple[FittedEfficiency, ...]:

@@ -97,8 +97,17 @@ def _classes_and_load(s: Scenario) -> None:
         if c.day_profile and c.day_profile not in profiles:
             raise DataError(f"{where}.day_profile: '{c.day_profile}' is unknown; use one of {', '.join(profiles)}.")
     ld = s.load
-    if ld.day_profile and ld.day_profile not in profiles:
-        raise DataError(f"load.day_profile: '{ld.day_profile}' is unknown; use one of {', '.join(profiles)}.")
+    if ld.day_profile == "custom":
+        for key in ("weekday", "weekend"):
+            values = getattr(ld, key)
+            if len(values) != 24:
+                raise DataError(f"load.{key}: a drawn day shape needs 24 hourly factors (got {len(values)}).")
+            for h, v in enumerate(values):
+                _num(f"load.{key}[{h}]", v, 0, 1000)
+        if sum(ld.weekday) * 5 + sum(ld.weekend) * 2 <= 0:
+            raise DataError("load.weekday: every hour of the drawn shape is zero; raise at least one point.")
+    elif ld.day_profile and ld.day_profile not in profiles:
+        raise DataError(f"load.day_profile: '{ld.day_profile}' is unknown; use one of {', '.join(profiles)} or custom.")
     _num("load.max_instances", ld.max_instances, 0, 10_000, integer=True)
     floor = 0 if ld.scale_to_zero else max(1, s.deployment.min_instances)
     if ld.max_instances and ld.max_instances < floor:

@@ -67,3 +67,27 @@ def test_sensitivity_tab_waits_until_shown_and_resting(make_window, qtbot):
     chart = tab.canvas.chart
     assert chart.subtitle.text.startswith("Support chatbot and nightly summarisation: $9.15k/mo today")
     assert len(chart.ax.get_yticklabels()) == 7
+
+
+def test_a_drawn_day_shape_becomes_the_custom_profile(make_window, qtbot):
+    from lmi_explorer.gui.dialogs.day_shape_dialog import DayShapeDialog, dragged
+
+    assert dragged([1.0, 1.0, 1.0], 1.4, 3.0) == [1.0, 3.0, 1.0]
+    assert dragged([1.0, 1.0], 5.0, -2.0) == [1.0, 0.0]  # beyond the last hour, below zero: clipped
+    dialog = DayShapeDialog((1.0,) * 24, (1.0,) * 24)
+    qtbot.addWidget(dialog)
+    for h in range(9, 18):
+        dialog.set_point("weekday", h, 4.0)
+    weekday, weekend = dialog.shape()
+    assert weekday[9] == 4.0 and weekday[8] == 1.0 and weekend == (1.0,) * 24
+    w = make_window()
+    w.classes_panel.apply_shape(weekday, weekend)
+    s = w.qstate.scenario
+    assert s.load.day_profile == "custom" and s.load.weekday == weekday
+    # busiest hour 4 against the week's mean (5 days of 9 × 4 + 15 × 1, 2 days of 24 × 1) / 168
+    mean = (5 * (9 * 4 + 15) + 2 * 24) / 168
+    assert abs(s.traffic.peak_to_average - round(4 / mean, 6)) < 1e-9
+    assert w.classes_panel.day.currentData() == "custom"
+    from lmi_explorer.models.scenario import dumps, loads
+
+    assert loads(dumps(s)) == s

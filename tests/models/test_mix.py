@@ -196,3 +196,18 @@ def test_cli_csv_tables_and_sensitivity():
     code, out, _ = _cli(["estimate", "--format", "json", "--sensitivity"])
     bars = json.loads(out)["sensitivity"]["bars"]
     assert len(bars) == 7 and bars[0]["swing_usd"] >= bars[-1]["swing_usd"]
+
+
+def test_a_drawn_shape_is_validated_and_priced():
+    wd = tuple([1.0] * 8 + [4.0] * 10 + [1.0] * 6)
+    s = default_scenario().with_changes(load=Load("custom", True, weekday=wd, weekend=(1.0,) * 24))
+    week = scenario_week(s, estimate(s))
+    assert week is not None and week.autoscaled_monthly_usd <= week.fixed_monthly_usd
+    with pytest.raises(DataError, match=r"load\.weekday: a drawn day shape needs 24 hourly factors"):
+        default_scenario().with_changes(load=Load("custom", weekday=(1.0,) * 3, weekend=(1.0,) * 24))
+    with pytest.raises(DataError, match=r"every hour of the drawn shape is zero"):
+        default_scenario().with_changes(load=Load("custom", weekday=(0.0,) * 24, weekend=(0.0,) * 24))
+    doc = to_dict(s)
+    doc["load"]["weekday"] = ["a"] * 24
+    with pytest.raises(DataError, match=r"load\.weekday: expected a list of 24 hourly factors"):
+        loads(json.dumps(doc))
