@@ -64,7 +64,7 @@ def to_dict(s: Scenario) -> dict[str, Any]:
         "other_classes": [
             {"name": c.name, "traffic": asdict(c.traffic), "day_profile": c.day_profile} for c in s.other_classes
         ],
-        "load": asdict(s.load),
+        "load": {**asdict(s.load), "weekday": list(s.load.weekday), "weekend": list(s.load.weekend)},
     }
 
 
@@ -86,7 +86,7 @@ def _build(cls: type, where: str, data: dict[str, Any]) -> Any:
                 raise DataError(f"{where}.{key}: expected a list of names.")
             value = tuple(value)
         elif key in ("weekday", "weekend"):
-            if not isinstance(value, list) or not all(
+            if not isinstance(value, list | tuple) or not all(
                 isinstance(v, int | float) and not isinstance(v, bool) for v in value
             ):
                 raise DataError(f"{where}.{key}: expected a list of 24 hourly factors.")
