@@ -111,6 +111,18 @@ class DeploymentPanel(QWidget):
         form.addRow("Target utilisation", self.utilisation)
         form.addRow("Tensor parallel", self.tp)
         form.addRow("KV cache", self.kv)
+        self.gpu_memory = QSpinBox()
+        self.gpu_memory.setRange(29, 99)
+        self.gpu_memory.setSuffix(" %")
+        self.gpu_memory.setSpecialValueText("engine default (90 %)")
+        self.gpu_memory.setKeyboardTracking(False)
+        self.gpu_memory.setAccessibleName("GPU memory for vLLM")
+        self.gpu_memory.setToolTip(
+            "vLLM's gpu_memory_utilization (and lmi-dist's): the share of each GPU the engine takes for weights, "
+            "activations and the KV cache. Higher holds more KV cache (more concurrency); lower leaves room for "
+            "other processes. The Deploy dialog writes the same value."
+        )
+        form.addRow("GPU memory (vLLM)", self.gpu_memory)
         fam_box = QGroupBox("Instance families")
         fam_box.setToolTip("Instance families to compare (all checked = every family for the chosen hardware).")
         fam_grid = QGridLayout(fam_box)
@@ -153,6 +165,9 @@ class DeploymentPanel(QWidget):
         self.utilisation.valueChanged.connect(lambda v: self.state.update(target_utilisation=v / 100))
         self.tp.activated.connect(lambda i: self.state.update(tensor_parallel=self.tp.itemData(i)))
         self.kv.activated.connect(lambda i: self.state.update(kv_cache_dtype=self.kv.itemData(i)))
+        self.gpu_memory.valueChanged.connect(
+            lambda v: self.state.update(gpu_memory_utilization=None if v < 30 else v / 100)
+        )
         state.changed.connect(self.refresh)
         self.refresh()
 
@@ -199,6 +214,7 @@ class DeploymentPanel(QWidget):
             self.utilisation,
             self.tp,
             self.kv,
+            self.gpu_memory,
             *self.families.values(),
             *self.precisions.values(),
         )
@@ -219,6 +235,8 @@ class DeploymentPanel(QWidget):
             self.utilisation.setValue(round(d.target_utilisation * 100))
             self.tp.setCurrentIndex(max(0, self.tp.findData(d.tensor_parallel)))
             self.kv.setCurrentIndex(self.kv.findData(d.kv_cache_dtype))
+            g = d.gpu_memory_utilization
+            self.gpu_memory.setValue(29 if g is None else round(g * 100))
             spot = self.pricing.model().item(self.pricing.findData("spot"))  # type: ignore[attr-defined]
             if spot is not None:
                 spot.setEnabled(d.platform == "ec2")

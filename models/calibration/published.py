@@ -73,6 +73,7 @@ SCHEMA: dict[str, Column] = {
     "output_tokens_per_s": Column("float", required=False, minimum=0.001),
     "kv_tokens": Column("float", required=False, minimum=1),
     "kv_gib": Column("float", required=False, minimum=0.001),
+    "gpu_memory_utilization": Column("float", required=False, minimum=0.3, maximum=0.99),
     "notes": Column("str", required=False),
     "note": Column("str", required=False),
 }
@@ -153,6 +154,9 @@ class PublishedPoint:
     as_of: str
     notes: str
     note: str
+
+    #: the engine's gpu_memory_utilization in the run when it was not its default (None: the default)
+    gpu_memory_utilization: float | None = None
 
     @property
     def has_lengths(self) -> bool:
@@ -246,6 +250,8 @@ def placement(p: PublishedPoint, scenario: Scenario) -> Placement:
     from lmi_explorer.models.traffic import load_presets
 
     pl = place(to_measurement(p), scenario)
+    if pl.variant is not None and p.gpu_memory_utilization is not None:
+        pl = replace(pl, variant=pl.variant.with_changes(gpu_memory_utilization=p.gpu_memory_utilization))
     if pl.variant is not None and p.workload == "rate_inf":
         preset = load_presets()[SHAREGPT_PRESET]
         variant = pl.variant.with_changes(input_cv=preset.input_cv, output_cv=preset.output_cv)

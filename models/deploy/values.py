@@ -14,6 +14,7 @@ import pandas as pd
 
 from lmi_explorer.models.deploy.keys import key_for
 from lmi_explorer.models.errors import DataError
+from lmi_explorer.models.estimate.options import engine_memory_fraction
 from lmi_explorer.models.estimate.pipeline import Estimate
 from lmi_explorer.models.reference.backends import load_backends
 from lmi_explorer.models.reference.hardware import load_hardware
@@ -154,10 +155,12 @@ def derive(est: Estimate, row: pd.Series) -> Values:
             put("option.rolling_batch", backend, "continuous batching on " + b.name)
         put("option.max_rolling_batch_size", conc, conc_reason)
         put("option.max_model_len", seq, len_reason)
+        share = engine_memory_fraction(b, s.deployment.gpu_memory_utilization)
         put(
             "option.gpu_memory_utilization",
-            f"{b.memory_fraction:g}",
-            f"the share of GPU memory the KV-cache capacity ({int(row['kv_capacity_tokens']):,} tokens) assumes",
+            f"{share:g}",
+            f"the share of GPU memory the KV-cache capacity ({int(row['kv_capacity_tokens']):,} tokens) assumes"
+            + ("" if s.deployment.gpu_memory_utilization is None else " (the scenario's setting)"),
         )
         budget = b.step_budget(acc.memory_bytes / 2**30, acc.name)
         if math.isfinite(budget):

@@ -161,12 +161,14 @@ def option_grid(
     kv_cache_dtype: str,
     only_backends: tuple[str, ...] = (),
     overrides: tuple[FittedEfficiency, ...] = (),
+    gpu_memory_utilization: float | None = None,
 ) -> OptionGrid:
     """Every option for the model and deployment choices, with the reason where one fails early.
 
     ``only_backends`` narrows the grid (the decision's what-if questions ask about one backend).
     ``overrides`` are a scenario's fitted efficiency factors, used instead of the shipped ones for the
     (backend, accelerator) pairs they name; being an argument, they are part of the cache key.
+    ``gpu_memory_utilization`` replaces the share of GPU memory vLLM and lmi-dist take (None: their default).
     """
     bk = load_backends()
     hw = load_hardware()
@@ -212,7 +214,7 @@ def option_grid(
             out.extend([head + e for e in entries])
     cols = list(zip(*out, strict=True)) if out else [()] * 7
     rows = dict(zip(("inst", "backend", "prec", "tp", "cfg", "reason", "cause"), cols, strict=True))
-    return _assemble(model, kv_cache_dtype, names, rows, cfgs, overrides)
+    return _assemble(model, kv_cache_dtype, names, rows, cfgs, overrides, gpu_memory_utilization)
 
 
 def _rows_for(
@@ -385,6 +387,7 @@ def _assemble(
     rows: dict,
     cfgs: list[dict],
     overrides: tuple[FittedEfficiency, ...] = (),
+    gpu_memory_utilization: float | None = None,
 ) -> OptionGrid:
     bk = load_backends()
     hw = load_hardware()
@@ -423,7 +426,7 @@ def _assemble(
         p = pair_of.get(pk)
         if p is None:
             p = pair_of[pk] = len(pair_rows)
-            pair_rows.append(_pair_row(bk, hw, backend, acc, kv_cache_dtype, fitted.get(pk)))
+            pair_rows.append(_pair_row(bk, hw, backend, acc, kv_cache_dtype, fitted.get(pk), gpu_memory_utilization))
         kv_b = pair_rows[p][0]
         q = prec_of.get(prec.precision)
         if q is None:
@@ -560,8 +563,22 @@ def _expert_weights(model: ModelSpec, cfgs: list[dict], weights: np.ndarray) -> 
     return np.minimum(experts * share, weights)
 
 
+def engine_memory_fraction(backend: Backend, gpu_memory_utilization: float | None) -> float:
+    """The share of device memory the engine takes: vLLM's and lmi-dist's own setting where one is given."""
+    takes_total = backend.hardware == "gpu" and backend.memory_mode == "total" and backend.paged_kv
+    if gpu_memory_utilization is not None and takes_total and not backend.compiled:
+        return float(gpu_memory_utilization)
+    return backend.memory_fraction
+
+
 def _pair_row(
-    bk: Any, hw: Any, backend: Backend, acc: Accelerator, kv_cache_dtype: str, own: FittedEfficiency | None
+    bk: Any,
+    hw: Any,
+    backend: Backend,
+    acc: Accelerator,
+    kv_cache_dtype: str,
+    own: FittedEfficiency | None,
+    gpu_memory_utilization: float | None = None,
 ) -> tuple:
     """What a configuration takes from its backend and accelerator alone, in the order of ``_PAIR``."""
     eff = bk.efficiency_for(backend.backend, acc.accelerator) if own is None else _efficiency(own)
@@ -583,7 +600,7 @@ def _pair_row(
         acc.link_bytes_s * link_eff,
         backend.step_budget(gib, acc.name),
         acc.memory_bytes,
-        backend.memory_fraction,
+        engine_memory_fraction(backend, gpu_memory_utilization),
         acc.reserve_bytes,
         backend.memory_mode == "free_after_weights",
         backend.weight_overhead,

@@ -460,6 +460,7 @@ def scenario_grid(scenario: Scenario, only_backends: tuple[str, ...] = ()) -> Op
         d.kv_cache_dtype,
         only_backends,
         scenario.efficiency_overrides(),
+        d.gpu_memory_utilization,
     )
 
 

@@ -95,6 +95,12 @@ def _build(cls: type, where: str, data: dict[str, Any]) -> Any:
             _text(f"{where}.{key}", value)
         elif key in ("lmi_release", "min_instances") and not (isinstance(value, int) and not isinstance(value, bool)):
             raise DataError(f"{where}.{key}: expected a whole number.")
+        elif (
+            key == "gpu_memory_utilization"
+            and value is not None
+            and (isinstance(value, bool) or not isinstance(value, int | float))
+        ):
+            raise DataError(f"{where}.{key}: expected a number (0.3 to 0.99) or null.")
         elif key == "tensor_parallel" and value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise DataError(f"{where}.{key}: expected a whole number or null.")
         kwargs[key] = value

@@ -82,6 +82,8 @@ class Deployment:
     bound_percentile: float = float(DEFAULTS["bound_percentile"])
     kv_cache_dtype: str = "auto"
     tensor_parallel: int | None = None
+    #: vLLM's gpu_memory_utilization (lmi-dist too): the share of GPU memory the engine takes; None: its default
+    gpu_memory_utilization: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

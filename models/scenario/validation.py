@@ -149,6 +149,8 @@ def validate(s: Scenario) -> None:
     _num("deployment.min_instances", d.min_instances, 0, 10_000, integer=True)
     _bounded("deployment.target_utilisation", d.target_utilisation)
     _bounded("deployment.bound_percentile", d.bound_percentile)
+    if d.gpu_memory_utilization is not None:
+        _num("deployment.gpu_memory_utilization", d.gpu_memory_utilization, 0.3, 0.99)
     if d.kv_cache_dtype not in KV_DTYPES:
         raise DataError(f"deployment.kv_cache_dtype: '{d.kv_cache_dtype}' must be one of {', '.join(KV_DTYPES)}.")
     families = set(load_hardware().families())

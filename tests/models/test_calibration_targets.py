@@ -41,11 +41,12 @@ def test_median_errors_hold_todays_level():
     assert _overall("kv_tokens")["median_abs_error"] <= 0.05
 
 
-def test_kv_capacity_within_5_percent_on_the_dense_lines():
+def test_kv_capacity_within_5_percent_on_every_logged_line():
+    # each line at the engine's own gpu_memory_utilization (k2d ran at 0.95: 10.9 % low when taken at 0.90)
     f = parity()
     kv = f[(f["metric"] == "kv_tokens") & f["estimate"].notna()]
-    assert len(kv) >= 5
-    assert (kv["error"].abs() <= 0.05).mean() >= 0.8
+    assert len(kv) >= 7
+    assert (kv["error"].abs() <= 0.05).all(), kv[["case", "error"]].to_string()
 
 
 def test_the_likely_range_holds_the_measured_figure_for_80_percent_of_the_points():

@@ -294,3 +294,19 @@ def test_price_less_instance_is_refused(tmp_path):
     with pytest.raises(DataError, match="has no sagemaker price in us-east-1"):
         build(est, "vllm:g6e.2xlarge:fp8:1")
     assert build(est, "vllm:g6e.xlarge:fp8:1").target.instance == "g6e.xlarge"
+
+
+def test_the_scenarios_gpu_memory_share_sizes_the_kv_cache_and_is_deployed(make_scenario):
+    fixed = "vllm:g6e.xlarge:fp8:1"
+    caps = []
+    for share in (0.8, None, 0.95):
+        s = make_scenario(gpu_memory_utilization=share)
+        a = build(estimate(s), fixed)
+        caps.append(int(a.row["kv_capacity_tokens"]))
+        assert a.values.as_dict()["option.gpu_memory_utilization"] == f"{share or 0.9:g}"
+    assert caps[0] < caps[1] < caps[2]
+    with pytest.raises(DataError, match=r"deployment\.gpu_memory_utilization: 1\.2 is out of range"):
+        make_scenario(gpu_memory_utilization=1.2)
+    # TensorRT-LLM sizes its cache from the memory left after the weights: the vLLM share does not apply
+    trt = [build(estimate(make_scenario(gpu_memory_utilization=g)), "trtllm:g6e.xlarge:fp8:1") for g in (0.8, 0.95)]
+    assert trt[0].row["kv_capacity_tokens"] == trt[1].row["kv_capacity_tokens"]
