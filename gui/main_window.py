@@ -407,7 +407,7 @@ class MainWindow(QMainWindow):
             self.decision_tab.card.show_decision(st.estimate, st.decision)
             # the traffic-mix answers are the slower what-ifs: they come with the refined decision
             data = ChartInput(st.estimate, st.decision, self.loadtest_options, scenario=st.scenario)
-            for key in ("endpoints", "day", "sensitivity"):
+            for key in ("decision", "endpoints", "day", "sensitivity"):
                 self.answer_tab(key).show_data(data)
 
     @Slot(str)

@@ -137,6 +137,7 @@ class DecisionDiagram(BaseChart):
         blank_axes(ax)
         self.title_artist = style_title(figure, theme, self.fonts, self.title)
         self.subtitle = style_subtitle(ax, theme, self.fonts)
+        self._split_line = ""
         self._spec = spec = diagram()
         self.nodes: dict[str, _Node] = {}
         for n in spec["nodes"]:
@@ -341,6 +342,14 @@ class DecisionDiagram(BaseChart):
         rec = dec.recommendation.summary
         if dec.disagreement:
             rec += " " + dec.disagreement
+        # several traffic classes: the split comes once the inputs rest; while they move, the last one stays
+        several = len(data.full_scenario.classes()) > 1
+        if dec.split is not None:
+            self._split_line = dec.split.summary
+        elif not several:
+            self._split_line = ""
+        if self._split_line:
+            rec = f"{self._split_line} Main traffic: {rec}"
         state = (path, tuple(sorted(values.items())), title, rec)
         if not self.state_changed(state):
             return False

@@ -91,3 +91,15 @@ def test_a_drawn_day_shape_becomes_the_custom_profile(make_window, qtbot):
     from lmi_explorer.models.scenario import dumps, loads
 
     assert loads(dumps(s)) == s
+
+
+def test_the_decision_diagram_and_card_show_the_split(make_window, qtbot):
+    w = make_window(load(data_root() / "scenarios" / "mixed.json"))
+    w.tabs.setCurrentIndex(index("decision"))
+    _rest(w, qtbot)
+    chart = w.answer_tab("decision").canvas.chart
+    assert chart.subtitle.text.startswith("Traffic mix: one shared endpoint for all 2 classes")
+    assert "Main traffic: vLLM" in chart.subtitle.text
+    assert "Traffic mix: one shared endpoint" in w.decision_tab.card.text.text()
+    w.qstate.update(requests_per_s=3.1)  # a slider step: the split waits, the line stays
+    assert chart.subtitle.text.startswith("Traffic mix:")
