@@ -102,7 +102,7 @@ def main() -> None:
             print(path)
         w.close()
 
-    shoot("default", SCENARIOS["default"], range(7))
+    shoot("default", SCENARIOS["default"], range(10))
     shoot("even", SCENARIOS["even"], range(1))
     shoot("nowhere", SCENARIOS["nowhere"], (0, 1, 2, 5))
     shoot("inferentia", SCENARIOS["inferentia"], range(2))

@@ -72,7 +72,7 @@ class _Redrawn(BaseChart):
         self._drawn: list[Any] = []
         self._extra_axes: list[Any] = []
 
-    def _clear(self) -> None:
+    def _remove_drawn(self) -> None:
         for a in self._drawn:
             a.remove()
         self._drawn = []
@@ -86,7 +86,16 @@ class _Redrawn(BaseChart):
     def _say(self, text: str) -> None:
         self.ax.set_xticks([])
         self.ax.set_yticks([])
+        self.ax.set_xlabel("")
+        self.ax.set_ylabel("")
+        for side in ("left", "bottom"):
+            self.ax.spines[side].set_visible(False)
         self.message.show(text)
+
+    def _clear(self) -> None:
+        for side in ("left", "bottom"):
+            self.ax.spines[side].set_visible(True)
+        self._remove_drawn()
 
     def static_key(self) -> object:
         return self._state
