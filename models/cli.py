@@ -575,8 +575,15 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     if args.model_config:
         scenario = with_model_config(scenario, args.model_config)
     est = estimate(scenario, prices_option(args.prices, args.prices_mode))
+    if args.endpoint is not None and args.option is not None:
+        raise UsageError("give --option or --endpoint, not both")
     dec = evaluate(scenario, est) if args.option is None else None
-    artifact = build(est, args.option, dec, scenario_file=args.scenario)
+    if args.endpoint is not None:
+        from lmi_explorer.models.deploy import build_endpoint
+
+        artifact = build_endpoint(scenario, est, dec, args.endpoint, scenario_file=args.scenario)
+    else:
+        artifact = build(est, args.option, dec, scenario_file=args.scenario)
     text = artifact.render(args.format)  # refused formats raise before anything is written
     for note in artifact.values.notes:
         sys.stderr.write(f"lmi-explorer: note: {note}\n")
@@ -747,6 +754,11 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
         default="properties",
         help="serving.properties, environment variables, a SageMaker Python SDK script, boto3 request JSON, an "
         "EC2 docker command, or the load-test validation plan",
+    )
+    dp.add_argument(
+        "--endpoint",
+        metavar="shared|CLASS",
+        help="with several traffic classes: the shared endpoint, or one class's own endpoint (by its name)",
     )
     dp.add_argument("--out", help="file to write (default: print it)")
     dp.add_argument("--model-config", metavar="PATH", help="deploy this model instead of the scenario's (as estimate)")

@@ -13,9 +13,11 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -25,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lmi_explorer.models.deploy import FORMATS, Artifact, build
+from lmi_explorer.models.deploy import FORMATS, SHARED, Artifact, build, build_endpoint, endpoint_names
 from lmi_explorer.models.deploy.formats import FILE_NAMES, FORMAT_LABELS
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.files import write_atomic
@@ -76,6 +78,26 @@ class DeployDialog(QDialog):
         self.artifact: Artifact | None = None
         self.texts: dict[str, str] = {}
         lay = QVBoxLayout(self)
+        self.state = state
+        self.endpoint = QComboBox()
+        self.endpoint.setToolTip(
+            "Several traffic classes: deploy the main traffic's recommendation, the shared endpoint, or one "
+            "class's own endpoint"
+        )
+        self.endpoint.setAccessibleName("Endpoint to deploy")
+        names = endpoint_names(state.decision) if option is None else ()
+        if names:
+            self.endpoint.addItem("Main traffic: the recommendation", None)
+            for name in names:
+                self.endpoint.addItem(
+                    "One shared endpoint (all classes)" if name == SHARED else f"{name}: its own endpoint", name
+                )
+            row = QHBoxLayout()
+            row.addWidget(QLabel("Endpoint"))
+            row.addWidget(self.endpoint, 1)
+            lay.addLayout(row)
+        self.endpoint.setVisible(bool(names))
+        self.endpoint.activated.connect(self._on_endpoint)
         self.heading = QLabel()
         self.heading.setWordWrap(True)
         self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -101,18 +123,29 @@ class DeployDialog(QDialog):
         self.tabs.currentChanged.connect(self._on_tab)
         self._fill(state, option)
 
-    def _fill(self, state: AppState, option: str | None) -> None:
+    def _on_endpoint(self, i: int) -> None:
+        self.tabs.clear()
+        self.texts = {}
+        self._fill(self.state, None, self.endpoint.itemData(i))
+
+    def _fill(self, state: AppState, option: str | None, endpoint: str | None = None) -> None:
         est, dec = state.estimate, state.decision
         if est is None:
             self._refuse("No estimate yet.")
             return
         try:
-            self.artifact = build(est, option, dec if option is None else None, scenario_file=self._scenario_file())
+            if endpoint is not None:
+                self.artifact = build_endpoint(state.scenario, est, dec, endpoint, self._scenario_file())
+            else:
+                self.artifact = build(est, option, dec if option is None else None, scenario_file=self._scenario_file())
         except DataError as exc:
             self._refuse(f"No deployment for this option: {exc}")
             return
+        self.problem.setText("")
+        self.tabs.setVisible(True)
         a = self.artifact
-        note = f"<br><i>{a.target.image_note}</i>" if a.target.image_note else ""
+        notes = [a.target.image_note, *(n for n in a.values.notes if n.startswith("One shared endpoint"))]
+        note = "".join(f"<br><i>{n}</i>" for n in notes if n)
         self.heading.setText(f"<b>{a.target.title}</b><br>Image: <code>{a.target.image}</code>{note}")
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         for fmt in FORMATS:

@@ -8,7 +8,7 @@ format (``formats``); bad input raises DataError before anything is written.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -22,9 +22,10 @@ from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.estimate.pipeline import Estimate
 from lmi_explorer.models.reference.backends import load_backends
 from lmi_explorer.models.reference.hardware import load_hardware
+from lmi_explorer.models.scenario import Scenario
 from lmi_explorer.models.units import usd
 
-__all__ = ["FORMATS", "Artifact", "Setting", "build"]
+__all__ = ["FORMATS", "SHARED", "Artifact", "Setting", "build", "build_endpoint", "endpoint_names"]
 FORMATS = formats.FORMATS
 #: formats that need the image on SageMaker
 SAGEMAKER_FORMATS = ("sagemaker-py", "boto3")
@@ -89,8 +90,18 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9-]+", "-", text).strip("-").lower()[:40] or "model"
 
 
-def build(est: Estimate, option: str | None = None, dec: Decision | None = None, scenario_file: str = "") -> Artifact:
-    """The deployment of one option of ``est``: the named one, else the recommendation, else the cheapest."""
+def build(
+    est: Estimate,
+    option: str | None = None,
+    dec: Decision | None = None,
+    scenario_file: str = "",
+    fleet: tuple[int, float, str] | None = None,
+) -> Artifact:
+    """The deployment of one option of ``est``: the named one, else the recommendation, else the cheapest.
+
+    ``fleet`` (instances, monthly USD, a note) replaces the option's own count and cost where a plan
+    sizes the fleet itself (the traffic mix's shared endpoint).
+    """
     row = _recommended_row(est, dec) if option is None else None
     if row is None:
         row = choose(est, option)
@@ -122,9 +133,13 @@ def build(est: Estimate, option: str | None = None, dec: Decision | None = None,
         for f in SAGEMAKER_FORMATS:
             refused.setdefault(f, f"{inst.instance} is not offered on SageMaker: use the EC2 docker command.")
     model = est.model
+    count, monthly = int(row["instances"]), float(row["monthly_usd"])
+    if fleet is not None:
+        count, monthly = fleet[0], fleet[1]
+        values = replace(values, notes=(*values.notes, fleet[2]))
     title = (
-        f"{b.name}: {int(row['instances'])} × {inst.instance} ({row['precision']}, TP {int(row['tensor_parallel'])}) "
-        f"at {usd(float(row['monthly_usd']), per='mo')}"
+        f"{b.name}: {count} × {inst.instance} ({row['precision']}, TP {int(row['tensor_parallel'])}) "
+        f"at {usd(monthly, per='mo')}"
     )
     target = formats.Target(
         title=title,
@@ -132,7 +147,7 @@ def build(est: Estimate, option: str | None = None, dec: Decision | None = None,
         image_note=resolved.note,
         region=s.deployment.region,
         instance=inst.instance,
-        instances=int(row["instances"]),
+        instances=count,
         on_sagemaker=inst.on_sagemaker,
         devices=inst.chips,
         copies=int(row["replicas_per_instance"]),
@@ -148,6 +163,63 @@ def build(est: Estimate, option: str | None = None, dec: Decision | None = None,
         tensor_parallel=int(row["tensor_parallel"]),
     )
     return Artifact(row, values, target, planned_runs(est, row), refused)
+
+
+SHARED = "shared"
+
+
+def endpoint_names(dec: Decision | None) -> tuple[str, ...]:
+    """What ``build_endpoint`` can deploy besides the main recommendation: 'shared' and each class's name."""
+    if dec is None or dec.split is None:
+        return ()
+    return (SHARED, *(e.cls.name for e in dec.split.separate))
+
+
+def build_endpoint(
+    scenario: Scenario, est: Estimate, dec: Decision | None, endpoint: str | None, scenario_file: str = ""
+) -> Artifact:
+    """One endpoint of the traffic mix: the shared one ('shared') or a class's own (its name); None: the
+    main traffic's recommendation.
+
+    The shared endpoint is configured for the class with the longest requests at the strictest targets
+    (its lengths bound every class's; its operating concurrency is the one those targets allow).
+    """
+    if endpoint is None:
+        return build(est, None, dec, scenario_file)
+    split = dec.split if dec is not None else None
+    if split is None:
+        raise DataError("--endpoint: this scenario has one traffic class; deploy its recommendation (no --endpoint).")
+    from dataclasses import replace as _replace
+
+    from lmi_explorer.models.mix.classes import class_scenario
+
+    def option_of(row: pd.Series | dict) -> str:
+        return f"{row['backend']}:{row['instance']}:{row['precision']}:{int(row['tensor_parallel'])}"
+
+    if endpoint == SHARED:
+        sh = split.shared
+        if sh.option is None:
+            raise DataError(f"the shared endpoint has no option: {sh.reason}.")
+        longest = max(split.separate, key=lambda e: e.estimate.traffic.bound_input + e.estimate.traffic.bound_output)
+        c = longest.cls
+        strict = class_scenario(
+            scenario, _replace(c, traffic=_replace(c.traffic, ttft_s=sh.ttft_s, tpot_ms=sh.tpot_ms))
+        )
+        from lmi_explorer.models.estimate import estimate as _estimate
+
+        note = (
+            f"One shared endpoint for all {len(split.separate)} classes: its values are {c.name}'s (the longest "
+            f"requests) at the strictest targets, TTFT ≤ {sh.ttft_s:g} s and TPOT ≤ {sh.tpot_ms:g} ms."
+        )
+        fleet = (sh.instances, split.shared_usd, note)
+        return build(_estimate(strict, est.prices), option_of(sh.option), None, scenario_file, fleet)
+    for e in split.separate:
+        if e.cls.name == endpoint:
+            if e.option is None:
+                raise DataError(f"{e.cls.name}: nothing fits its targets, so there is no endpoint to deploy.")
+            return build(e.estimate, option_of(e.option), None, scenario_file)
+    names = ", ".join(endpoint_names(dec))
+    raise DataError(f"--endpoint {endpoint}: no such endpoint; use one of {names}.")
 
 
 def _neuron_vllm_values(est: Estimate, row: pd.Series) -> Values:

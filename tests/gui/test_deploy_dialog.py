@@ -71,3 +71,19 @@ def test_cost_table_row_opens_its_deployment(make_window, qtbot):
     w.answer_tab("decision").card.deploy_button.click()
     assert "g6e.xlarge" in w.deploy_dialog.heading.text()
     w.deploy_dialog.close()
+
+
+def test_a_traffic_mix_offers_each_endpoint(qtbot):
+    from lmi_explorer.models.files import data_root
+    from lmi_explorer.models.scenario import load
+
+    state = AppState(scenario=load(data_root() / "scenarios" / "mixed.json"))
+    dialog = DeployDialog(state)
+    qtbot.addWidget(dialog)
+    assert dialog.endpoint.count() == 4
+    i = dialog.endpoint.findData("shared")
+    dialog.endpoint.setCurrentIndex(i)
+    dialog.endpoint.activated.emit(i)
+    assert "8 × g6e.xlarge" in dialog.heading.text() and "One shared endpoint" in dialog.heading.text()
+    assert dialog.tabs.count() == len(FORMATS)
+    assert "InitialInstanceCount" in dialog.texts["boto3"]

@@ -310,3 +310,30 @@ def test_the_scenarios_gpu_memory_share_sizes_the_kv_cache_and_is_deployed(make_
     # TensorRT-LLM sizes its cache from the memory left after the weights: the vLLM share does not apply
     trt = [build(estimate(make_scenario(gpu_memory_utilization=g)), "trtllm:g6e.xlarge:fp8:1") for g in (0.8, 0.95)]
     assert trt[0].row["kv_capacity_tokens"] == trt[1].row["kv_capacity_tokens"]
+
+
+def test_each_endpoint_of_a_traffic_mix_deploys(tmp_path):
+    from lmi_explorer.models.deploy import build_endpoint, endpoint_names
+    from lmi_explorer.models.files import data_root
+    from lmi_explorer.models.scenario import load
+
+    s = load(data_root() / "scenarios" / "mixed.json")
+    est = estimate(s)
+    dec = evaluate(s, est)
+    assert endpoint_names(dec) == ("shared", "Support chatbot", "Nightly summarisation")
+    shared = build_endpoint(s, est, dec, "shared")
+    assert shared.target.instances == dec.split.shared.instances
+    assert f"at ${dec.split.shared_usd:,.0f}/mo" in shared.target.title
+    assert any(n.startswith("One shared endpoint for all 2 classes") for n in shared.values.notes)
+    night = build_endpoint(s, est, dec, "Nightly summarisation")
+    own = dec.split.separate[1].option
+    assert night.target.instances == int(own["instances"])
+    assert night.values.as_dict()["option.max_rolling_batch_size"] == str(int(own["operating_concurrency"]))
+    code, out, err = _cli(
+        ["deploy", str(data_root() / "scenarios" / "mixed.json"), "--endpoint", "shared", "--format", "boto3"]
+    )
+    assert code == 0 and json.loads(out)["create_endpoint_config"]["ProductionVariants"][0]["InitialInstanceCount"] == 8
+    code, _, err = _cli(["deploy", str(data_root() / "scenarios" / "mixed.json"), "--endpoint", "Lunch"])
+    assert code == 2 and "use one of shared, Support chatbot, Nightly summarisation" in err
+    code, _, err = _cli(["deploy", str(data_root() / "scenarios" / "default.json"), "--endpoint", "shared"])
+    assert code == 2 and "one traffic class" in err
