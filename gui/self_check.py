@@ -51,6 +51,22 @@ def _steps(screenshot: str | None, cleanup: list[str]) -> list[tuple[str, Callab
         state["data"] = ChartInput(est, dec)
         return dec.recommendation.summary
 
+    def mix_and_deploy() -> str:
+        from lmi_explorer.models.decision import evaluate
+        from lmi_explorer.models.deploy import FORMATS, build_endpoint
+        from lmi_explorer.models.estimate import estimate
+        from lmi_explorer.models.files import data_root
+        from lmi_explorer.models.scenario import load
+
+        s = load(data_root() / "scenarios" / "mixed.json")
+        est = estimate(s)
+        dec = evaluate(s, est)
+        if dec.split is None or dec.week is None:
+            raise RuntimeError("the shipped traffic mix gave no split comparison or week")
+        artifact = build_endpoint(s, est, dec, "shared")
+        texts = [artifact.render(f) for f in FORMATS if not artifact.refused.get(f)]
+        return f"{dec.split.summary} {len(texts)} deployment formats"
+
     def charts() -> str:
         from lmi_explorer.gui.output.export import CHARTS, chart_bytes
 
@@ -102,6 +118,7 @@ def _steps(screenshot: str | None, cleanup: list[str]) -> list[tuple[str, Callab
     return [
         ("data", data),
         ("estimate", estimate_default),
+        ("traffic mix and deployment", mix_and_deploy),
         ("charts", charts),
         ("window", window),
         ("export", exports),
