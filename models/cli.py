@@ -583,7 +583,9 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
         artifact = build_endpoint(scenario, est, dec, args.endpoint, scenario_file=args.scenario)
     else:
-        artifact = build(est, args.option, dec, scenario_file=args.scenario)
+        from lmi_explorer.models.deploy import with_autoscaling
+
+        artifact = with_autoscaling(build(est, args.option, dec, scenario_file=args.scenario), scenario)
     text = artifact.render(args.format)  # refused formats raise before anything is written
     for note in artifact.values.notes:
         sys.stderr.write(f"lmi-explorer: note: {note}\n")

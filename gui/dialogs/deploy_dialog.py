@@ -27,7 +27,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lmi_explorer.models.deploy import FORMATS, SHARED, Artifact, build, build_endpoint, endpoint_names
+from lmi_explorer.models.deploy import (
+    FORMATS,
+    SHARED,
+    Artifact,
+    build,
+    build_endpoint,
+    endpoint_names,
+    with_autoscaling,
+)
 from lmi_explorer.models.deploy.formats import FILE_NAMES, FORMAT_LABELS
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.files import write_atomic
@@ -137,7 +145,8 @@ class DeployDialog(QDialog):
             if endpoint is not None:
                 self.artifact = build_endpoint(state.scenario, est, dec, endpoint, self._scenario_file())
             else:
-                self.artifact = build(est, option, dec if option is None else None, scenario_file=self._scenario_file())
+                built = build(est, option, dec if option is None else None, scenario_file=self._scenario_file())
+                self.artifact = with_autoscaling(built, state.scenario)
         except DataError as exc:
             self._refuse(f"No deployment for this option: {exc}")
             return

@@ -25,7 +25,7 @@ from lmi_explorer.models.reference.hardware import load_hardware
 from lmi_explorer.models.scenario import Scenario
 from lmi_explorer.models.units import usd
 
-__all__ = ["FORMATS", "SHARED", "Artifact", "Setting", "build", "build_endpoint", "endpoint_names"]
+__all__ = ["FORMATS", "SHARED", "Artifact", "Setting", "build", "build_endpoint", "endpoint_names", "with_autoscaling"]
 FORMATS = formats.FORMATS
 #: formats that need the image on SageMaker
 SAGEMAKER_FORMATS = ("sagemaker-py", "boto3")
@@ -37,10 +37,14 @@ class Artifact:
 
     row: pd.Series
     values: Values
+    #: the model's parameters (billions): the compile time of a new instance scales with them
+    params_billion: float
     target: formats.Target
     runs: tuple[PlannedRun, ...]
     #: format -> reason it is not available for this option ('' when it is)
     refused: dict[str, str]
+    #: with autoscaling: the Application Auto Scaling requests (RegisterScalableTarget, PutScalingPolicy)
+    scaling: dict | None = None
 
     def render(self, fmt: str) -> str:
         """The text of one format; DataError when this option has none (the message says why)."""
@@ -56,7 +60,7 @@ class Artifact:
         if fmt == "sagemaker-py":
             return formats.sagemaker_py(v, t)
         if fmt == "boto3":
-            return formats.boto3_json(v, t)
+            return formats.boto3_json(v, t, self.scaling)
         if fmt == "docker":
             return formats.docker(v, t)
         return formats.loadtest(v, t, self.runs)
@@ -68,6 +72,61 @@ class Artifact:
         out = [("Option", t.title), ("Image", t.image)]
         out += [(s.key, s.value) for s in self.values.settings if s.key not in ("engine", "option.entryPoint")]
         return out
+
+
+def with_autoscaling(artifact: Artifact, scenario: Scenario) -> Artifact:
+    """The artifact with SageMaker's target-tracking autoscaling when the scenario autoscales.
+
+    Application Auto Scaling on an endpoint variant (docs.aws.amazon.com/sagemaker/latest/dg/
+    endpoint-auto-scaling-add-policy.html and endpoint-auto-scaling-add-code-apply.html): a scalable
+    target ``sagemaker:variant:DesiredInstanceCount`` between a minimum (at least 1) and a maximum,
+    and a ``TargetTrackingScaling`` policy on ``SageMakerVariantInvocationsPerInstance`` (invocations
+    per instance per minute) at what one instance serves within the targets × the target utilisation.
+    """
+    if not scenario.load.autoscaling or not artifact.target.on_sagemaker:
+        return artifact
+    from lmi_explorer.models.mix.day import startup_seconds
+    from lmi_explorer.models.mix.week import COMPILE_KIND
+
+    row, t, d, ld = artifact.row, artifact.target, scenario.deployment, scenario.load
+    per_instance = float(row["requests_per_s_per_replica"]) * max(int(row["replicas_per_instance"]), 1)
+    target = per_instance * d.target_utilisation * 60.0
+    low = max(1, d.min_instances)
+    high = max(ld.max_instances or t.instances, low)
+    start = startup_seconds(float(row["weights_gib"]), artifact.params_billion, COMPILE_KIND.get(t.backend))
+    resource = "endpoint/<ENDPOINT_NAME>/variant/AllTraffic"
+    dimension = "sagemaker:variant:DesiredInstanceCount"
+    reasons = {
+        "MinCapacity": f"the deployment's minimum instances ({d.min_instances}); a variant keeps at least one"
+        + (" (scale to zero needs SageMaker inference components, not modelled here)" if ld.scale_to_zero else ""),
+        "MaxCapacity": "the scenario's maximum instances" if ld.max_instances else "the fleet for the peak hour",
+        "TargetValue": f"{per_instance:.3g} requests/s one instance serves within the targets × "
+        f"{d.target_utilisation:.0%} utilisation × 60 s",
+        "ScaleOutCooldown": f"a new instance serves after {start.text}",
+    }
+    scaling = {
+        "register_scalable_target": {
+            "ServiceNamespace": "sagemaker",
+            "ResourceId": resource,
+            "ScalableDimension": dimension,
+            "MinCapacity": low,
+            "MaxCapacity": high,
+        },
+        "put_scaling_policy": {
+            "PolicyName": f"{t.model_name}-invocations",
+            "ServiceNamespace": "sagemaker",
+            "ResourceId": resource,
+            "ScalableDimension": dimension,
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {
+                "TargetValue": round(target, 2),
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
+                "ScaleOutCooldown": round(start.total_s),
+            },
+        },
+        "_scaling_reasons": reasons,
+    }
+    return replace(artifact, scaling=scaling)
 
 
 def _recommended_row(est: Estimate, dec: Decision | None) -> pd.Series | None:
@@ -162,7 +221,7 @@ def build(
         precision=str(row["precision"]),
         tensor_parallel=int(row["tensor_parallel"]),
     )
-    return Artifact(row, values, target, planned_runs(est, row), refused)
+    return Artifact(row, values, est.model.params_billion, target, planned_runs(est, row), refused)
 
 
 SHARED = "shared"
@@ -185,7 +244,7 @@ def build_endpoint(
     (its lengths bound every class's; its operating concurrency is the one those targets allow).
     """
     if endpoint is None:
-        return build(est, None, dec, scenario_file)
+        return with_autoscaling(build(est, None, dec, scenario_file), scenario)
     split = dec.split if dec is not None else None
     if split is None:
         raise DataError("--endpoint: this scenario has one traffic class; deploy its recommendation (no --endpoint).")
@@ -212,12 +271,13 @@ def build_endpoint(
             f"requests) at the strictest targets, TTFT ≤ {sh.ttft_s:g} s and TPOT ≤ {sh.tpot_ms:g} ms."
         )
         fleet = (sh.instances, split.shared_usd, note)
-        return build(_estimate(strict, est.prices), option_of(sh.option), None, scenario_file, fleet)
+        shared = build(_estimate(strict, est.prices), option_of(sh.option), None, scenario_file, fleet)
+        return with_autoscaling(shared, scenario)
     for e in split.separate:
         if e.cls.name == endpoint:
             if e.option is None:
                 raise DataError(f"{e.cls.name}: nothing fits its targets, so there is no endpoint to deploy.")
-            return build(e.estimate, option_of(e.option), None, scenario_file)
+            return with_autoscaling(build(e.estimate, option_of(e.option), None, scenario_file), e.scenario)
     names = ", ".join(endpoint_names(dec))
     raise DataError(f"--endpoint {endpoint}: no such endpoint; use one of {names}.")
 

@@ -176,8 +176,17 @@ def boto3_requests(v: Values, t: Target) -> dict:
     }
 
 
-def boto3_json(v: Values, t: Target) -> str:
-    return json.dumps(boto3_requests(v, t), indent=2) + "\n"
+def boto3_json(v: Values, t: Target, scaling: dict | None = None) -> str:
+    """The SageMaker requests, and with autoscaling the Application Auto Scaling ones after them."""
+    doc = boto3_requests(v, t)
+    if scaling:
+        doc = {
+            **{k: doc[k] for k in ("create_model", "create_endpoint_config", "create_endpoint")},
+            **scaling,
+            "_reasons": doc["_reasons"],
+            "_placeholders": doc["_placeholders"],
+        }
+    return json.dumps(doc, indent=2) + "\n"
 
 
 def docker(v: Values, t: Target) -> str:

@@ -337,3 +337,26 @@ def test_each_endpoint_of_a_traffic_mix_deploys(tmp_path):
     assert code == 2 and "use one of shared, Support chatbot, Nightly summarisation" in err
     code, _, err = _cli(["deploy", str(data_root() / "scenarios" / "default.json"), "--endpoint", "shared"])
     assert code == 2 and "one traffic class" in err
+
+
+def test_an_autoscaled_scenario_adds_sagemakers_scaling_requests():
+    from lmi_explorer.models.deploy import build_endpoint
+    from lmi_explorer.models.files import data_root
+    from lmi_explorer.models.scenario import load
+
+    s = load(data_root() / "scenarios" / "mixed.json")
+    est = estimate(s)
+    dec = evaluate(s, est)
+    doc = json.loads(build_endpoint(s, est, dec, "shared").render("boto3"))
+    target, policy = doc["register_scalable_target"], doc["put_scaling_policy"]
+    assert target["ScalableDimension"] == policy["ScalableDimension"] == "sagemaker:variant:DesiredInstanceCount"
+    assert target["ResourceId"] == "endpoint/<ENDPOINT_NAME>/variant/AllTraffic"
+    assert 1 <= target["MinCapacity"] <= target["MaxCapacity"] == dec.split.shared.instances
+    cfg = policy["TargetTrackingScalingPolicyConfiguration"]
+    assert policy["PolicyType"] == "TargetTrackingScaling"
+    assert cfg["PredefinedMetricSpecification"]["PredefinedMetricType"] == "SageMakerVariantInvocationsPerInstance"
+    row = build_endpoint(s, est, dec, "shared").row
+    per_minute = float(row["requests_per_s_per_replica"]) * int(row["replicas_per_instance"]) * 0.8 * 60
+    assert cfg["TargetValue"] == pytest.approx(round(per_minute, 2))
+    plain = json.loads(build(estimate(default_scenario()), None, None).render("boto3"))
+    assert "put_scaling_policy" not in plain
