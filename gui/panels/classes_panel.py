@@ -203,22 +203,28 @@ class ClassesPanel(QWidget):
         del others[row - 1]
         self.state.update(other_classes=tuple(others))
 
-    def _set_class(self, index: int, cls: TrafficClass) -> None:
+    def _set_class(self, index: int, cls: TrafficClass) -> bool:
+        """Replace one class; False when the scenario refuses it (the reason goes to the status bar)."""
         others = list(self.state.scenario.other_classes)
-        if 0 <= index < len(others) and others[index] != cls:
-            others[index] = cls
-            self.state.update(other_classes=tuple(others))
+        if not 0 <= index < len(others):
+            return False
+        if others[index] == cls:
+            return True
+        others[index] = cls
+        return self.state.update(other_classes=tuple(others))
 
     def _on_name(self, item: QTableWidgetItem) -> None:
         row, text = item.row(), item.text().strip()
         if item.column() != 0:
             return
         if row == 0:
-            self.state.update(traffic_name=text)
+            ok = self.state.update(traffic_name=text)
         elif text:
             c = self.state.scenario.other_classes[row - 1]
-            self._set_class(row - 1, replace(c, name=text))
+            ok = self._set_class(row - 1, replace(c, name=text))
         else:
+            ok = False
+        if not ok:  # refused (a name used twice, too long) or empty: the cell shows the scenario's name again
             self.refresh(force=True)
 
     def _on_number(self, index: int, field: str, value: float) -> None:

@@ -103,3 +103,15 @@ def test_the_decision_diagram_and_card_show_the_split(make_window, qtbot):
     assert "Traffic mix: one shared endpoint" in w.decision_tab.card.text.text()
     w.qstate.update(requests_per_s=3.1)  # a slider step: the split waits, the line stays
     assert chart.subtitle.text.startswith("Traffic mix:")
+
+
+def test_a_refused_class_name_snaps_back_with_the_reason(make_window, qtbot):
+    w = make_window()
+    panel = w.classes_panel
+    panel.table.item(0, 0).setText("Chat")
+    panel.add_class()
+    messages = []
+    w.qstate.problem.connect(messages.append)
+    panel.table.item(1, 0).setText("chat")  # the main traffic's name, in other letters
+    assert "is used twice" in messages[-1]
+    assert panel.table.item(1, 0).text() == w.qstate.scenario.other_classes[0].name != "chat"
