@@ -16,7 +16,7 @@ from lmi_explorer.models.reference.catalog import ModelSpec
 from lmi_explorer.models.reference.hardware import load_hardware
 from lmi_explorer.models.reference.memory_reserve import engine_reserve
 from lmi_explorer.models.reference.model_architecture import architecture_of, attention_label
-from lmi_explorer.models.scenario import DEFAULTS
+from lmi_explorer.models.scenario import DEFAULTS, Scenario
 from lmi_explorer.models.units import gib, percent, tokens, usd
 
 
@@ -28,8 +28,12 @@ class Assumption:
     source: str
 
 
-def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
-    """What a figure rests on: model config, traffic shape, backend settings, hardware, price, data dates."""
+def assumptions(est: Estimate, dec: Decision, scenario: Scenario | None = None) -> list[Assumption]:
+    """What a figure rests on: model config, traffic shape, backend settings, hardware, price, data dates.
+
+    ``scenario`` is the whole scenario (its traffic classes and day shapes), when it has more than the
+    estimate's main traffic.
+    """
     bk = load_backends()
     hw = load_hardware()
     m = est.model
@@ -197,6 +201,48 @@ def assumptions(est: Estimate, dec: Decision) -> list[Assumption]:
             "published cases (data/calibration/measured.csv) and the scenario's imported load tests",
         )
     )
+    return out + mix_assumptions(dec, scenario)
+
+
+def mix_assumptions(dec: Decision, scenario: Scenario | None) -> list[Assumption]:
+    """What the traffic mix and the day rest on: the shared-endpoint rule, the shapes, the start-up figures."""
+    from lmi_explorer.models.mix.day import STARTUP_SCHEMA, load_day_profiles
+    from lmi_explorer.models.tables import read_table
+
+    out: list[Assumption] = []
+    split, week = dec.split, dec.week
+    if split is not None:
+        out.append(
+            Assumption(
+                "Traffic mix",
+                "Shared endpoint",
+                f"every class at TTFT ≤ {split.shared.ttft_s:g} s and TPOT ≤ {split.shared.tpot_ms:g} ms; "
+                "replicas = the week's peak of Σ rate ÷ capacity per class, ÷ utilisation",
+                "models/mix/classes.py (mixed batches and cross-class length bounds not modelled)",
+            )
+        )
+    if week is None:
+        return out
+    profiles = load_day_profiles()
+    used = {c.day_profile for c in scenario.classes()} if scenario is not None else set()
+    for name in sorted(used & set(profiles)):
+        p = profiles[name]
+        out.append(Assumption("Day", f"Shape: {p.label}", p.description or p.label, p.source))
+    if "custom" in used:
+        out.append(Assumption("Day", "Shape: drawn", "24 weekday and 24 weekend factors", "the scenario (drawn)"))
+    for r in read_table("backends/startup.csv", STARTUP_SCHEMA).records:
+        if r["key"] == "image_pull_s":
+            continue  # listed in the table for reference; caching is the default
+        out.append(
+            Assumption(
+                "Day",
+                f"Start-up: {r['key']}",
+                f"{r['value']:g} {r['unit']} ({r['applies_to']})",
+                f"{r['source']} (as of {r['as_of']})",
+            )
+        )
+    for e in week.endpoints:
+        out.append(Assumption("Day", f"A new instance ({e.label})", e.startup.text, "data/backends/startup.csv"))
     return out
 
 

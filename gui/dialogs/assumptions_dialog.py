@@ -27,7 +27,7 @@ class AssumptionsDialog(QDialog):
         if state.estimate is None or state.decision is None:
             lay.addWidget(QLabel("No estimate yet."))
             return
-        rows = assumptions(state.estimate, state.decision)
+        rows = assumptions(state.estimate, state.decision, state.scenario)
         table = QTableWidget(len(rows), 4)
         table.setHorizontalHeaderLabels(["Topic", "Item", "Value", "Source"])
         for i, a in enumerate(rows):

@@ -212,7 +212,7 @@ def build_deck(data: ChartInput) -> bytes:
     # the deployment: the configuration the numbers give, with the reason for each value
     deploy_slide(prs.slides.add_slide(title_only), est, dec, heading)
     # 7+. assumptions, 7 rows per slide so the table stays readable and on the slide
-    rows = assumptions(est, dec)
+    rows = assumptions(est, dec, data.full_scenario)
     per_slide = 6
     for start in range(0, len(rows), per_slide):
         s = prs.slides.add_slide(title_only)

@@ -211,3 +211,18 @@ def test_a_drawn_shape_is_validated_and_priced():
     doc["load"]["weekday"] = ["a"] * 24
     with pytest.raises(DataError, match=r"load\.weekday: expected a list of 24 hourly factors"):
         loads(json.dumps(doc))
+
+
+def test_the_assumptions_list_the_mix_shapes_and_start_up_with_sources():
+    from lmi_explorer.models.assumptions import assumptions
+    from lmi_explorer.models.decision import evaluate
+
+    s = load(data_root() / "scenarios" / "mixed.json")
+    est = estimate(s)
+    rows = assumptions(est, evaluate(s, est), s)
+    items = {(a.topic, a.item): a for a in rows}
+    assert ("Traffic mix", "Shared endpoint") in items
+    assert items[("Day", "Shape: Nightly batch")].source.startswith("constructed")
+    assert items[("Day", "Start-up: provisioning_s")].value.startswith("181 s")
+    assert "as of 2026-06-16" in items[("Day", "Start-up: provisioning_s")].source
+    assert not any(a.topic == "Day" for a in assumptions(estimate(default_scenario()), evaluate(default_scenario())))
