@@ -318,6 +318,7 @@ class ClassesPanel(QWidget):
                 spin.setKeyboardTracking(False)
                 spin.setToolTip(tip)
                 spin.setFrame(False)
+                spin.setButtonSymbols(QDoubleSpinBox.ButtonSymbols.NoButtons)  # narrow cells: type or scroll
                 spin.valueChanged.connect(lambda v, k=index, f=field: self._on_number(k, f, float(v)))
                 t.setCellWidget(r, j, spin)
             day_box = QComboBox()
