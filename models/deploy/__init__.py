@@ -19,7 +19,7 @@ from lmi_explorer.models.deploy.plan import PlannedRun, planned_runs
 from lmi_explorer.models.deploy.select import choose
 from lmi_explorer.models.deploy.values import Setting, Values, derive
 from lmi_explorer.models.errors import DataError
-from lmi_explorer.models.estimate.pipeline import Estimate
+from lmi_explorer.models.estimate.pipeline import Estimate, estimate
 from lmi_explorer.models.reference.backends import load_backends
 from lmi_explorer.models.reference.hardware import load_hardware
 from lmi_explorer.models.scenario import Scenario
@@ -248,8 +248,6 @@ def build_endpoint(
     split = dec.split if dec is not None else None
     if split is None:
         raise DataError("--endpoint: this scenario has one traffic class; deploy its recommendation (no --endpoint).")
-    from dataclasses import replace as _replace
-
     from lmi_explorer.models.mix.classes import class_scenario
 
     def option_of(row: pd.Series | dict) -> str:
@@ -261,17 +259,13 @@ def build_endpoint(
             raise DataError(f"the shared endpoint has no option: {sh.reason}.")
         longest = max(split.separate, key=lambda e: e.estimate.traffic.bound_input + e.estimate.traffic.bound_output)
         c = longest.cls
-        strict = class_scenario(
-            scenario, _replace(c, traffic=_replace(c.traffic, ttft_s=sh.ttft_s, tpot_ms=sh.tpot_ms))
-        )
-        from lmi_explorer.models.estimate import estimate as _estimate
-
+        strict = class_scenario(scenario, replace(c, traffic=replace(c.traffic, ttft_s=sh.ttft_s, tpot_ms=sh.tpot_ms)))
         note = (
             f"One shared endpoint for all {len(split.separate)} classes: its values are {c.name}'s (the longest "
             f"requests) at the strictest targets, TTFT ≤ {sh.ttft_s:g} s and TPOT ≤ {sh.tpot_ms:g} ms."
         )
         fleet = (sh.instances, split.shared_usd, note)
-        shared = build(_estimate(strict, est.prices), option_of(sh.option), None, scenario_file, fleet)
+        shared = build(estimate(strict, est.prices), option_of(sh.option), None, scenario_file, fleet)
         return with_autoscaling(shared, scenario)
     for e in split.separate:
         if e.cls.name == endpoint:

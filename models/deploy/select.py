@@ -29,9 +29,8 @@ def parse_option(text: str) -> tuple[str, str, str, int | None]:
         try:
             tp = int(parts[3])
         except ValueError:
-            raise DataError(f"--option {text}: the tensor-parallel degree '{parts[3]}' is not a whole number.") from (
-                None
-            )
+            why = f"--option {text}: the tensor-parallel degree '{parts[3]}' is not a whole number."
+            raise DataError(why) from None
     return parts[0], parts[1], parts[2], tp
 
 

@@ -48,8 +48,7 @@ def day_shape(name: str, custom: tuple[float, ...] = ()) -> DayProfile | None:
 
 def class_peak(cls: TrafficClass) -> float:
     """The class's day shape's busiest hour over the week's average (6 decimals; 1.0 without a shape)."""
-    shape = day_shape(cls.day_profile, cls.custom_day)
-    return max(1.0, round(shape.peak_to_average, 6)) if shape is not None else 1.0
+    return profile_peak(cls.day_profile, cls.custom_day)
 
 
 def profile_peak(name: str, custom: tuple[float, ...] = ()) -> float:

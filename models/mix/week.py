@@ -7,7 +7,7 @@ picked. Nothing here without a day profile: the estimate then prices the peak al
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -144,10 +144,8 @@ def scenario_week(s: Scenario, est: Estimate, split: SplitComparison | None = No
         cls = classes[0]
         row = est.row(int(rows[0]))
         return ScenarioWeek((_option_week(s, est, row, hourly_rates(cls), cls.name),), s.load.autoscaling)
-    if split.shared_week is not None or split.separate_week is not None:
-        shared, separate = split.shared_week, split.separate_week
-    else:
-        shared, separate = plan_weeks(s, split)
+    # the comparison simulated both plans' weeks (any class with a day shape makes it do so)
+    shared, separate = split.shared_week, split.separate_week
     return separate if split.choice == "separate" else shared if split.choice == "shared" else None
 
 
@@ -188,8 +186,6 @@ def plan_weeks(s: Scenario, split: SplitComparison) -> tuple[ScenarioWeek | None
 
 def _with_rates(plan: WeekPlan, rps: np.ndarray) -> WeekPlan:
     """The plan with its load shown as requests/s (it was simulated in replicas of work)."""
-    from dataclasses import replace
-
     return replace(plan, hourly_rps=rps, mean_rps=float(rps.mean()), peak_rps=float(rps.max()))
 
 
