@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from lmi_explorer.models.calibration.parity import Placement
+    from lmi_explorer.models.estimate.burst import Schedule
+    from lmi_explorer.models.estimate.speed import Physics
     from lmi_explorer.models.scenario import Scenario
 
 TABLE = "calibration/loadtests.csv"
@@ -50,6 +52,11 @@ PARITY_METRICS = ("ttft_ms", "tpot_ms", "output_tokens_per_s", "kv_tokens")
 PARITY_LMI_RELEASE = 29
 #: |error| beyond which a point's ``note`` explains the miss (bench/calibration.py prints it beside the point).
 NOTED_ERROR = 0.40
+#: The engine inside each backend the app estimates: a point measured on another server (TGI-neuron against
+#: the Transformers NeuronX backend) is compared for reference but neither fitted nor counted in the medians.
+BACKEND_ENGINES: dict[str, tuple[str, ...]] = {"vllm": ("vllm",), "trtllm": ("tensorrt-llm",), "tnx": ("neuron-sdk",)}
+#: ``accelerator`` of the summary rows over points measured on another server
+OTHER_SERVERS = "other servers"
 #: Traffic preset whose length spread stands for ShareGPT prompts and answers (rate_inf points).
 SHAREGPT_PRESET = "chatbot"
 
@@ -74,6 +81,11 @@ SCHEMA: dict[str, Column] = {
     "kv_tokens": Column("float", required=False, minimum=1),
     "kv_gib": Column("float", required=False, minimum=0.001),
     "gpu_memory_utilization": Column("float", required=False, minimum=0.3, maximum=0.99),
+    "kv_cache_dtype": Column("str", required=False, choices=("auto", "fp8")),
+    "lengths": Column("str", required=False, choices=("spread", "fixed")),
+    "max_batch_size": Column("int", required=False, minimum=1, maximum=65_536),
+    "max_num_batched_tokens": Column("int", required=False, minimum=16, maximum=1_048_576),
+    "fit": Column("str", required=False, choices=("yes", "no")),
     "notes": Column("str", required=False),
     "note": Column("str", required=False),
 }
@@ -94,6 +106,7 @@ PARITY_COLUMNS = [
     "estimate",
     "error",
     "note",
+    "reference",
 ]
 
 
@@ -157,6 +170,31 @@ class PublishedPoint:
 
     #: the engine's gpu_memory_utilization in the run when it was not its default (None: the default)
     gpu_memory_utilization: float | None = None
+    #: the KV-cache type the run used when the source or the engine's benchmark tool sets it (None: auto)
+    kv_cache_dtype: str | None = None
+    #: ``fixed``: every request had the stated lengths (a random dataset); ``spread``: ShareGPT-like spread;
+    #: None: spread for rate_inf, fixed for the others
+    lengths: str | None = None
+    #: the engine's limits in the run where the source states them (None: the backend's defaults)
+    max_batch_size: int | None = None
+    max_num_batched_tokens: int | None = None
+    #: ``no``: compared but left out of the shipped fit (``note`` says why: a source at odds with itself)
+    fit: str | None = None
+
+    @property
+    def fitted(self) -> bool:
+        """Whether the shipped factors are fitted to this point (its own engine, and not set aside)."""
+        return self.own_engine and self.fit != "no"
+
+    @property
+    def spread(self) -> bool:
+        """Whether the run's requests had a spread of lengths (else every request the stated ones)."""
+        return self.lengths == "spread" or (self.lengths is None and self.workload == "rate_inf")
+
+    @property
+    def own_engine(self) -> bool:
+        """Measured on the engine the app's backend runs (else another server, compared for reference)."""
+        return self.engine in BACKEND_ENGINES.get(self.backend, (self.engine,))
 
     @property
     def has_lengths(self) -> bool:
@@ -237,6 +275,49 @@ def _row(p: PublishedPoint, pl: Placement) -> tuple[Any, str, tuple[str, ...]]:
     return estimate_row(to_measurement(p), pl, all_at_once=p.workload == "batch")
 
 
+#: Seeds of the replayed bursts' input and output orders (fixed: the same replay on every machine).
+BURST_SEEDS = (1, 2)
+
+
+def burst(p: PublishedPoint, pl: Placement) -> tuple[Schedule | None, Physics | None, str]:
+    """The replay of a ``rate_inf`` point's submission (:mod:`models.estimate.burst`), its option's physics
+    and '' — or (None, None, why not). ``concurrency`` prompts at the stated mean lengths, spread as the
+    scenario's length distribution unless the run's lengths were ``fixed``."""
+    import numpy as np
+
+    from lmi_explorer.models.estimate.burst import request_lengths, schedule
+    from lmi_explorer.models.estimate.loadtest import _fitting
+    from lmi_explorer.models.estimate.pipeline import traffic_stats
+
+    if pl.variant is None:
+        return None, None, pl.reason
+    f = _fitting(pl.variant)
+    r = f.rows
+    hit = r[
+        (r["backend"] == p.backend)
+        & (r["instance"] == p.instance)
+        & (r["precision"] == p.precision)
+        & (r["tensor_parallel"] == p.tensor_parallel)
+    ]
+    if hit.empty:
+        from lmi_explorer.models.calibration.parity import _why_not
+
+        return None, None, _why_not(pl)
+    pos = f.config_pos[int(hit["config"].iloc[0])]
+    ph = f.ph.take(np.array([pos]))
+    n = p.concurrency
+    assert p.input_tokens is not None
+    assert p.output_tokens is not None
+    if p.spread:
+        shape = traffic_stats(pl.variant, pl.variant.model()).shape
+        n_in = request_lengths(p.input_tokens, shape.input.cv, shape.input.upper, n, BURST_SEEDS[0])
+        n_out = request_lengths(p.output_tokens, shape.output.cv, shape.output.upper, n, BURST_SEEDS[1])
+    else:
+        n_in, n_out = np.full(n, float(p.input_tokens)), np.full(n, float(p.output_tokens))
+    sched = schedule(n_in, n_out, int(f.max_seqs[pos]), float(f.kv_tokens[pos]), float(ph.token_budget[0]))
+    return sched, ph, ""
+
+
 def parity_scenario() -> Scenario:
     """The default scenario at the report's LMI release."""
     from lmi_explorer.models.scenario import default_scenario
@@ -245,14 +326,20 @@ def parity_scenario() -> Scenario:
 
 
 def placement(p: PublishedPoint, scenario: Scenario) -> Placement:
-    """Where the point lands in the estimator: :func:`parity.place`, with ShareGPT's length spread for rate_inf."""
+    """Where the point lands in the estimator: :func:`parity.place`, with the run's recorded engine settings
+    (memory share, KV-cache type, batch and step limits) and ShareGPT's length spread where lengths spread."""
     from lmi_explorer.models.calibration.parity import place
     from lmi_explorer.models.traffic import load_presets
 
     pl = place(to_measurement(p), scenario)
     if pl.variant is not None and p.gpu_memory_utilization is not None:
         pl = replace(pl, variant=pl.variant.with_changes(gpu_memory_utilization=p.gpu_memory_utilization))
-    if pl.variant is not None and p.workload == "rate_inf":
+    if pl.variant is not None and p.kv_cache_dtype is not None:
+        pl = replace(pl, variant=pl.variant.with_changes(kv_cache_dtype=p.kv_cache_dtype))
+    if pl.variant is not None and (p.max_batch_size is not None or p.max_num_batched_tokens is not None):
+        limits = {"max_batch_size": p.max_batch_size, "max_num_batched_tokens": p.max_num_batched_tokens}
+        pl = replace(pl, variant=pl.variant.with_changes(**limits))
+    if pl.variant is not None and p.spread:
         preset = load_presets()[SHAREGPT_PRESET]
         variant = pl.variant.with_changes(input_cv=preset.input_cv, output_cv=preset.output_cv)
         pl = replace(pl, variant=variant)
@@ -305,8 +392,10 @@ def published_parity(scenario_factory: Callable[[], Scenario] | None = None) -> 
     pandas.DataFrame
         Columns ``PARITY_COLUMNS``: ``metric`` is ``ttft_ms``, ``tpot_ms``, ``output_tokens_per_s`` (whole
         model copy) or ``kv_tokens`` (per copy, against the option's ``kv_capacity_tokens``);
-        ``error`` = estimate / measured − 1, NaN where there is no estimate and ``note`` says why. Poisson
-        points, rate_inf TTFT (queueing) and points without stated mean lengths are left out.
+        ``error`` = estimate / measured − 1, NaN where there is no estimate and ``note`` says why;
+        ``reference`` is True for a point measured on another server than the backend's own engine
+        (:data:`BACKEND_ENGINES`). Poisson points, rate_inf TTFT (queueing) and points without stated
+        mean lengths are left out.
     """
     import pandas as pd
 
@@ -329,6 +418,15 @@ def published_parity(scenario_factory: Callable[[], Scenario] | None = None) -> 
                 if measured_kv is not None:
                     how = "; ".join(x for x in (how, *pl.notes) if x and x != p.notes)
                     figures["kv_tokens"] = (measured_kv, float(opt["kv_capacity_tokens"]), how)
+        elif p.workload == "rate_inf":
+            from lmi_explorer.models.estimate.burst import burst_figures
+
+            sched, ph, why = burst(p, pl)
+            reason = "; ".join(x for x in (why, *pl.notes) if x and x != p.notes)
+            fig = burst_figures(ph, sched) if sched is not None and ph is not None else None
+            for metric, value in (("tpot_ms", p.tpot_ms), ("output_tokens_per_s", p.output_tokens_per_s)):
+                if value is not None:
+                    figures[metric] = (value, math.nan if fig is None else float(fig[metric][0]), reason)
         else:
             row, reason, notes = _row(p, pl)
             reason = "; ".join(x for x in (reason, *notes) if x and x != p.notes)
@@ -360,6 +458,7 @@ def published_parity(scenario_factory: Callable[[], Scenario] | None = None) -> 
                     "estimate": est,
                     "error": est / measured - 1.0 if ok else math.nan,
                     "note": note,
+                    "reference": not p.own_engine,
                 }
             )
     return pd.DataFrame.from_records(records, columns=PARITY_COLUMNS)
@@ -369,6 +468,8 @@ def summarise_published(frame: pd.DataFrame) -> pd.DataFrame:
     """Median and worst |error| per metric per accelerator, then per metric over all accelerators.
 
     Rows without an error (no estimate) are counted in ``not_estimated`` and left out of the statistics.
+    Points measured on another server (``reference``) are summarised apart, in rows whose accelerator is
+    :data:`OTHER_SERVERS`, after the ``all`` row they are not part of.
 
     Returns
     -------
@@ -384,12 +485,16 @@ def summarise_published(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
     order = {m: i for i, m in enumerate(PARITY_METRICS)}
     metrics = sorted(frame["metric"].unique(), key=lambda m: order.get(m, len(order)))
+    reference = frame["reference"].astype(bool) if "reference" in frame else pd.Series(False, index=frame.index)
     for metric in metrics:
-        of_metric = frame[frame["metric"] == metric]
+        is_metric = frame["metric"] == metric
+        of_metric = frame[is_metric & ~reference]
+        others = frame[is_metric & reference]
         groups = [
             (acc, of_metric[of_metric["accelerator"] == acc]) for acc in sorted(of_metric["accelerator"].unique())
         ]
-        for acc, g in [*groups, ("all", of_metric)]:
+        tail = [(OTHER_SERVERS, others)] if len(others) else []
+        for acc, g in [*groups, ("all", of_metric), *tail]:
             err = g["error"].to_numpy(dtype=float)
             ok = np.isfinite(err)
             a = np.abs(err[ok])

@@ -24,6 +24,10 @@ from lmi_explorer.models.errors import DataError
 #: no larger than a slow Python scheduler's.
 ETA_MIN, ETA_MAX = 0.05, 1.0
 STEP_MAX_MS = 50.0
+#: Most host time per running sequence per step a fit may find, microseconds.
+SEQ_MAX_US = 200.0
+#: Most fixed first-token cost a fit may find, milliseconds.
+FIRST_MAX_MS = 100.0
 MAX_MEASUREMENTS = 2000
 
 
@@ -42,6 +46,15 @@ class FittedEfficiency:
     eta_link : float | None
         Share of the device link bandwidth the tensor-parallel all-reduce reaches; ``None`` keeps the
         shipped interconnect figure (fitted only when the measurements vary the TP degree).
+    eta_kv : float | None
+        Share of the peak bandwidth decode attention reaches reading the KV cache; ``None`` = ``eta_bw``
+        (fitted only when the measurements' contexts differ enough to tell the KV reads from the weights).
+    seq_overhead_us : float | None
+        Host time per running sequence per step, microseconds; ``None`` = none (fitted only when the
+        measurements' batches differ enough to tell it from the fixed step overhead).
+    first_token_ms : float | None
+        Fixed cost of a request's first token beyond its prompt's steps, milliseconds; ``None`` = none
+        (fitted only from enough times to first token over prompts of different lengths).
     points : int
         Measured figures the fit used.
     median_error_before, median_error_after : float
@@ -58,6 +71,9 @@ class FittedEfficiency:
     points: int = 0
     median_error_before: float | None = None
     median_error_after: float | None = None
+    eta_kv: float | None = None
+    seq_overhead_us: float | None = None
+    first_token_ms: float | None = None
 
     @property
     def step_overhead_s(self) -> float:
@@ -126,13 +142,19 @@ def validate(c: Calibration) -> None:
         _bounded(f"{where}.step_overhead_ms", f.step_overhead_ms, 0, STEP_MAX_MS, lo_open=False)
         if f.eta_link is not None:
             _bounded(f"{where}.eta_link", f.eta_link, 0, ETA_MAX, lo_open=True)
+        if f.eta_kv is not None:
+            _bounded(f"{where}.eta_kv", f.eta_kv, 0, ETA_MAX, lo_open=True)
+        if f.seq_overhead_us is not None:
+            _bounded(f"{where}.seq_overhead_us", f.seq_overhead_us, 0, SEQ_MAX_US, lo_open=False)
+        if f.first_token_ms is not None:
+            _bounded(f"{where}.first_token_ms", f.first_token_ms, 0, FIRST_MAX_MS, lo_open=False)
         if isinstance(f.points, bool) or not isinstance(f.points, int) or f.points < 0:
             raise DataError(f"{where}.points: expected a whole number.")
 
 
 def to_dict(c: Calibration) -> dict[str, Any]:
     def factor(f: FittedEfficiency) -> dict[str, Any]:
-        return {
+        out = {
             "backend": f.backend,
             "accelerator": f.accelerator,
             "eta_bw": f.eta_bw,
@@ -143,6 +165,13 @@ def to_dict(c: Calibration) -> dict[str, Any]:
             "median_error_before": f.median_error_before,
             "median_error_after": f.median_error_after,
         }
+        if f.eta_kv is not None:  # written only when fitted: files without it read as before
+            out["eta_kv"] = f.eta_kv
+        if f.seq_overhead_us is not None:
+            out["seq_overhead_us"] = f.seq_overhead_us
+        if f.first_token_ms is not None:
+            out["first_token_ms"] = f.first_token_ms
+        return out
 
     return {
         "name": c.name,
@@ -161,6 +190,9 @@ _FACTOR_FIELDS = (
     "points",
     "median_error_before",
     "median_error_after",
+    "eta_kv",
+    "seq_overhead_us",
+    "first_token_ms",
 )
 
 
@@ -198,6 +230,12 @@ def from_dict(value: Any) -> Calibration | None:
                 raise DataError(f"{where}.{key}: expected text.")
         link = f.get("eta_link")
         link = None if link is None else _bounded(f"{where}.eta_link", link, 0, ETA_MAX, lo_open=True)
+        kv = f.get("eta_kv")
+        kv = None if kv is None else _bounded(f"{where}.eta_kv", kv, 0, ETA_MAX, lo_open=True)
+        seq = f.get("seq_overhead_us")
+        seq = None if seq is None else _bounded(f"{where}.seq_overhead_us", seq, 0, SEQ_MAX_US, lo_open=False)
+        first = f.get("first_token_ms")
+        first = None if first is None else _bounded(f"{where}.first_token_ms", first, 0, FIRST_MAX_MS, lo_open=False)
         errors = {}
         for key in ("median_error_before", "median_error_after"):
             v = f.get(key)
@@ -213,6 +251,9 @@ def from_dict(value: Any) -> Calibration | None:
                 ),
                 eta_link=link,
                 points=f.get("points", 0),
+                eta_kv=kv,
+                seq_overhead_us=seq,
+                first_token_ms=first,
                 **errors,
             )
         )

@@ -14,7 +14,7 @@ import pandas as pd
 
 from lmi_explorer.models.deploy.keys import key_for
 from lmi_explorer.models.errors import DataError
-from lmi_explorer.models.estimate.options import engine_memory_fraction
+from lmi_explorer.models.estimate.options import engine_memory_fraction, engine_step_budget
 from lmi_explorer.models.estimate.pipeline import Estimate
 from lmi_explorer.models.reference.backends import load_backends
 from lmi_explorer.models.reference.hardware import load_hardware
@@ -162,12 +162,17 @@ def derive(est: Estimate, row: pd.Series) -> Values:
             f"the share of GPU memory the KV-cache capacity ({int(row['kv_capacity_tokens']):,} tokens) assumes"
             + ("" if s.deployment.gpu_memory_utilization is None else " (the scenario's setting)"),
         )
-        budget = b.step_budget(acc.memory_bytes / 2**30, acc.name)
+        budget = engine_step_budget(b, acc.memory_bytes / 2**30, acc.name, s.deployment.max_num_batched_tokens)
         if math.isfinite(budget):
             put(
                 "option.max_rolling_batch_prefill_tokens",
                 int(budget),
-                f"tokens per scheduler step the TTFT estimate assumes ({b.name}'s default on {acc.name})",
+                "tokens per scheduler step the TTFT estimate assumes "
+                + (
+                    "(the scenario's setting)"
+                    if s.deployment.max_num_batched_tokens is not None
+                    else f"({b.name}'s default on {acc.name})"
+                ),
             )
         if quantize:
             put("option.quantize", quantize, "runtime fp8 weights, as the estimate prices them")
@@ -182,7 +187,7 @@ def derive(est: Estimate, row: pd.Series) -> Values:
         put("option.max_rolling_batch_size", conc, conc_reason)
         put("option.max_input_len", min(bound_in, int(model.context)), f"{pct} input length (compiled into the engine)")
         put("option.max_output_len", seq, f"input + output ({len_reason}); the guide maps it to max_seq_len")
-        budget = b.step_budget(acc.memory_bytes / 2**30, acc.name)
+        budget = engine_step_budget(b, acc.memory_bytes / 2**30, acc.name, s.deployment.max_num_batched_tokens)
         tokens = int(budget) if math.isfinite(budget) else 16384
         put("option.max_num_tokens", tokens, "tokens per engine step the TTFT estimate assumes")
         put(

@@ -16,7 +16,7 @@ import pandas as pd
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.estimate.pipeline import Estimate, memory_and_physics, scenario_grid, traffic_stats
 from lmi_explorer.models.estimate.ranges import likely_range
-from lmi_explorer.models.estimate.speed import Physics, batch_first_token, steady_state
+from lmi_explorer.models.estimate.speed import Physics, batch_first_token, steady_state, step_time
 from lmi_explorer.models.reference.hardware import load_hardware
 from lmi_explorer.models.scenario import Scenario
 
@@ -53,13 +53,15 @@ class _Fitting:
     ph: Physics
     config_pos: dict[int, int]  # configuration index -> position in ``ph``/``bmax``
     mean_output: float
+    kv_tokens: np.ndarray  # per fitting configuration: tokens its KV cache holds (a burst replay's limit)
+    max_seqs: np.ndarray  # per fitting configuration: the engine's limit on running sequences
 
 
 def _fitting(scenario: Scenario) -> _Fitting:
     model = scenario.model()
     ts = traffic_stats(scenario, model)
     grid = scenario_grid(scenario)
-    _fits, _cap, bmax, idx, ph = memory_and_physics(
+    _fits, cap, bmax, idx, ph = memory_and_physics(
         grid, model.context, ts.mean_input, ts.mean_output, ts.bound_input, ts.bound_output
     )
     rows = pd.DataFrame(
@@ -72,7 +74,15 @@ def _fitting(scenario: Scenario) -> _Fitting:
         }
     )
     rows = rows[rows["config"].isin(idx)]
-    return _Fitting(rows, bmax[idx], ph, {int(c): i for i, c in enumerate(idx)}, ts.mean_output)
+    return _Fitting(
+        rows,
+        bmax[idx],
+        ph,
+        {int(c): i for i, c in enumerate(idx)},
+        ts.mean_output,
+        np.asarray(cap, dtype=float)[idx],
+        np.asarray(grid.c_max_batch)[idx],
+    )
 
 
 def _closed_loop(
@@ -94,15 +104,18 @@ def _closed_loop(
     st = steady_state(ph, b, utilisation=0.0)  # a closed loop has no random arrivals to queue behind
     ttft = st.ttft_s
     together = np.asarray(all_at_once, dtype=bool)
+    tpot_s = st.tpot_s
     if together.any() and n.ndim == 1:
         ttft = np.where(together, batch_first_token(ph, b), ttft)
+        # a fixed batch decodes together once every prompt is in: its steps carry decodes only
+        tpot_s = np.where(together, step_time(ph, b, b), tpot_s)
     ttft = ttft + np.maximum(n - b, 0) / st.requests_per_s
     steps = ph.decode_steps if n.ndim == 1 else ph.decode_steps[:, None]
     return {
         "batch": b.astype(np.int64),
-        "tpot_ms": st.tpot_s * 1000.0,
+        "tpot_ms": tpot_s * 1000.0,
         "ttft_s": ttft,
-        "e2e_latency_s": ttft + steps * st.tpot_s,
+        "e2e_latency_s": ttft + steps * tpot_s,
         "output_tokens_per_s": st.requests_per_s * mean_output,
         "requests_per_s": st.requests_per_s,
     }

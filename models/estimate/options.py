@@ -59,8 +59,11 @@ _PAIR = (
     "pipeline",
     "bandwidth",
     "eta_bw",
+    "eta_kv",
     "eta_f",
     "step_s",
+    "seq_s",
+    "first_s",
     "link_latency_s",
     "link_bytes_s",
     "token_budget",
@@ -82,8 +85,11 @@ STATIC_PHYSICS = (
     "bandwidth",
     "flops",
     "eta_bw",
+    "eta_kv",
     "eta_f",
     "step_s",
+    "seq_s",
+    "first_s",
     "link_latency_s",
     "link_bytes_s",
     "layers",
@@ -134,9 +140,10 @@ class OptionGrid:
     c_kv_win_dev: np.ndarray  # (m, K) bytes per token per device on windowed layers the engine caps
     c_state_dev: np.ndarray  # (m,) bytes per sequence per device
     kv_caps: np.ndarray  # (K,) tokens a capped windowed layer keeps per sequence
-    c_kv_full_rep: np.ndarray  # (m,) whole-replica bytes per token on full layers (decode reads)
+    c_kv_full_rep: np.ndarray  # (m,) whole-replica bytes per token on full layers (decode reads, every copy)
     c_kv_win_rep: np.ndarray  # (m, K) whole-replica bytes per token on windowed layers
     c_state_rep: np.ndarray  # (m,) whole-replica state bytes per sequence
+    c_decode_bucket: np.ndarray  # (m,) smallest decode bucket of a static-shape engine (0: reads what it holds)
     windows: np.ndarray  # (K,) window W of each entry (attention reads at most W tokens)
     window_layers: np.ndarray  # (K,) layers with each window
     full_attention_layers: float  # layers attending to the whole context
@@ -162,13 +169,15 @@ def option_grid(
     only_backends: tuple[str, ...] = (),
     overrides: tuple[FittedEfficiency, ...] = (),
     gpu_memory_utilization: float | None = None,
+    engine_limits: tuple[int | None, int | None] = (None, None),
 ) -> OptionGrid:
     """Every option for the model and deployment choices, with the reason where one fails early.
 
     ``only_backends`` narrows the grid (the decision's what-if questions ask about one backend).
     ``overrides`` are a scenario's fitted efficiency factors, used instead of the shipped ones for the
     (backend, accelerator) pairs they name; being an argument, they are part of the cache key.
-    ``gpu_memory_utilization`` replaces the share of GPU memory vLLM and lmi-dist take (None: their default).
+    ``gpu_memory_utilization`` replaces the share of GPU memory vLLM and lmi-dist take (None: their default);
+    ``engine_limits`` (requests at once, tokens per step) replace the backends' own (None: theirs).
     """
     bk = load_backends()
     hw = load_hardware()
@@ -214,7 +223,7 @@ def option_grid(
             out.extend([head + e for e in entries])
     cols = list(zip(*out, strict=True)) if out else [()] * 7
     rows = dict(zip(("inst", "backend", "prec", "tp", "cfg", "reason", "cause"), cols, strict=True))
-    return _assemble(model, kv_cache_dtype, names, rows, cfgs, overrides, gpu_memory_utilization)
+    return _assemble(model, kv_cache_dtype, names, rows, cfgs, overrides, gpu_memory_utilization, engine_limits)
 
 
 def _rows_for(
@@ -388,6 +397,7 @@ def _assemble(
     cfgs: list[dict],
     overrides: tuple[FittedEfficiency, ...] = (),
     gpu_memory_utilization: float | None = None,
+    engine_limits: tuple[int | None, int | None] = (None, None),
 ) -> OptionGrid:
     bk = load_backends()
     hw = load_hardware()
@@ -426,7 +436,9 @@ def _assemble(
         p = pair_of.get(pk)
         if p is None:
             p = pair_of[pk] = len(pair_rows)
-            pair_rows.append(_pair_row(bk, hw, backend, acc, kv_cache_dtype, fitted.get(pk), gpu_memory_utilization))
+            pair_rows.append(
+                _pair_row(bk, hw, backend, acc, kv_cache_dtype, fitted.get(pk), gpu_memory_utilization, engine_limits)
+            )
         kv_b = pair_rows[p][0]
         q = prec_of.get(prec.precision)
         if q is None:
@@ -466,13 +478,18 @@ def _assemble(
     room = mem * frac - reserve_dev  # before the weights: the device's share less the reserve in use
     kv_total = np.array([r.per_token_uncapped for _, r in layouts], dtype=float).reshape(m)
     kv_dev = np.array([d.full for d, _ in layouts], dtype=float).reshape(m)
+    # each device reads its own cache: where TP exceeds the KV heads they are replicated (and an MLA latent
+    # is whole on every rank), so a decode step reads more than one copy of the replica's cache
+    dev_total = np.array([d.per_token_uncapped for d, _ in layouts], dtype=float).reshape(m)
+    replication = np.where(kv_total > 0, dev_total * np.maximum(tps, 1) / np.where(kv_total > 0, kv_total, 1.0), 1.0)
+    replication = np.maximum(replication, 1.0)
     pipeline = pc["pipeline"][pi].astype(bool) if m else np.zeros(0, dtype=bool)
     tp_speed = np.where(pipeline, 1, tps).astype(float)
     c = {
         "weights": weights * (1.0 - enc),
         "weights_expert": _expert_weights(model, cfgs, weights),
         "expert_hit": np.full(m, hit),
-        "kv_per_token": kv_total,
+        "kv_per_token": kv_total * replication,
         "params_prefill": np.full(m, model.active_params * (enc if enc else 1.0)),
         "params_decode": np.full(m, model.active_params * (1.0 - enc)),
         "tp_speed": tp_speed,
@@ -480,8 +497,11 @@ def _assemble(
         "bandwidth": f("bandwidth"),
         "flops": np.array([np.nan if x is None else x for x in c_flops], dtype=float).reshape(m),
         "eta_bw": f("eta_bw"),
+        "eta_kv": f("eta_kv"),
         "eta_f": f("eta_f"),
         "step_s": f("step_s"),
+        "seq_s": f("seq_s"),
+        "first_s": f("first_s"),
         "link_latency_s": f("link_latency_s"),
         "link_bytes_s": f("link_bytes_s"),
         "layers": np.full(m, float(model.layers)),
@@ -494,6 +514,7 @@ def _assemble(
     reserve_bounds = np.array(pc["reserve_bounds"][pi] if m else [], dtype=bool).reshape(m)
     max_batch = np.array(pc["max_batch"][pi] if m else [], dtype=np.int64).reshape(m)
     continuous = np.array([cfg["continuous"] for cfg in cfgs], dtype=bool).reshape(m)
+    decode_bucket = np.array([cfg["backend"].decode_bucket_min or 0 for cfg in cfgs], dtype=float).reshape(m)
     arch = architecture_of(model)
     caps_info = window_caps(arch)
     k = len(caps_info)
@@ -538,9 +559,10 @@ def _assemble(
         c_kv_win_dev=win_dev,
         c_state_dev=np.array([d.state for d, _ in layouts], dtype=float).reshape(m),
         kv_caps=np.array([kept for _, kept, _ in caps_info], dtype=float),
-        c_kv_full_rep=np.array([r.full for _, r in layouts], dtype=float).reshape(m),
-        c_kv_win_rep=win_rep,
-        c_state_rep=np.array([r.state for _, r in layouts], dtype=float).reshape(m),
+        c_kv_full_rep=np.array([r.full for _, r in layouts], dtype=float).reshape(m) * replication,
+        c_kv_win_rep=win_rep * replication[:, None],
+        c_state_rep=np.array([r.state for _, r in layouts], dtype=float).reshape(m) * replication,
+        c_decode_bucket=decode_bucket,
         windows=np.array([w for w, _, _ in caps_info], dtype=float),
         window_layers=np.array([n for _, _, n in caps_info], dtype=float),
         full_attention_layers=float(arch.count("full")),
@@ -571,6 +593,17 @@ def engine_memory_fraction(backend: Backend, gpu_memory_utilization: float | Non
     return backend.memory_fraction
 
 
+def engine_batch_limit(backend: Backend, gib: float, acc_name: str, setting: int | None) -> int:
+    """Requests one copy runs at once: the scenario's ``max_batch_size`` where set, else the backend's default."""
+    return int(setting) if setting is not None else backend.batch_limit(gib, acc_name)
+
+
+def engine_step_budget(backend: Backend, gib: float, acc_name: str, setting: int | None) -> float:
+    """Tokens per step: the scenario's ``max_num_batched_tokens`` where set and the backend chunks prompts."""
+    default = backend.step_budget(gib, acc_name)
+    return float(setting) if setting is not None and math.isfinite(default) else default
+
+
 def _pair_row(
     bk: Any,
     hw: Any,
@@ -579,6 +612,7 @@ def _pair_row(
     kv_cache_dtype: str,
     own: FittedEfficiency | None,
     gpu_memory_utilization: float | None = None,
+    engine_limits: tuple[int | None, int | None] = (None, None),
 ) -> tuple:
     """What a configuration takes from its backend and accelerator alone, in the order of ``_PAIR``."""
     eff = bk.efficiency_for(backend.backend, acc.accelerator) if own is None else _efficiency(own)
@@ -590,15 +624,18 @@ def _pair_row(
     return (
         1.0 if (kv_cache_dtype == "fp8" and acc.fp8_flops) else 2.0,
         backend.compiled or not backend.paged_kv,
-        backend.batch_limit(gib, acc.name),
+        engine_batch_limit(backend, gib, acc.name, engine_limits[0]),
         backend.parallelism == "pipeline",
         acc.bandwidth_bytes_s,
         eff.eta_bw,
+        eff.kv_efficiency,
         eff.eta_f,
         eff.step_overhead_s,
+        eff.per_sequence_s,
+        eff.first_token_extra_s,
         link.allreduce_latency_s,
         acc.link_bytes_s * link_eff,
-        backend.step_budget(gib, acc.name),
+        engine_step_budget(backend, gib, acc.name, engine_limits[1]),
         acc.memory_bytes,
         engine_memory_fraction(backend, gpu_memory_utilization),
         acc.reserve_bytes,
@@ -608,4 +645,14 @@ def _pair_row(
 
 
 def _efficiency(f: FittedEfficiency) -> Efficiency:
-    return Efficiency(f.eta_bw, f.eta_f, f.step_overhead_s, "fitted to the scenario's measurements", True)
+    return Efficiency(
+        f.eta_bw,
+        f.eta_f,
+        f.step_overhead_s,
+        "fitted to the scenario's measurements",
+        True,
+        f.eta_link,
+        f.eta_kv,
+        None if f.seq_overhead_us is None else f.seq_overhead_us / 1e6,
+        None if f.first_token_ms is None else f.first_token_ms / 1e3,
+    )

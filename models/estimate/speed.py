@@ -33,9 +33,12 @@ class Physics:
     tp_comm: np.ndarray  # TP degree for all-reduce cost (1 = none)
     bandwidth: np.ndarray  # per device
     flops: np.ndarray  # per device, for the compute precision
-    eta_bw: np.ndarray
+    eta_bw: np.ndarray  # share of peak bandwidth streaming the weights
+    eta_kv: np.ndarray  # share of peak bandwidth decode attention reaches reading the KV cache
     eta_f: np.ndarray
-    step_s: np.ndarray
+    step_s: np.ndarray  # fixed time per engine step (scheduler, launches)
+    seq_s: np.ndarray  # time per running sequence per step (sampling, output handling, per-request bookkeeping)
+    first_s: np.ndarray  # fixed time a request's first token costs beyond its prompt's steps (launch, I/O)
     link_latency_s: np.ndarray
     link_bytes_s: np.ndarray
     layers: np.ndarray
@@ -68,20 +71,28 @@ def comm_time(ph: Physics, tokens: np.ndarray) -> np.ndarray | float:
     return np.where(t > 1, 2.0 * _col(ph.layers, tokens) * per, 0.0)
 
 
+def _memory_time(ph: Physics, weight_bytes: np.ndarray, kv_bytes: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """Seconds to read ``weight_bytes`` of weights and ``kv_bytes`` of KV cache across the replica's devices."""
+    c = _col
+    per_s = c(ph.tp_speed, like) * c(ph.bandwidth, like)
+    return weight_bytes / (per_s * c(ph.eta_bw, like)) + kv_bytes / (per_s * c(ph.eta_kv, like))
+
+
 def decode_step(ph: Physics, batch: np.ndarray) -> np.ndarray:
     """One decode iteration for ``batch`` running requests (seconds).
 
-    ``max((W + B × c × kv) / (t × BW × η_bw), 2 × P_act × B / (t × F × η_f)) + T_comm + T_step``;
-    for MoE only the experts the batch routes to are read: ``1 − (1 − k/E)^B`` of them.
+    ``max(W / (t × BW × η_bw) + B × c × kv / (t × BW × η_kv), 2 × P_act × B / (t × F × η_f)) + T_comm + T_step
+    + B × T_seq``;
+    for MoE only the experts the batch routes to are read: ``1 − (1 − k/E)^B`` of them. The KV cache has
+    its own efficiency: decode attention gathers paged blocks and reaches less of the peak bandwidth than
+    the weight matrices' streaming reads.
     """
     c = _col
     hit = 1.0 - (1.0 - c(ph.expert_hit, batch)) ** batch
     w_read = c(ph.weights, batch) - c(ph.weights_expert, batch) * (1.0 - hit)
-    mem = (w_read + batch * c(ph.context, batch) * c(ph.kv_per_token, batch)) / (
-        c(ph.tp_speed, batch) * c(ph.bandwidth, batch) * c(ph.eta_bw, batch)
-    )
+    mem = _memory_time(ph, w_read, batch * c(ph.context, batch) * c(ph.kv_per_token, batch), batch)
     comp = 2.0 * c(ph.params_decode, batch) * batch / (c(ph.tp_speed, batch) * c(ph.flops, batch) * c(ph.eta_f, batch))
-    return np.maximum(mem, comp) + comm_time(ph, batch.astype(float)) + c(ph.step_s, batch)
+    return np.maximum(mem, comp) + comm_time(ph, batch.astype(float)) + c(ph.step_s, batch) + c(ph.seq_s, batch) * batch
 
 
 def prefill_time(ph: Physics, tokens: np.ndarray, sequences: np.ndarray | float = 1.0) -> np.ndarray:
@@ -103,13 +114,14 @@ def batch_first_token(ph: Physics, batch: np.ndarray) -> np.ndarray:
 
     The engine prefills every prompt before the batch decodes, so each waits for all of them:
     ``T = prefill_time(n, B) + (⌈B × n / τ⌉ − 1) × T_step`` (the B prompts' FLOPs and weight reads in one
-    pass; with a token budget τ, one more step overhead for each further step the prompts need).
+    pass; with a token budget τ, one more step overhead for each further step the prompts need), plus the
+    first token's fixed cost.
     """
     b = batch.astype(float)
     n = ph.prefill_tokens
     finite = np.isfinite(ph.token_budget)
     steps = np.where(finite, np.ceil(b * n / np.where(finite, ph.token_budget, 1.0)), 1.0)
-    return prefill_time(ph, n, b) + (steps - 1.0) * ph.step_s
+    return prefill_time(ph, n, b) + (steps - 1.0) * ph.step_s + ph.first_s
 
 
 @dataclass
@@ -121,13 +133,21 @@ class SteadyState:
     ttft_s: np.ndarray
 
 
-def step_time(ph: Physics, tokens: np.ndarray, seqs: np.ndarray, attn_flops: np.ndarray | float = 0.0) -> np.ndarray:
+def step_time(
+    ph: Physics,
+    tokens: np.ndarray,
+    seqs: np.ndarray,
+    attn_flops: np.ndarray | float = 0.0,
+    running: np.ndarray | None = None,
+) -> np.ndarray:
     """One scheduler step carrying ``tokens`` tokens, ``seqs`` of them decodes reading their KV (seconds).
 
-    ``max((W_read + d × c × kv) / (t × BW × η_bw), (2 × P_act × τ + A) / (t × F × η_f)) + T_comm(τ) + T_step``:
+    ``max(W_read / (t × BW × η_bw) + d × c × kv / (t × BW × η_kv), (2 × P_act × τ + A) / (t × F × η_f))
+    + T_comm(τ) + T_step + r × T_seq``:
     the weights are read once per step (MoE: the experts the step's tokens route to), each decode reads
     its context, every token costs ``2 × P_act`` FLOPs plus ``A``, the prefill attention in the step; the
-    all-reduces carry every token of the step.
+    all-reduces carry every token of the step; each of the ``r`` sequences the step runs (default: the
+    decodes) costs ``T_seq`` of host work.
     """
     c = _col
     if ph.weights_expert.any():
@@ -135,12 +155,11 @@ def step_time(ph: Physics, tokens: np.ndarray, seqs: np.ndarray, attn_flops: np.
         w_read = c(ph.weights, tokens) - c(ph.weights_expert, tokens) * (1.0 - hit)
     else:  # dense: every weight is read each step
         w_read = c(ph.weights, tokens)
-    mem = (w_read + seqs * c(ph.context, tokens) * c(ph.kv_per_token, tokens)) / (
-        c(ph.tp_speed, tokens) * c(ph.bandwidth, tokens) * c(ph.eta_bw, tokens)
-    )
+    mem = _memory_time(ph, w_read, seqs * c(ph.context, tokens) * c(ph.kv_per_token, tokens), tokens)
     flops = 2.0 * c(ph.params_decode, tokens) * tokens + attn_flops
     comp = flops / (c(ph.tp_speed, tokens) * c(ph.flops, tokens) * c(ph.eta_f, tokens))
-    return np.maximum(mem, comp) + comm_time(ph, tokens) + c(ph.step_s, tokens)
+    per_seq = c(ph.seq_s, tokens) * (seqs if running is None else running)
+    return np.maximum(mem, comp) + comm_time(ph, tokens) + c(ph.step_s, tokens) + per_seq
 
 
 def scheduler_share(
@@ -180,11 +199,12 @@ def steady_state(ph: Physics, batch: np.ndarray, utilisation: float) -> SteadySt
     """Throughput and latency at concurrency ``batch`` (continuous or static batching).
 
     Continuous (a step-level scheduler with a token budget, see :func:`scheduler_share`): an average step
-    carries ``u × (n_in + n_out)`` tokens, ``u × n_out`` of them decodes; ``TPOT`` is that step's time,
-    ``X = u / T``; ``TTFT`` = the steps waited before the prefill × ``T`` + the prefill steps, each
-    carrying the prompt's chunk beside the decodes, plus an M/D/1 wait for random arrivals at the
-    planned utilisation on the share of the budget prompts occupy. Static: a batch runs to the output
-    bound, prefill padded to the input bucket;
+    carries ``u × (n_in + n_out)`` tokens, ``u × n_out`` of them decodes; ``X = u / T``; ``TTFT`` = the steps
+    waited before the prefill × ``T`` + the prefill steps, each carrying the prompt's chunk beside the
+    decodes, plus an M/D/1 wait for random arrivals at the planned utilisation on the share of the budget
+    prompts occupy, plus the first token's fixed cost. ``TPOT`` is the time of the steps a request decodes
+    in: the decodes plus the other ``(B − 1)/B`` of the prompt tokens (its own prompt runs before its first
+    token). Static: a batch runs to the output bound, prefill padded to the input bucket;
     ``X = B / T_batch``, ``TTFT = T_pre(B) + u × T_batch / 2``.
     """
     c = _col
@@ -199,12 +219,16 @@ def steady_state(ph: Physics, batch: np.ndarray, utilisation: float) -> SteadySt
     chunk = np.minimum(n_in, np.where(np.isfinite(budget), np.maximum(budget - decodes, 1.0), n_in))
     t_chunk = step_time(ph, decodes + chunk, decodes, attn_req * chunk / n_in)
     x_cont = u / t_avg
+    # the steps a request decodes in carry the other requests' prompt chunks, not its own: at one client a
+    # long prompt's chunks run before its first token and never between its output tokens
+    others = (b - 1.0) / np.maximum(b, 1.0)
+    t_own = step_time(ph, decodes + u * n_in * others, decodes, u * attn_req * others)
     prefill = np.maximum(s, 1.0) * t_chunk
     # random arrivals at the planned utilisation queue for the prompts' share of the budget (M/D/1)
     occupied = np.where(np.isfinite(budget), u * n_in / np.maximum(budget - decodes, 1.0), x_cont * prefill)
     rho = np.minimum(utilisation * occupied, 0.999)
-    ttft_cont = wait * t_avg + prefill + rho * prefill / (2.0 * (1.0 - rho))
-    tpot_cont = t_avg
+    ttft_cont = wait * t_avg + prefill + rho * prefill / (2.0 * (1.0 - rho)) + c(ph.first_s, b)
+    tpot_cont = t_own
     cont = c(ph.continuous, b)
     if ph.continuous.all():
         return SteadyState(x_cont, tpot_cont, ttft_cont)
@@ -217,7 +241,7 @@ def steady_state(ph: Physics, batch: np.ndarray, utilisation: float) -> SteadySt
     pre_b = np.maximum(comp, mem) + comm_time(ph, n * b) + c(ph.step_s, b)
     t_batch = pre_b + c(ph.decode_steps, b) * t_dec
     x_stat = b / t_batch
-    ttft_stat = pre_b + utilisation * t_batch / 2.0
+    ttft_stat = pre_b + utilisation * t_batch / 2.0 + c(ph.first_s, b)
     return SteadyState(
         requests_per_s=np.where(cont, x_cont, x_stat),
         tpot_s=np.where(cont, tpot_cont, t_dec),

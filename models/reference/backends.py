@@ -52,6 +52,7 @@ BACKEND_SCHEMA: dict[str, Column] = {
     "token_budget": Column("int", required=False, minimum=16, maximum=1_000_000),
     "token_budget_large": Column("int", required=False, minimum=16, maximum=1_000_000),
     "max_batch_large": Column("int", required=False, minimum=1, maximum=1_000_000),
+    "decode_bucket_min": Column("int", required=False, minimum=1, maximum=1_000_000),
 }
 SUPPORT_SCHEMA: dict[str, Column] = {
     "backend": Column("str"),
@@ -102,6 +103,9 @@ EFFICIENCY_SCHEMA: dict[str, Column] = {
     "eta_f": Column("float", minimum=0.01, maximum=1),
     "step_overhead_ms": Column("float", minimum=0, maximum=1000),
     "eta_link": Column("float", required=False, minimum=0.01, maximum=1),
+    "eta_kv": Column("float", required=False, minimum=0.01, maximum=1),
+    "seq_overhead_us": Column("float", required=False, minimum=0, maximum=10_000),
+    "first_token_ms": Column("float", required=False, minimum=0, maximum=10_000),
 }
 
 #: Architecture classes HF Accelerate loads for text generation (LMI HF Accelerate guide).
@@ -145,6 +149,9 @@ class Backend:
     token_budget: int | None = None
     token_budget_large: int | None = None
     max_batch_large: int | None = None
+    #: compiled static shapes: decode attends over power-of-two buckets from this size up to the compiled
+    #: sequence length (the whole bucket holding the position is read); None: over the tokens held
+    decode_bucket_min: int | None = None
 
     def batch_limit(self, acc_memory_gib: float, acc_name: str) -> int:
         """Concurrent sequences per copy: ``max_batch``, or ``max_batch_large`` on 70 GiB+ parts but A100."""
@@ -201,6 +208,25 @@ class Efficiency:
     #: share of the device link's bandwidth the tensor-parallel all-reduce reaches, where a fit to
     #: measurements across TP degrees set it (None: the interconnect's own figure)
     eta_link: float | None = None
+    #: share of peak bandwidth decode attention reaches reading the KV cache, where a fit to measurements
+    #: across context lengths set it (None: the same as ``eta_bw``)
+    eta_kv: float | None = None
+    #: host time per running sequence per step, seconds (None: none fitted)
+    seq_overhead_s: float | None = None
+    #: fixed cost of a request's first token beyond its prompt's steps, seconds (None: none fitted)
+    first_token_s: float | None = None
+
+    @property
+    def per_sequence_s(self) -> float:
+        return self.seq_overhead_s or 0.0
+
+    @property
+    def first_token_extra_s(self) -> float:
+        return self.first_token_s or 0.0
+
+    @property
+    def kv_efficiency(self) -> float:
+        return self.eta_bw if self.eta_kv is None else self.eta_kv
 
 
 # Lookups are memoised per loaded table set: the estimator asks the same questions on every tick.
@@ -497,6 +523,9 @@ class BackendData:
         if r is None:
             raise DataError(f"data/backends/efficiency.csv: no row for backend '{backend}'.")
         link = r.get("eta_link")
+        kv = r.get("eta_kv")
+        seq = r.get("seq_overhead_us")
+        first = r.get("first_token_ms")
         return Efficiency(
             float(r["eta_bw"]),
             float(r["eta_f"]),
@@ -504,6 +533,9 @@ class BackendData:
             str(r["source"]),
             calibrated,
             None if link is None or missing(link) else float(link),
+            None if kv is None or missing(kv) else float(kv),
+            None if seq is None or missing(seq) else float(seq) / 1e6,
+            None if first is None or missing(first) else float(first) / 1e3,
         )
 
 
@@ -540,6 +572,7 @@ def load_backends() -> BackendData:
             token_budget=_opt_int(r["token_budget"]),
             token_budget_large=_opt_int(r["token_budget_large"]),
             max_batch_large=_opt_int(r["max_batch_large"]),
+            decode_bucket_min=_opt_int(r["decode_bucket_min"]),
         )
         for r in bframe.records
     }

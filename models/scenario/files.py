@@ -103,6 +103,12 @@ def _build(cls: type, where: str, data: dict[str, Any]) -> Any:
             raise DataError(f"{where}.{key}: expected a number (0.3 to 0.99) or null.")
         elif key == "tensor_parallel" and value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise DataError(f"{where}.{key}: expected a whole number or null.")
+        elif (
+            key in ("max_batch_size", "max_num_batched_tokens")
+            and value is not None
+            and (not isinstance(value, int) or isinstance(value, bool))
+        ):
+            raise DataError(f"{where}.{key}: expected a whole number or null (the backend's default).")
         kwargs[key] = value
     return cls(**kwargs)
 

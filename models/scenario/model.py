@@ -84,6 +84,12 @@ class Deployment:
     tensor_parallel: int | None = None
     #: vLLM's gpu_memory_utilization (lmi-dist too): the share of GPU memory the engine takes; None: its default
     gpu_memory_utilization: float | None = None
+    #: requests one model copy runs at once (LMI option.max_rolling_batch_size: vLLM max_num_seqs, TensorRT-LLM
+    #: max_batch_size); None: the backend's default
+    max_batch_size: int | None = None
+    #: tokens one engine step carries, prompt chunks and decodes (vLLM max_num_batched_tokens, TensorRT-LLM
+    #: max_num_tokens); None: the backend's default. Ignored by backends that do not chunk prompts
+    max_num_batched_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,9 @@ PLATFORMS = ("sagemaker", "ec2")
 PRICING_OPTIONS = ("on_demand", "savings_plan", "reserved", "spot")
 KV_DTYPES = ("auto", "fp8")
 ARCH_CLASSES = ("decoder-only", "encoder-decoder", "mixture-of-experts")
+#: Engine limits a scenario may set: requests running at once, tokens per step.
+MAX_BATCH_RANGE = (1, 65_536)
+STEP_TOKENS_RANGE = (16, 1_048_576)
 
 #: allowed range of each numeric traffic/deployment field: (lowest, highest, lowest excluded)
 BOUNDS: dict[str, tuple[float, float, bool]] = {
@@ -151,6 +154,11 @@ def validate(s: Scenario) -> None:
     _bounded("deployment.bound_percentile", d.bound_percentile)
     if d.gpu_memory_utilization is not None:
         _num("deployment.gpu_memory_utilization", d.gpu_memory_utilization, 0.3, 0.99)
+    if d.max_batch_size is not None:
+        _num("deployment.max_batch_size", d.max_batch_size, MAX_BATCH_RANGE[0], MAX_BATCH_RANGE[1], integer=True)
+    if d.max_num_batched_tokens is not None:
+        lo, hi = STEP_TOKENS_RANGE
+        _num("deployment.max_num_batched_tokens", d.max_num_batched_tokens, lo, hi, integer=True)
     if d.kv_cache_dtype not in KV_DTYPES:
         raise DataError(f"deployment.kv_cache_dtype: '{d.kv_cache_dtype}' must be one of {', '.join(KV_DTYPES)}.")
     families = set(load_hardware().families())

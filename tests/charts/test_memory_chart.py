@@ -83,7 +83,7 @@ def test_recommended_option_is_drawn_on_its_instance(chart):
     rec = d.decision.recommendation
     slot = chart.categories.index(rec.instance)
     label = chart.ax.xaxis.get_major_formatter()(slot, slot)
-    assert label.endswith("fp8")
+    assert label.lower().endswith(rec.precision)
     assert f"TP {rec.tensor_parallel}" in label
 
 

@@ -68,8 +68,11 @@ def test_deck_has_the_listed_slides_with_pictures_and_text(data):
     assert "Load test" in texts[5] and pictures[5] == 1
     # one traffic class and no day shape: no Endpoints or Day slide; what moves the cost
     assert "What moves the cost" in texts[6] and pictures[6] == 1
-    assert texts[7].startswith("Deploying it: 2 × g6e.xlarge, vllm")
-    assert "vLLM: 2 × g6e.xlarge (fp8, TP 1) at $3,804/mo" in texts[7]
+    rec = data.decision.recommendation
+    assert texts[7].startswith(f"Deploying it: {rec.instances} × {rec.instance}, vllm")
+    option = f"{rec.instances} × {rec.instance} ({rec.precision}, TP {rec.tensor_parallel})"
+    title = f"vLLM: {option} at ${rec.monthly_usd:,.0f}/mo"
+    assert title in texts[7]
     assert "djl-inference:0.38.0-lmi29.0.0-cu130" in texts[7]
     deploy_cells = [c.text for sh in slides[7].shapes if sh.has_table for row in sh.table.rows for c in row.cells]
     assert "option.max_rolling_batch_size" in deploy_cells and "2816" in deploy_cells

@@ -15,7 +15,8 @@ def test_dialog_shows_every_format_of_the_recommendation(qtbot):
     dialog = DeployDialog(state)
     qtbot.addWidget(dialog)
     assert dialog.tabs.count() == len(FORMATS)
-    assert "vLLM: 2 × g6e.xlarge" in dialog.heading.text()
+    rec = state.decision.recommendation
+    assert f"vLLM: {rec.instances} × {rec.instance}" in dialog.heading.text()
     expected = build(state.estimate, None, state.decision)
     for i, fmt in enumerate(FORMATS):
         view = dialog.tabs.widget(i)
@@ -69,7 +70,7 @@ def test_cost_table_row_opens_its_deployment(make_window, qtbot):
     assert f"× {instance} ({precision}, TP {tp})" in w.deploy_dialog.artifact.target.title
     w.deploy_dialog.close()
     w.answer_tab("decision").card.deploy_button.click()
-    assert "g6e.xlarge" in w.deploy_dialog.heading.text()
+    assert w.qstate.state.decision.recommendation.instance in w.deploy_dialog.heading.text()
     w.deploy_dialog.close()
 
 
@@ -84,6 +85,8 @@ def test_a_traffic_mix_offers_each_endpoint(qtbot):
     i = dialog.endpoint.findData("shared")
     dialog.endpoint.setCurrentIndex(i)
     dialog.endpoint.activated.emit(i)
-    assert "8 × g6e.xlarge" in dialog.heading.text() and "One shared endpoint" in dialog.heading.text()
+    shared = state.decision.split.shared
+    assert f"{shared.instances} × {shared.option['instance']}" in dialog.heading.text()
+    assert "One shared endpoint" in dialog.heading.text()
     assert dialog.tabs.count() == len(FORMATS)
     assert "InitialInstanceCount" in dialog.texts["boto3"]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from lmi_explorer.gui.registry import index
 from lmi_explorer.models.files import data_root
 from lmi_explorer.models.scenario import load
@@ -65,7 +69,11 @@ def test_sensitivity_tab_waits_until_shown_and_resting(make_window, qtbot):
     w.tabs.setCurrentIndex(index("sensitivity"))
     tab.flush()
     chart = tab.canvas.chart
-    assert chart.subtitle.text.startswith("Support chatbot and nightly summarisation: $9.15k/mo today")
+    # today's cost of the shipped mix, as the comparison and the week price it
+    today = w.qstate.state.decision.week.monthly_usd
+    assert re.match(r"Support chatbot and nightly summarisation: \$[\d.]+k/mo today", chart.subtitle.text)
+    shown = float(re.search(r"\$([\d.]+)k/mo", chart.subtitle.text).group(1)) * 1000
+    assert shown == pytest.approx(today, rel=0.01)
     assert len(chart.ax.get_yticklabels()) == 7
 
 

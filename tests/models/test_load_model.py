@@ -92,8 +92,11 @@ def test_never_beats_the_roofline(case, n):
     ideal = replace(
         ph,
         eta_bw=np.ones_like(ph.eta_bw),
+        eta_kv=np.ones_like(ph.eta_kv),
         eta_f=np.ones_like(ph.eta_f),
         step_s=np.zeros_like(ph.step_s),
+        seq_s=np.zeros_like(ph.seq_s),
+        first_s=np.zeros_like(ph.first_s),
         link_latency_s=np.zeros_like(ph.link_latency_s),
     )
     b = np.full(len(ph.weights), n)
@@ -135,8 +138,11 @@ def test_a_fixed_batch_waits_for_the_whole_batch_prefill():
             bandwidth=a(1e12),
             flops=a(1e12),
             eta_bw=a(1),
+            eta_kv=a(1),
             eta_f=a(1),
             step_s=a(0.005),
+            seq_s=a(0),
+            first_s=a(0),
             link_latency_s=a(0),
             link_bytes_s=a(1e12),
             layers=a(1),

@@ -14,6 +14,7 @@ from lmi_explorer.models.calibration.measurements import Measurement
 from lmi_explorer.models.calibration.parity import BANDS, FIXED_LENGTH_CV, compare, summarise
 from lmi_explorer.models.calibration.user import Calibration, FittedEfficiency
 from lmi_explorer.models.estimate.loadtest import at_concurrency
+from lmi_explorer.models.reference.backends import load_backends
 
 RUN = Measurement(
     label="run c=16",
@@ -136,7 +137,10 @@ def test_fit_recovers_known_factors_and_reduces_the_error(make_scenario):
 
 
 def test_fit_learns_the_link_only_when_tp_varies(make_scenario):
-    truth = FittedEfficiency("vllm", "a10g", eta_bw=0.7, eta_f=0.45, step_overhead_ms=5.0, eta_link=0.35)
+    # the KV reads keep the shipped share of η_bw when the runs' contexts cannot tell them apart: so does the truth
+    shipped = load_backends().efficiency_for("vllm", "a10g")
+    kv = round(0.7 * shipped.kv_efficiency / shipped.eta_bw, 3)
+    truth = FittedEfficiency("vllm", "a10g", eta_bw=0.7, eta_f=0.45, step_overhead_ms=5.0, eta_link=0.35, eta_kv=kv)
     runs = [(8, 1000, 200, 1), (8, 1000, 200, 2), (8, 1000, 200, 4), (32, 2000, 200, 4), (1, 500, 200, 2)]
     measured = [
         replace(m, model="meta-llama/Llama-3.1-8B") for m in synthetic(make_scenario, truth, runs, "g5.12xlarge")
