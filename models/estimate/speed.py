@@ -162,6 +162,36 @@ def step_time(
     return np.maximum(mem, comp) + comm_time(ph, tokens) + c(ph.step_s, tokens) + per_seq
 
 
+def step_times(
+    ph: Physics,
+    tokens: tuple[np.ndarray, ...],
+    seqs: tuple[np.ndarray, ...],
+    attn_flops: tuple[np.ndarray, ...],
+) -> tuple[np.ndarray, ...]:
+    """:func:`step_time` for several steps at once (each with its tokens, decodes and prompt attention),
+    the columns they share broadcast once."""
+    c = _col
+    like = tokens[0]
+    per_s = c(ph.tp_speed, like) * c(ph.bandwidth, like)
+    kv_per_seq = c(ph.context, like) * c(ph.kv_per_token, like) / (per_s * c(ph.eta_kv, like))
+    compute_per_flop = 1.0 / (c(ph.tp_speed, like) * c(ph.flops, like) * c(ph.eta_f, like))
+    step_s, seq_s = c(ph.step_s, like), c(ph.seq_s, like)
+    two_p = 2.0 * c(ph.params_decode, like)
+    moe = bool(ph.weights_expert.any())
+    w_part = None if moe else c(ph.weights, like) / (per_s * c(ph.eta_bw, like))
+    out = []
+    for tok, n, attn in zip(tokens, seqs, attn_flops, strict=True):
+        if moe:
+            hit = 1.0 - (1.0 - c(ph.expert_hit, tok)) ** tok
+            w_read = c(ph.weights, tok) - c(ph.weights_expert, tok) * (1.0 - hit)
+            mem = w_read / (per_s * c(ph.eta_bw, tok)) + n * kv_per_seq
+        else:
+            mem = w_part + n * kv_per_seq
+        comp = (two_p * tok + attn) * compute_per_flop
+        out.append(np.maximum(mem, comp) + comm_time(ph, tok) + step_s + seq_s * n)
+    return tuple(out)
+
+
 def scheduler_share(
     n: np.ndarray, n_in: np.ndarray, n_out: np.ndarray, budget: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -203,8 +233,8 @@ def steady_state(ph: Physics, batch: np.ndarray, utilisation: float) -> SteadySt
     waited before the prefill × ``T`` + the prefill steps, each carrying the prompt's chunk beside the
     decodes, plus an M/D/1 wait for random arrivals at the planned utilisation on the share of the budget
     prompts occupy, plus the first token's fixed cost. ``TPOT`` is the time of the steps a request decodes
-    in: the decodes plus the other ``(B − 1)/B`` of the prompt tokens (its own prompt runs before its first
-    token). Static: a batch runs to the output bound, prefill padded to the input bucket;
+    in: its own decode, ``(B − 1)/B`` of the others' decodes and of the prompt tokens (its own prompt runs
+    before its first token). Static: a batch runs to the output bound, prefill padded to the input bucket;
     ``X = B / T_batch``, ``TTFT = T_pre(B) + u × T_batch / 2``.
     """
     c = _col
@@ -215,14 +245,19 @@ def steady_state(ph: Physics, batch: np.ndarray, utilisation: float) -> SteadySt
     u, wait, s = scheduler_share(b, n_in, n_out, budget)
     attn_req = 2.0 * c(ph.attn_layers, b) * n_in * n_in * c(ph.attn_width, b)  # one prompt's attention FLOPs
     decodes = u * n_out
-    t_avg = step_time(ph, u * (n_in + n_out), decodes, u * attn_req)
     chunk = np.minimum(n_in, np.where(np.isfinite(budget), np.maximum(budget - decodes, 1.0), n_in))
-    t_chunk = step_time(ph, decodes + chunk, decodes, attn_req * chunk / n_in)
-    x_cont = u / t_avg
     # the steps a request decodes in carry the other requests' prompt chunks, not its own: at one client a
     # long prompt's chunks run before its first token and never between its output tokens
+    # (B − 1)/B of the others' work: its own decode besides theirs, none of its own prompt
     others = (b - 1.0) / np.maximum(b, 1.0)
-    t_own = step_time(ph, decodes + u * n_in * others, decodes, u * attn_req * others)
+    own_decodes = 1.0 + decodes * others
+    t_avg, t_chunk, t_own = step_times(
+        ph,
+        (u * (n_in + n_out), decodes + chunk, own_decodes + u * n_in * others),
+        (decodes, decodes, own_decodes),
+        (u * attn_req, attn_req * chunk / n_in, u * attn_req * others),
+    )
+    x_cont = u / t_avg
     prefill = np.maximum(s, 1.0) * t_chunk
     # random arrivals at the planned utilisation queue for the prompts' share of the budget (M/D/1)
     occupied = np.where(np.isfinite(budget), u * n_in / np.maximum(budget - decodes, 1.0), x_cont * prefill)
