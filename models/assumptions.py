@@ -293,20 +293,16 @@ def _efficiency(eff: Efficiency, fitted: FittedEfficiency | None, calibration: s
         return Assumption(
             "Backend",
             "Efficiency",
-            f"η_bw {eff.eta_bw:g}, η_f {eff.eta_f:g}, step "
-            f"{eff.step_overhead_s * 1000:.2f} ms (shipped"
-            f"{'' if eff.calibrated else '; no measured point here'})",
+            f"{eff.summary()} (shipped{'' if eff.calibrated else '; no measured point here'})",
             eff.source,
         )
-    link = "" if fitted.eta_link is None else f", TP link {fitted.eta_link:g}"
     errors = ""
     if fitted.median_error_before is not None and fitted.median_error_after is not None:
         errors = f"; median error {percent(fitted.median_error_before)} → {percent(fitted.median_error_after)}"
     return Assumption(
         "Backend",
         "Efficiency",
-        f"η_bw {fitted.eta_bw:g}, η_f {fitted.eta_f:g}, step "
-        f"{fitted.step_overhead_ms:.2f} ms{link} (fitted to your measurements)",
+        f"{fitted.summary()} (fitted to your measurements)",
         f"fit to {fitted.points} measured figures in '{calibration}'{errors}",
     )
 

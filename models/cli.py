@@ -489,7 +489,6 @@ def _known_models(measurements: list[Measurement], scenario: Scenario, model: st
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """`calibrate`: estimate vs measured for load-test files, efficiency fitted, optionally saved in a scenario."""
-    from dataclasses import asdict
 
     from lmi_explorer.models.calibration.fit import fit_measurements
     from lmi_explorer.models.calibration.importers import load_measurements
@@ -549,12 +548,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             f"{percent(report.median_error_after)} fitted.\n"
         )
     for f in report.calibration.factors:
-        d = asdict(f)
-        link = "" if d["eta_link"] is None else f", link η {d['eta_link']:.3f}"
-        w(
-            f"  {f.backend} on {f.accelerator}: η_bw {f.eta_bw:.3f}, η_f {f.eta_f:.3f}, "
-            f"step {f.step_overhead_ms:.2f} ms{link} ({f.points} figures)\n"
-        )
+        w(f"  {f.backend} on {f.accelerator}: {f.summary()} ({f.points} figures)\n")
     for r in report.not_fitted.to_dict("records"):
         w(f"  not compared: {r['label']}: {r['reason']}\n")
     w(

@@ -21,6 +21,7 @@ from lmi_explorer.gui.qt_state import QtState, blocked
 from lmi_explorer.models.estimate.precisions import FULL_PRECISION_KEY, full_precision
 from lmi_explorer.models.reference.backends import load_backends, release_summary
 from lmi_explorer.models.reference.hardware import load_hardware
+from lmi_explorer.models.scenario.validation import MAX_BATCH_RANGE, STEP_TOKENS_RANGE
 
 HARDWARE = (("gpu", "GPU"), ("inferentia", "Inferentia2 / Trainium"), ("both", "GPU and Inferentia2"))
 PLATFORMS = (("sagemaker", "SageMaker real-time"), ("ec2", "EC2"))
@@ -123,6 +124,34 @@ class DeploymentPanel(QWidget):
             "other processes. The Deploy dialog writes the same value."
         )
         form.addRow("GPU memory (vLLM)", self.gpu_memory)
+        lo, hi = MAX_BATCH_RANGE
+        self.max_batch = QSpinBox()
+        self.max_batch.setRange(lo - 1, hi)
+        self.max_batch.setSpecialValueText("backend default")
+        self.max_batch.setKeyboardTracking(False)
+        self.max_batch.setAccessibleName("Max batch size")
+        self.max_batch.setToolTip(
+            "The most requests one model copy runs at once: LMI's option.max_rolling_batch_size (vLLM "
+            "max_num_seqs, TensorRT-LLM max_batch_size). Lower caps the concurrency the estimate may plan; "
+            "higher lets the KV cache decide. Backend default: vLLM 256, or 1,024 on 70 GiB+ GPUs other than "
+            "A100; TensorRT-LLM 256; NeuronX 32."
+        )
+        form.addRow("Max batch size", self.max_batch)
+        lo, hi = STEP_TOKENS_RANGE
+        self.step_tokens = QSpinBox()
+        self.step_tokens.setRange(lo - 1, hi)
+        self.step_tokens.setSingleStep(1024)
+        self.step_tokens.setSpecialValueText("backend default")
+        self.step_tokens.setKeyboardTracking(False)
+        self.step_tokens.setAccessibleName("Tokens per step")
+        self.step_tokens.setToolTip(
+            "Tokens one engine step carries, prompt chunks and decodes (vLLM max_num_batched_tokens, written as "
+            "option.max_rolling_batch_prefill_tokens; TensorRT-LLM max_num_tokens). Larger prefills prompts in "
+            "fewer steps (lower time to first token) but slows the decodes sharing those steps (higher time per "
+            "token). Backend default: vLLM 2,048, or 8,192 on 70 GiB+ GPUs other than A100; TensorRT-LLM 8,192. "
+            "Backends that do not chunk prompts ignore it."
+        )
+        form.addRow("Tokens per step", self.step_tokens)
         fam_box = QGroupBox("Instance families")
         fam_box.setToolTip("Instance families to compare (all checked = every family for the chosen hardware).")
         fam_grid = QGridLayout(fam_box)
@@ -167,6 +196,12 @@ class DeploymentPanel(QWidget):
         self.kv.activated.connect(lambda i: self.state.update(kv_cache_dtype=self.kv.itemData(i)))
         self.gpu_memory.valueChanged.connect(
             lambda v: self.state.update(gpu_memory_utilization=None if v < 30 else v / 100)
+        )
+        self.max_batch.valueChanged.connect(
+            lambda v: self.state.update(max_batch_size=None if v < MAX_BATCH_RANGE[0] else v)
+        )
+        self.step_tokens.valueChanged.connect(
+            lambda v: self.state.update(max_num_batched_tokens=None if v < STEP_TOKENS_RANGE[0] else v)
         )
         state.changed.connect(self.refresh)
         self.refresh()
@@ -215,6 +250,8 @@ class DeploymentPanel(QWidget):
             self.tp,
             self.kv,
             self.gpu_memory,
+            self.max_batch,
+            self.step_tokens,
             *self.families.values(),
             *self.precisions.values(),
         )
@@ -237,6 +274,9 @@ class DeploymentPanel(QWidget):
             self.kv.setCurrentIndex(self.kv.findData(d.kv_cache_dtype))
             g = d.gpu_memory_utilization
             self.gpu_memory.setValue(29 if g is None else round(g * 100))
+            self.max_batch.setValue(MAX_BATCH_RANGE[0] - 1 if d.max_batch_size is None else d.max_batch_size)
+            t = d.max_num_batched_tokens
+            self.step_tokens.setValue(STEP_TOKENS_RANGE[0] - 1 if t is None else t)
             spot = self.pricing.model().item(self.pricing.findData("spot"))  # type: ignore[attr-defined]
             if spot is not None:
                 spot.setEnabled(d.platform == "ec2")

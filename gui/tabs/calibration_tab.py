@@ -273,8 +273,7 @@ class CalibrationTab(ChartTab):
         self.qstate.update(calibration=report.calibration)
         names = _backend_names()
         parts = [
-            f"{names.get(f.backend, f.backend)} on {accelerator_label(f.accelerator)}: η_bw {f.eta_bw:.2f}, "
-            f"η_f {f.eta_f:.2f}, step {f.step_overhead_ms:.1f} ms"
+            f"{names.get(f.backend, f.backend)} on {accelerator_label(f.accelerator)}: {f.summary()}"
             for f in report.calibration.factors
         ]
         self.status.setText(

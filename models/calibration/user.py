@@ -79,6 +79,20 @@ class FittedEfficiency:
     def step_overhead_s(self) -> float:
         return self.step_overhead_ms / 1000.0
 
+    def summary(self) -> str:
+        """The fitted factors in words (the optional ones only where fitted)."""
+        from lmi_explorer.models.reference.backends import factors_text
+
+        return factors_text(
+            self.eta_bw,
+            self.eta_f,
+            self.step_overhead_ms,
+            self.eta_kv,
+            self.seq_overhead_us,
+            self.first_token_ms,
+            self.eta_link,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Calibration:

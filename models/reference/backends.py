@@ -228,6 +228,41 @@ class Efficiency:
     def kv_efficiency(self) -> float:
         return self.eta_bw if self.eta_kv is None else self.eta_kv
 
+    def summary(self) -> str:
+        """The factors in words: ``η_bw 0.8, η_kv 0.49 (KV reads), η_f 0.5, step 4.2 ms, 20 µs per sequence``."""
+        return factors_text(
+            self.eta_bw,
+            self.eta_f,
+            self.step_overhead_s * 1000,
+            self.eta_kv,
+            None if self.seq_overhead_s is None else self.seq_overhead_s * 1e6,
+            None if self.first_token_s is None else self.first_token_s * 1000,
+            self.eta_link,
+        )
+
+
+def factors_text(
+    eta_bw: float,
+    eta_f: float,
+    step_ms: float,
+    eta_kv: float | None = None,
+    seq_us: float | None = None,
+    first_ms: float | None = None,
+    eta_link: float | None = None,
+) -> str:
+    """Efficiency factors in words, the optional ones only where set (non-zero)."""
+    parts = [f"η_bw {eta_bw:g}"]
+    if eta_kv is not None:
+        parts.append(f"η_kv {eta_kv:g} (KV reads)")
+    parts += [f"η_f {eta_f:g}", f"step {step_ms:.2f} ms"]
+    if seq_us:
+        parts.append(f"{seq_us:g} µs per running sequence")
+    if first_ms:
+        parts.append(f"first token +{first_ms:g} ms")
+    if eta_link is not None:
+        parts.append(f"TP link {eta_link:g}")
+    return ", ".join(parts)
+
 
 # Lookups are memoised per loaded table set: the estimator asks the same questions on every tick.
 _SUPPORT_CACHE: dict[tuple, Support] = {}

@@ -363,3 +363,25 @@ def test_custom_model_from_a_config_json(make_window, qtbot, tmp_path):
     bad.write_text("{not json")
     assert not dlg.import_config(bad)
     assert dlg.error.text().startswith("config.json") or "JSON" in dlg.error.text()
+
+
+def test_engine_limits_are_inputs_that_move_the_estimate(make_window, qtbot):
+    w = make_window()
+    panel = w.deployment_panel
+    assert panel.max_batch.text() == "backend default" and panel.step_tokens.text() == "backend default"
+    assert "max_rolling_batch_size" in panel.max_batch.toolTip()
+    assert "max_num_batched_tokens" in panel.step_tokens.toolTip()
+    panel.max_batch.setValue(4)
+    settle(qtbot, 5)
+    assert w.qstate.scenario.deployment.max_batch_size == 4
+    options = w.qstate.state.estimate.options
+    assert (options["max_concurrency"] <= 4).all()
+    panel.step_tokens.setValue(4096)
+    settle(qtbot, 5)
+    assert w.qstate.scenario.deployment.max_num_batched_tokens == 4096
+    panel.max_batch.setValue(panel.max_batch.minimum())  # back to the backend's default
+    settle(qtbot, 5)
+    assert w.qstate.scenario.deployment.max_batch_size is None
+    w.qstate.update(max_batch_size=64)  # a loaded scenario shows its own limits
+    settle(qtbot, 5)
+    assert panel.max_batch.value() == 64
