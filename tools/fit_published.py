@@ -254,8 +254,14 @@ def main() -> None:
         clear_caches()
     # residuals after the fit: the evidence behind each estimate's range
     frame = published_parity()
+    # the evidence behind the ranges: the points the factors were fitted to (not another server's, nor a
+    # point set aside as at odds with its own source)
+    fitted_cases = {p.case for p in load_published() if p.fitted}
     frame = frame[
-        frame["metric"].isin(METRICS) & frame["estimate"].notna() & (frame["measured"] > 0) & ~frame["reference"]
+        frame["metric"].isin(METRICS)
+        & frame["estimate"].notna()
+        & (frame["measured"] > 0)
+        & frame["point"].isin(fitted_cases)
     ]
     log_err = np.log(frame["estimate"].astype(float) / frame["measured"].astype(float))
     frame = frame.assign(log_error=log_err)
