@@ -135,9 +135,10 @@ class LoadTestChart(BaseChart):
         self.user_picked = False  # options chosen in the options table rather than the cheapest
         self._keys: tuple | None = None
         self._shown = -1  # options in the legend
-        # generous shrink bands: the options shown change as sliders move, and their ranges differ
-        self._tpot_lim = StickyLimit(shrink=0.25)
-        self._tput_lim = StickyLimit(shrink=0.15)
+        # generous shrink bands and room to grow: the options shown change as sliders move, their ranges
+        # differ, and an axis that moves costs a full redraw
+        self._tpot_lim = StickyLimit(grow=2.0, shrink=0.25)
+        self._tput_lim = StickyLimit(grow=2.0, shrink=0.15)
         self._ttft_lim = StickyLogRange(margin=3.0, slack=24.0)
 
     # ------------------------------------------------------------------ artists
