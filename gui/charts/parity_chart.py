@@ -50,6 +50,8 @@ if TYPE_CHECKING:
     from lmi_explorer.gui.charts.theme import ChartTheme
     from lmi_explorer.models.calibration.points import ParityPoints
 
+#: the group key of points measured on another server than the backend's engine
+OTHER_SERVER = "(other server)"
 #: group colours (backend × accelerator), Okabe–Ito; the dark theme swaps the deep blue for sky blue
 MAX_GROUPS = len(SERIES_COLOURS)
 #: the worst points of a panel that carry their error as a label (the rest on hover and in the table)
@@ -190,6 +192,7 @@ class ParityChart(BaseChart):
         self._legend_key: tuple | None = None
         self.points: ParityPoints | None = None
         self.groups: list[tuple[str, str]] = []
+        self.slot_labels: list[str] = []  # the legend entry of each colour slot
         figure.canvas.mpl_connect("motion_notify_event", self._on_motion)
 
     # ------------------------------------------------------------------ protocol
@@ -219,12 +222,25 @@ class ParityChart(BaseChart):
     def _group_slots(self, frame: pd.DataFrame) -> list[int]:
         """Slot (colour) of every row: one per backend × accelerator, most points first; the rest share the last."""
         keys = list(zip(frame["backend"].astype(str), frame["accelerator"].astype(str), strict=True))
+        if "origin" in frame:  # another server's figures share one colour of their own: shown, not counted
+            other = (frame["origin"] == "other server").to_numpy()
+            keys = [(OTHER_SERVER, "") if o else k for k, o in zip(keys, other, strict=True)]
         first = list(dict.fromkeys(keys))
         count = dict.fromkeys(first, 0)
         for k in keys:
             count[k] += 1
         self.groups = sorted(first, key=lambda k: -count[k])  # stable: ties keep their first appearance
-        slot = {k: min(i, MAX_GROUPS - 1) for i, k in enumerate(self.groups)}
+        real = [k for k in self.groups if k[0] != OTHER_SERVER]
+        other = len(real) < len(self.groups)
+        room = MAX_GROUPS - (1 if other else 0)  # another server's points keep a colour of their own
+        slot = {k: min(i, room - 1) for i, k in enumerate(real)}
+        labels = [group_label(*k) for k in real[:room]]
+        if len(real) > room:
+            labels[room - 1] = "others"
+        if other:
+            slot[(OTHER_SERVER, "")] = len(labels)
+            labels.append("other servers (for reference)")
+        self.slot_labels = labels
         return [slot[k] for k in keys]
 
     def _draw_points(self, points: ParityPoints) -> None:
@@ -344,16 +360,14 @@ class ParityChart(BaseChart):
                     break
 
     def _update_legend(self, points: ParityPoints) -> None:
-        key = (tuple(self.groups[:MAX_GROUPS]), points.fitted)
+        key = (tuple(self.slot_labels), points.fitted)
         if key == self._legend_key:
             return
         self._legend_key = key
         if self.legend is not None:
             self.legend.remove()
         handles: list[Artist] = []
-        for i, (backend, acc) in enumerate(self.groups[:MAX_GROUPS]):
-            last = i == MAX_GROUPS - 1 and len(self.groups) > MAX_GROUPS
-            label = "others" if last else group_label(backend, acc)
+        for i, label in enumerate(self.slot_labels):
             handles.append(Line2D([], [], ls="", marker="o", color=self.colours[i], label=label))
         if points.fitted:
             handles.append(

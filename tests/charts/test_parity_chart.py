@@ -57,7 +57,12 @@ def test_once_compared_it_shows_every_published_load_test():
     assert chart.subtitle.text.startswith(f"{p.summary.compared} published figures")
     # the groups with the most points get their own colours; the last entry gathers the rest
     legend = legend_texts(fig)
-    assert "TensorRT-LLM · L40S" in legend and "vLLM · H100 80GB" in legend and "others" in legend
+    assert "TensorRT-LLM · L40S" in legend and "others" in legend
+    # another server's figures keep a colour of their own, named as shown for reference
+    assert "other servers (for reference)" in legend
+    other = chart.slot_labels.index("other servers (for reference)")
+    tgi = p.frame[(p.frame["origin"] == "other server") & (p.frame["metric"] != "kv_tokens")]
+    assert sum(len(panel.after[other].get_offsets()) for panel in chart.panels) == len(tgi) > 0
 
 
 def test_imported_runs_then_fitted_show_before_hollow_and_after_filled():
