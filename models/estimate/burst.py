@@ -70,12 +70,20 @@ def request_lengths(mean: float, cv: float, upper: float, n: int, seed: int) -> 
 
 
 def schedule(
-    input_tokens: np.ndarray, output_tokens: np.ndarray, max_seqs: int, kv_tokens: float, budget: float
+    input_tokens: np.ndarray,
+    output_tokens: np.ndarray,
+    max_seqs: int,
+    kv_tokens: float,
+    budget: float,
+    *,
+    fast: bool = True,
 ) -> Schedule:
     """Replay a burst of ``len(input_tokens)`` requests (all submitted at step 0).
 
     ``max_seqs``: requests running at once (vLLM ``max_num_seqs``); ``kv_tokens``: tokens the KV cache holds;
-    ``budget``: tokens a step carries (``max_num_batched_tokens``; inf: whole prompts).
+    ``budget``: tokens a step carries (``max_num_batched_tokens``; inf: whole prompts). ``fast`` takes a run
+    of steps in which every running request only decodes, none finishes, none can be admitted and the KV
+    cache does not overflow in one go (the same steps, recorded at once; ``False`` replays them one by one).
     """
     n_in = np.asarray(input_tokens, dtype=float)
     n_out = np.maximum(np.asarray(output_tokens, dtype=float), 1.0)
@@ -97,6 +105,20 @@ def schedule(
     while len(running) or len(waiting):
         if step >= MAX_STEPS:
             raise ValueError(f"the burst needs more than {MAX_STEPS:,} steps; it cannot be replayed.")
+        if fast and len(running):
+            k = _decode_run(running, waiting, n_in, n_out, computed, emitted, max_seqs, kv_tokens, budget)
+            if k:
+                r = len(running)
+                held = float(computed[running].sum())
+                rec_tokens.extend([float(r)] * k)
+                rec_decodes.extend([float(r)] * k)
+                rec_prompts.extend([0.0] * k)
+                rec_ctx.extend((held + r * np.arange(k, dtype=float)).tolist())
+                rec_pairs.extend([0.0] * k)
+                computed[running] += k
+                emitted[running] += k
+                step += k
+                continue
         # running requests in admission order, each up to what it still has to compute
         pending = n_in[running] + emitted[running] - computed[running]
         before = np.cumsum(pending) - pending
@@ -156,6 +178,37 @@ def schedule(
         n_out,
         preemptions,
     )
+
+
+def _decode_run(
+    running: np.ndarray,
+    waiting: np.ndarray,
+    n_in: np.ndarray,
+    n_out: np.ndarray,
+    computed: np.ndarray,
+    emitted: np.ndarray,
+    max_seqs: int,
+    kv_tokens: float,
+    budget: float,
+) -> int:
+    """Steps from now in which every running request only decodes and nothing else can happen: no request
+    finishes, none is admitted (the queue is empty, the sequences are full, or the first in the queue does
+    not fit and only fits less as the decodes grow), the KV cache holds every new token. 0: replay this step."""
+    r = len(running)
+    if budget < r:
+        return 0
+    em = emitted[running]
+    held = computed[running]
+    if not ((n_in[running] + em - held == 1.0).all() and (em >= 1.0).all()):
+        return 0
+    used = float(held.sum())
+    if len(waiting) and r < max_seqs and budget > r:
+        w = waiting[0]
+        need = n_in[w] + emitted[w] - computed[w]
+        if used + r + min(budget - r, need) <= kv_tokens:
+            return 0  # the next in the queue would be admitted
+    k = min(int((n_out[running] - em).min()) - 1, int(np.floor((kv_tokens - used) / r)))
+    return max(k, 0)
 
 
 def step_seconds(ph: Physics, s: Schedule) -> np.ndarray:

@@ -188,3 +188,22 @@ def test_engine_limits_are_validated_and_saved():
     bad["deployment"]["max_batch_size"] = "many"
     with pytest.raises(DataError, match="expected a whole number or null"):
         from_dict(bad)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 30),
+    seqs=st.integers(1, 12),
+    budget=st.sampled_from([8, 48, 300, float("inf")]),
+    kv=st.sampled_from([300.0, 1500.0, 1e9]),
+    seed=st.integers(0, 7),
+)
+def test_taking_decode_runs_in_one_go_replays_the_same_steps(n, seqs, budget, kv, seed):
+    rng = np.random.default_rng(seed)
+    n_in = rng.integers(1, 120, n).astype(float)
+    n_out = rng.integers(1, 80, n).astype(float)
+    a = schedule(n_in, n_out, max_seqs=seqs, kv_tokens=kv, budget=budget, fast=False)
+    b = schedule(n_in, n_out, max_seqs=seqs, kv_tokens=kv, budget=budget)
+    for field in ("tokens", "decodes", "prompts", "decode_context", "attention_pairs", "first_step", "last_step"):
+        assert np.array_equal(getattr(a, field), getattr(b, field)), field
+    assert a.preemptions == b.preemptions
