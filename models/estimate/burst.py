@@ -109,11 +109,11 @@ def schedule(
             k = _decode_run(running, waiting, n_in, n_out, computed, emitted, max_seqs, kv_tokens, budget)
             if k:
                 r = len(running)
-                held = float(computed[running].sum())
+                held_now = float(computed[running].sum())
                 rec_tokens.extend([float(r)] * k)
                 rec_decodes.extend([float(r)] * k)
                 rec_prompts.extend([0.0] * k)
-                rec_ctx.extend((held + r * np.arange(k, dtype=float)).tolist())
+                rec_ctx.extend((held_now + r * np.arange(k, dtype=float)).tolist())
                 rec_pairs.extend([0.0] * k)
                 computed[running] += k
                 emitted[running] += k
