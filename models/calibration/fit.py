@@ -54,7 +54,9 @@ SEQ_BATCH_SPREAD = 8.0
 PRIOR_SEQ_S = 20e-6
 #: η_kv as a share of η_bw tried on the grid (decode attention reaches at most the weights' efficiency)
 _KV_SHARES = (1.0, 0.8, 0.6, 0.45, 0.35, 0.25)
-#: the points' decode contexts must differ this much (largest / smallest) before η_kv is fitted apart
+#: figures a group needs before any factor beyond η_bw, η_f and the step overhead is fitted
+MIN_FIGURES_EXTRA = 8
+#: the points' KV reads per step (batch × decode context) must differ this much before η_kv is fitted apart
 KV_CONTEXT_SPREAD = 4.0
 _GRID_STEP_S = np.array([0.0, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, STEP_MAX_MS / 1000])
 FIT_COLUMNS = [
@@ -361,15 +363,18 @@ def fit_measurements(
         eff = (start_for or bk.efficiency_for)(backend, acc)
         link0 = hw.interconnects[a.interconnect].bandwidth_efficiency
         fit_link = len(set(group.tps)) >= 2 and max(group.tps) > 1
-        ctx = group.ph.context
-        fit_kv = bool(len(ctx) >= 3 and ctx.max() >= KV_CONTEXT_SPREAD * max(ctx.min(), 1.0))
+        # the KV read of a step grows with the batch × the context while the weights' read does not: points
+        # whose batch × context differ enough tell the two efficiencies apart
+        kv_read = group.ph.context * np.minimum(group.concurrency, group.bmax)
+        enough = len(group.targets) >= MIN_FIGURES_EXTRA  # a factor beyond the three needs figures to stand on
+        fit_kv = enough and bool(len(kv_read) >= 3 and kv_read.max() >= KV_CONTEXT_SPREAD * max(kv_read.min(), 1.0))
         group = replace(group, kv_share=eff.kv_efficiency / eff.eta_bw)
         kv0 = eff.kv_efficiency if fit_kv else math.nan
         batch = np.minimum(group.concurrency, group.bmax)
-        fit_seq = bool(len(batch) >= 3 and batch.max() >= SEQ_BATCH_SPREAD * max(batch.min(), 1.0))
+        fit_seq = enough and bool(len(batch) >= 3 and batch.max() >= SEQ_BATCH_SPREAD * max(batch.min(), 1.0))
         ttft_at = [i for i, metric, _, _ in group.targets if metric == "ttft_s"]
         work = group.ph.prefill_tokens[ttft_at] * np.minimum(group.concurrency, group.bmax)[ttft_at]
-        fit_first = bool(len(ttft_at) >= FIRST_TARGETS and work.max() >= FIRST_SPREAD * max(work.min(), 1.0))
+        fit_first = enough and bool(len(ttft_at) >= FIRST_TARGETS and work.max() >= FIRST_SPREAD * max(work.min(), 1.0))
         start = np.array(
             [eff.eta_bw, eff.eta_f, eff.step_overhead_s, link0, kv0, eff.per_sequence_s, eff.first_token_extra_s]
         )

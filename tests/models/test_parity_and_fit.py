@@ -168,3 +168,17 @@ def test_unplaceable_measurements_are_listed_not_fitted(make_scenario):
     assert list(report.not_fitted["label"]) == ["run c=16"]
     assert "instance not given" in report.not_fitted["reason"].iloc[0]
     assert len(report.calibration.measurements) == 2 and len(report.calibration.factors) == 1
+
+
+def test_runs_at_one_length_and_several_client_counts_fit_the_kv_reads(make_scenario):
+    # the KV read of a step grows with the clients while the weights' does not: three runs at one length
+    # tell η_kv from η_bw, and the fit lowers the error instead of keeping the shipped share of η_bw
+    truth = FittedEfficiency("vllm", "l40s", eta_bw=0.8, eta_f=0.35, step_overhead_ms=3.0, eta_kv=0.7)
+    runs = [(1, 550, 550, 1), (8, 550, 550, 1), (16, 550, 550, 1)]
+    measured = synthetic(make_scenario, truth, runs, "g6e.xlarge")
+    report = fit_measurements(measured, make_scenario())
+    (f,) = report.calibration.factors
+    # (at one length the per-sequence cost and the KV reads both grow with the clients: what the fit must
+    # get right is the figures, not how it splits them)
+    assert f.eta_kv is not None
+    assert report.median_error_after < 0.02 < 0.1 < report.median_error_before
