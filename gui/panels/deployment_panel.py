@@ -124,32 +124,25 @@ class DeploymentPanel(QWidget):
             "other processes. The Deploy dialog writes the same value."
         )
         form.addRow("GPU memory (vLLM)", self.gpu_memory)
-        lo, hi = MAX_BATCH_RANGE
-        self.max_batch = QSpinBox()
-        self.max_batch.setRange(lo - 1, hi)
-        self.max_batch.setSpecialValueText("backend default")
-        self.max_batch.setKeyboardTracking(False)
-        self.max_batch.setAccessibleName("Max batch size")
-        self.max_batch.setToolTip(
+        self.max_batch = _limit_spin(
+            MAX_BATCH_RANGE,
+            1,
+            "Max batch size",
             "The most requests one model copy runs at once: LMI's option.max_rolling_batch_size (vLLM "
             "max_num_seqs, TensorRT-LLM max_batch_size). Lower caps the concurrency the estimate may plan; "
             "higher lets the KV cache decide. Backend default: vLLM 256, or 1,024 on 70 GiB+ GPUs other than "
-            "A100; TensorRT-LLM 256; NeuronX 32."
+            "A100; TensorRT-LLM 256; NeuronX 32.",
         )
         form.addRow("Max batch size", self.max_batch)
-        lo, hi = STEP_TOKENS_RANGE
-        self.step_tokens = QSpinBox()
-        self.step_tokens.setRange(lo - 1, hi)
-        self.step_tokens.setSingleStep(1024)
-        self.step_tokens.setSpecialValueText("backend default")
-        self.step_tokens.setKeyboardTracking(False)
-        self.step_tokens.setAccessibleName("Tokens per step")
-        self.step_tokens.setToolTip(
+        self.step_tokens = _limit_spin(
+            STEP_TOKENS_RANGE,
+            1024,
+            "Tokens per step",
             "Tokens one engine step carries, prompt chunks and decodes (vLLM max_num_batched_tokens, written as "
             "option.max_rolling_batch_prefill_tokens; TensorRT-LLM max_num_tokens). Larger prefills prompts in "
             "fewer steps (lower time to first token) but slows the decodes sharing those steps (higher time per "
             "token). Backend default: vLLM 2,048, or 8,192 on 70 GiB+ GPUs other than A100; TensorRT-LLM 8,192. "
-            "Backends that do not chunk prompts ignore it."
+            "Backends that do not chunk prompts ignore it.",
         )
         form.addRow("Tokens per step", self.step_tokens)
         fam_box = QGroupBox("Instance families")
@@ -289,6 +282,18 @@ class DeploymentPanel(QWidget):
             self.precisions[FULL_PRECISION_KEY].setText(
                 full_label if own == FULL_PRECISION_KEY else f"full ({bk_labels()[own]})"
             )
+
+
+def _limit_spin(limits: tuple[int, int], step: int, name: str, tip: str) -> QSpinBox:
+    """A spin box for an engine limit: the range below its lowest value reads 'backend default' (None)."""
+    spin = QSpinBox()
+    spin.setRange(limits[0] - 1, limits[1])
+    spin.setSingleStep(step)
+    spin.setSpecialValueText("backend default")
+    spin.setKeyboardTracking(False)
+    spin.setAccessibleName(name)
+    spin.setToolTip(tip)
+    return spin
 
 
 def bk_labels() -> dict[str, str]:

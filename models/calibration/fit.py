@@ -214,6 +214,13 @@ def _cost(
     return data.sum(axis=1) + PRIOR_WEIGHT * prior
 
 
+def _crossed(grid: np.ndarray, column: int, values: tuple[float, ...]) -> np.ndarray:
+    """The grid repeated once per value, with ``column`` set to that value."""
+    out = np.vstack([grid] * len(values))
+    out[:, column] = np.repeat(values, len(grid))
+    return out
+
+
 def _search(
     g: _Group,
     start: np.ndarray,
@@ -246,15 +253,9 @@ def _search(
     else:
         base[:, 4] = start[4]
     if fit_seq:
-        per = [base.copy() for _ in _GRID_SEQ_S]
-        for b, v in zip(per, _GRID_SEQ_S, strict=True):
-            b[:, 5] = v
-        base = np.vstack(per)
+        base = _crossed(base, 5, _GRID_SEQ_S)
     if fit_first:
-        per = [base.copy() for _ in _GRID_FIRST_S]
-        for b, v in zip(per, _GRID_FIRST_S, strict=True):
-            b[:, 6] = v
-        base = np.vstack(per)
+        base = _crossed(base, 6, _GRID_FIRST_S)
     grid = np.vstack([start, base])
 
     def cost(theta: np.ndarray, exact: bool = True) -> np.ndarray:

@@ -332,18 +332,18 @@ def placement(p: PublishedPoint, scenario: Scenario) -> Placement:
     from lmi_explorer.models.traffic import load_presets
 
     pl = place(to_measurement(p), scenario)
-    if pl.variant is not None and p.gpu_memory_utilization is not None:
-        pl = replace(pl, variant=pl.variant.with_changes(gpu_memory_utilization=p.gpu_memory_utilization))
-    if pl.variant is not None and p.kv_cache_dtype is not None:
-        pl = replace(pl, variant=pl.variant.with_changes(kv_cache_dtype=p.kv_cache_dtype))
-    if pl.variant is not None and (p.max_batch_size is not None or p.max_num_batched_tokens is not None):
-        limits = {"max_batch_size": p.max_batch_size, "max_num_batched_tokens": p.max_num_batched_tokens}
-        pl = replace(pl, variant=pl.variant.with_changes(**limits))
-    if pl.variant is not None and p.spread:
+    if pl.variant is None:
+        return pl
+    # the run's own engine settings, where the source records them
+    changes: dict[str, Any] = {
+        k: v
+        for k in ("gpu_memory_utilization", "kv_cache_dtype", "max_batch_size", "max_num_batched_tokens")
+        if (v := getattr(p, k)) is not None
+    }
+    if p.spread:
         preset = load_presets()[SHAREGPT_PRESET]
-        variant = pl.variant.with_changes(input_cv=preset.input_cv, output_cv=preset.output_cv)
-        pl = replace(pl, variant=variant)
-    return pl
+        changes.update(input_cv=preset.input_cv, output_cv=preset.output_cv)
+    return replace(pl, variant=pl.variant.with_changes(**changes)) if changes else pl
 
 
 def option_row(p: PublishedPoint, pl: Placement) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ import pandas as pd
 from lmi_explorer.models.errors import DataError
 from lmi_explorer.models.estimate.pipeline import Estimate, memory_and_physics, scenario_grid, traffic_stats
 from lmi_explorer.models.estimate.ranges import likely_range
-from lmi_explorer.models.estimate.speed import Physics, batch_first_token, steady_state, step_time
+from lmi_explorer.models.estimate.speed import Physics, batch_first_token, decode_step, steady_state
 from lmi_explorer.models.reference.hardware import load_hardware
 from lmi_explorer.models.scenario import Scenario
 
@@ -108,7 +108,7 @@ def _closed_loop(
     if together.any() and n.ndim == 1:
         ttft = np.where(together, batch_first_token(ph, b), ttft)
         # a fixed batch decodes together once every prompt is in: its steps carry decodes only
-        tpot_s = np.where(together, step_time(ph, b, b), tpot_s)
+        tpot_s = np.where(together, decode_step(ph, b), tpot_s)
     ttft = ttft + np.maximum(n - b, 0) / st.requests_per_s
     steps = ph.decode_steps if n.ndim == 1 else ph.decode_steps[:, None]
     return {

@@ -71,13 +71,6 @@ def comm_time(ph: Physics, tokens: np.ndarray) -> np.ndarray | float:
     return np.where(t > 1, 2.0 * _col(ph.layers, tokens) * per, 0.0)
 
 
-def _memory_time(ph: Physics, weight_bytes: np.ndarray, kv_bytes: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """Seconds to read ``weight_bytes`` of weights and ``kv_bytes`` of KV cache across the replica's devices."""
-    c = _col
-    per_s = c(ph.tp_speed, like) * c(ph.bandwidth, like)
-    return weight_bytes / (per_s * c(ph.eta_bw, like)) + kv_bytes / (per_s * c(ph.eta_kv, like))
-
-
 def decode_step(ph: Physics, batch: np.ndarray) -> np.ndarray:
     """One decode iteration for ``batch`` running requests (seconds).
 
@@ -87,12 +80,8 @@ def decode_step(ph: Physics, batch: np.ndarray) -> np.ndarray:
     its own efficiency: decode attention gathers paged blocks and reaches less of the peak bandwidth than
     the weight matrices' streaming reads.
     """
-    c = _col
-    hit = 1.0 - (1.0 - c(ph.expert_hit, batch)) ** batch
-    w_read = c(ph.weights, batch) - c(ph.weights_expert, batch) * (1.0 - hit)
-    mem = _memory_time(ph, w_read, batch * c(ph.context, batch) * c(ph.kv_per_token, batch), batch)
-    comp = 2.0 * c(ph.params_decode, batch) * batch / (c(ph.tp_speed, batch) * c(ph.flops, batch) * c(ph.eta_f, batch))
-    return np.maximum(mem, comp) + comm_time(ph, batch.astype(float)) + c(ph.step_s, batch) + c(ph.seq_s, batch) * batch
+    b = batch.astype(float)
+    return step_time(ph, b, b)  # a step of B tokens, all of them decodes
 
 
 def prefill_time(ph: Physics, tokens: np.ndarray, sequences: np.ndarray | float = 1.0) -> np.ndarray:
@@ -149,27 +138,18 @@ def step_time(
     all-reduces carry every token of the step; each of the ``r`` sequences the step runs (default: the
     decodes) costs ``T_seq`` of host work.
     """
-    c = _col
-    if ph.weights_expert.any():
-        hit = 1.0 - (1.0 - c(ph.expert_hit, tokens)) ** tokens
-        w_read = c(ph.weights, tokens) - c(ph.weights_expert, tokens) * (1.0 - hit)
-    else:  # dense: every weight is read each step
-        w_read = c(ph.weights, tokens)
-    mem = _memory_time(ph, w_read, seqs * c(ph.context, tokens) * c(ph.kv_per_token, tokens), tokens)
-    flops = 2.0 * c(ph.params_decode, tokens) * tokens + attn_flops
-    comp = flops / (c(ph.tp_speed, tokens) * c(ph.flops, tokens) * c(ph.eta_f, tokens))
-    per_seq = c(ph.seq_s, tokens) * (seqs if running is None else running)
-    return np.maximum(mem, comp) + comm_time(ph, tokens) + c(ph.step_s, tokens) + per_seq
+    return step_times(ph, (tokens,), (seqs,), (attn_flops,), None if running is None else (running,))[0]
 
 
 def step_times(
     ph: Physics,
     tokens: tuple[np.ndarray, ...],
     seqs: tuple[np.ndarray, ...],
-    attn_flops: tuple[np.ndarray, ...],
+    attn_flops: tuple[np.ndarray | float, ...],
+    running: tuple[np.ndarray, ...] | None = None,
 ) -> tuple[np.ndarray, ...]:
-    """:func:`step_time` for several steps at once (each with its tokens, decodes and prompt attention),
-    the columns they share broadcast once."""
+    """:func:`step_time` for several steps at once (each with its tokens, decodes, prompt attention and,
+    where given, sequences run), the columns they share broadcast once."""
     c = _col
     like = tokens[0]
     per_s = c(ph.tp_speed, like) * c(ph.bandwidth, like)
@@ -180,7 +160,7 @@ def step_times(
     moe = bool(ph.weights_expert.any())
     w_part = None if moe else c(ph.weights, like) / (per_s * c(ph.eta_bw, like))
     out = []
-    for tok, n, attn in zip(tokens, seqs, attn_flops, strict=True):
+    for tok, n, attn, r in zip(tokens, seqs, attn_flops, running or seqs, strict=True):
         if moe:
             hit = 1.0 - (1.0 - c(ph.expert_hit, tok)) ** tok
             w_read = c(ph.weights, tok) - c(ph.weights_expert, tok) * (1.0 - hit)
@@ -188,7 +168,7 @@ def step_times(
         else:
             mem = w_part + n * kv_per_seq
         comp = (two_p * tok + attn) * compute_per_flop
-        out.append(np.maximum(mem, comp) + comm_time(ph, tok) + step_s + seq_s * n)
+        out.append(np.maximum(mem, comp) + comm_time(ph, tok) + step_s + seq_s * r)
     return tuple(out)
 
 
